@@ -1,0 +1,472 @@
+/**
+ * Change password: prove identity (current password, or a one-time code to phone or email), then the
+ * second factor when the account has 2FA, then the new password twice. Nothing changes before the last step.
+ */
+import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
+import {
+  AWAITING_INPUT,
+  type AccountSummary,
+  type CheckCodeResult,
+  type CheckPasswordResult,
+  type CodeVia,
+  type FlowDefinition,
+  type FlowEvent,
+  type FlowInput,
+  type FlowOutput,
+  type NewPasswordResult,
+  notProvided,
+  REAUTH_MAX_AGE_MS,
+  type ReplyEvent,
+  type SecondFactorResult,
+  type SendCodeResult,
+} from './ports.ts';
+
+export const CODE_PURPOSE = 'password-reset';
+
+interface Context {
+  readonly accountId: string;
+  readonly channel: FlowInput['chat']['channel'];
+  summary: AccountSummary | null;
+  via: CodeVia | null;
+  codeTo: string | null;
+  /** When identity was last proven (ms); a change needs a proof no older than 5 minutes. */
+  provedAt: number | null;
+  /** argon2id hash of the new password; the password itself is never kept. */
+  pendingHash: string | null;
+  /** The latest user text, cleared as soon as the effect that needs it has started. */
+  secret: string | null;
+  lastAt: number;
+}
+
+export const changePasswordMachine = setup({
+  types: {
+    context: {} as Context,
+    input: {} as FlowInput,
+    events: {} as FlowEvent,
+    emitted: {} as ReplyEvent,
+    output: {} as FlowOutput,
+  },
+  actors: {
+    loadAccount: fromPromise<AccountSummary, { accountId: string }>(notProvided('loadAccount')),
+    checkCurrentPassword: fromPromise<CheckPasswordResult, { accountId: string; password: string }>(
+      notProvided('checkCurrentPassword'),
+    ),
+    sendCode: fromPromise<SendCodeResult, { accountId: string; purpose: string; via: CodeVia }>(
+      notProvided('sendCode'),
+    ),
+    checkCode: fromPromise<
+      CheckCodeResult,
+      { accountId: string; purpose: string; via: CodeVia; code: string }
+    >(notProvided('checkCode')),
+    checkSecondFactor: fromPromise<SecondFactorResult, { accountId: string; code: string; channel: string }>(
+      notProvided('checkSecondFactor'),
+    ),
+    checkNewPassword: fromPromise<NewPasswordResult, { accountId: string; password: string }>(
+      notProvided('checkNewPassword'),
+    ),
+    confirmNewPassword: fromPromise<boolean, { hash: string; password: string }>(
+      notProvided('confirmNewPassword'),
+    ),
+    commitPassword: fromPromise<{ signedOut: number }, { accountId: string; hash: string; channel: string }>(
+      notProvided('commitPassword'),
+    ),
+  },
+  guards: {
+    hasTwoFactor: ({ context }) => context.summary?.twoFactor === true,
+    isLocked: ({ context }) => (context.summary?.passwordLockedMs ?? 0) > 0,
+    proofIsFresh: ({ context }) =>
+      context.provedAt !== null && context.lastAt - context.provedAt <= REAUTH_MAX_AGE_MS,
+  },
+  actions: {
+    takeText: assign(({ event }) => {
+      assertEvent(event, 'user.text');
+      return { secret: event.text, lastAt: event.at };
+    }),
+    forgetSecret: assign({ secret: null }),
+    markProved: assign(({ context }) => ({ provedAt: context.lastAt })),
+    internalError: emit({ type: 'reply', key: 'common.internalError' } as const),
+  },
+}).createMachine({
+  id: 'change-password',
+  context: ({ input }) => ({
+    accountId: input.accountId ?? '',
+    channel: input.chat.channel,
+    summary: null,
+    via: null,
+    codeTo: null,
+    provedAt: null,
+    pendingHash: null,
+    secret: null,
+    lastAt: input.at,
+  }),
+  initial: 'loading',
+  output: () => ({}),
+  states: {
+    loading: {
+      invoke: {
+        src: 'loadAccount',
+        input: ({ context }) => ({ accountId: context.accountId }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.passwordLockedMs > 0,
+            target: 'done',
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: 'password.locked' as const,
+              params: { minutes: Math.ceil(event.output.passwordLockedMs / 60_000) },
+            })),
+          },
+          { target: 'askCurrent', actions: assign({ summary: ({ event }) => event.output }) },
+        ],
+        onError: { target: 'done', actions: 'internalError' },
+      },
+    },
+    askCurrent: {
+      tags: [AWAITING_INPUT],
+      entry: emit({
+        type: 'reply',
+        key: 'password.askCurrent',
+        input: 'secret',
+        choices: [{ value: 'forgot', label: 'password.choiceForgot' }],
+      } as const),
+      on: {
+        'user.text': { target: 'checkingCurrent', actions: 'takeText' },
+        'user.choice': { guard: ({ event }) => event.value === 'forgot', target: 'pickDestination' },
+      },
+    },
+    checkingCurrent: {
+      invoke: {
+        src: 'checkCurrentPassword',
+        input: ({ context }) => ({ accountId: context.accountId, password: context.secret ?? '' }),
+        onDone: [
+          { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'locked',
+            target: 'done',
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: 'password.locked' as const,
+              params: {
+                minutes: event.output.ok ? 0 : 'minutes' in event.output ? event.output.minutes : 15,
+              },
+            })),
+          },
+          {
+            target: 'askCurrent',
+            reenter: true,
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: 'password.wrongCurrent' as const,
+              params: {
+                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
+              },
+            })),
+          },
+        ],
+        onError: { target: 'askCurrent', actions: 'internalError' },
+      },
+      exit: 'forgetSecret',
+    },
+    pickDestination: {
+      tags: [AWAITING_INPUT],
+      entry: emit(({ context }) => ({
+        type: 'reply' as const,
+        key: 'password.pickDestination' as const,
+        input: 'choice' as const,
+        choices: [
+          {
+            value: 'phone',
+            label: 'codes.choicePhone' as const,
+            params: { to: context.summary?.phoneMasked ?? '' },
+          },
+          ...(context.summary?.emailMasked
+            ? [
+                {
+                  value: 'email',
+                  label: 'codes.choiceEmail' as const,
+                  params: { to: context.summary.emailMasked },
+                },
+              ]
+            : []),
+        ],
+      })),
+      on: {
+        'user.choice': [
+          {
+            guard: ({ event }) => event.value === 'phone',
+            target: 'sendingCode',
+            actions: assign({ via: 'phone' as const, lastAt: ({ event }) => event.at }),
+          },
+          {
+            guard: ({ event, context }) => event.value === 'email' && context.summary?.emailMasked != null,
+            target: 'sendingCode',
+            actions: assign({ via: 'email' as const, lastAt: ({ event }) => event.at }),
+          },
+        ],
+      },
+    },
+    sendingCode: {
+      invoke: {
+        src: 'sendCode',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          purpose: CODE_PURPOSE,
+          via: context.via ?? 'phone',
+        }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'askCode',
+            actions: [
+              assign({ codeTo: ({ event }) => (event.output.ok ? event.output.to : null) }),
+              emit(({ event }) => ({
+                type: 'reply' as const,
+                key: 'codes.sent' as const,
+                params: { to: event.output.ok ? event.output.to : '' },
+              })),
+            ],
+          },
+          {
+            // A cool-down with a code already out: keep waiting for that code.
+            guard: ({ event, context }) =>
+              !event.output.ok && event.output.reason === 'cooldown' && context.codeTo !== null,
+            target: 'askCode',
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: 'codes.cooldown' as const,
+              params: { seconds: !event.output.ok && 'seconds' in event.output ? event.output.seconds : 60 },
+            })),
+          },
+          {
+            target: 'pickDestination',
+            actions: emit(({ event }) =>
+              !event.output.ok && event.output.reason === 'cooldown'
+                ? {
+                    type: 'reply' as const,
+                    key: 'codes.cooldown' as const,
+                    params: { seconds: event.output.seconds },
+                  }
+                : {
+                    type: 'reply' as const,
+                    key:
+                      !event.output.ok && event.output.reason === 'hourlyCap'
+                        ? ('codes.hourlyCap' as const)
+                        : ('codes.deliveryFailed' as const),
+                  },
+            ),
+          },
+        ],
+        onError: {
+          target: 'pickDestination',
+          actions: emit({ type: 'reply', key: 'codes.deliveryFailed' } as const),
+        },
+      },
+    },
+    askCode: {
+      tags: [AWAITING_INPUT],
+      entry: emit(({ context }) => ({
+        type: 'reply' as const,
+        key: 'codes.askCode' as const,
+        params: { to: context.codeTo ?? '' },
+        input: 'secret' as const,
+        choices: [{ value: 'resend', label: 'codes.choiceResend' as const }],
+      })),
+      on: {
+        'user.text': { target: 'checkingCode', actions: 'takeText' },
+        'user.choice': {
+          guard: ({ event }) => event.value === 'resend',
+          target: 'sendingCode',
+          actions: assign({ lastAt: ({ event }) => event.at }),
+        },
+      },
+    },
+    checkingCode: {
+      invoke: {
+        src: 'checkCode',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          purpose: CODE_PURPOSE,
+          via: context.via ?? 'phone',
+          code: context.secret ?? '',
+        }),
+        onDone: [
+          { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'wrong',
+            target: 'askCode',
+            reenter: true,
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: 'codes.wrong' as const,
+              params: {
+                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
+              },
+            })),
+          },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'format',
+            target: 'askCode',
+            actions: emit({ type: 'reply', key: 'codes.format', input: 'secret' } as const),
+          },
+          {
+            target: 'pickDestination',
+            actions: [
+              assign({ codeTo: null }),
+              emit(({ event }) => ({
+                type: 'reply' as const,
+                key:
+                  !event.output.ok && event.output.reason === 'expired'
+                    ? ('codes.expired' as const)
+                    : !event.output.ok && event.output.reason === 'exhausted'
+                      ? ('codes.exhausted' as const)
+                      : ('codes.missing' as const),
+              })),
+            ],
+          },
+        ],
+        onError: { target: 'askCode', actions: 'internalError' },
+      },
+      exit: 'forgetSecret',
+    },
+    proved: {
+      always: [{ guard: 'hasTwoFactor', target: 'askSecondFactor' }, { target: 'askNew' }],
+    },
+    askSecondFactor: {
+      tags: [AWAITING_INPUT],
+      entry: emit({ type: 'reply', key: 'twofa.askCode', input: 'secret' } as const),
+      on: { 'user.text': { target: 'checkingSecondFactor', actions: 'takeText' } },
+    },
+    checkingSecondFactor: {
+      invoke: {
+        src: 'checkSecondFactor',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          code: context.secret ?? '',
+          channel: context.channel,
+        }),
+        onDone: [
+          { guard: ({ event }) => event.output.ok, target: 'askNew', actions: 'markProved' },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            target: 'done',
+            actions: emit({ type: 'reply', key: 'twofa.tooMany' } as const),
+          },
+          {
+            target: 'askSecondFactor',
+            actions: emit(({ event }) =>
+              !event.output.ok && event.output.reason === 'wrong'
+                ? {
+                    type: 'reply' as const,
+                    key: 'twofa.wrong' as const,
+                    params: { remaining: event.output.remaining },
+                    input: 'secret' as const,
+                  }
+                : {
+                    type: 'reply' as const,
+                    key:
+                      !event.output.ok && event.output.reason === 'replay'
+                        ? ('twofa.replay' as const)
+                        : ('twofa.format' as const),
+                    input: 'secret' as const,
+                  },
+            ),
+          },
+        ],
+        onError: { target: 'askSecondFactor', actions: 'internalError' },
+      },
+      exit: 'forgetSecret',
+    },
+    askNew: {
+      tags: [AWAITING_INPUT],
+      entry: emit({ type: 'reply', key: 'password.askNew', input: 'secret' } as const),
+      on: { 'user.text': { target: 'checkingNew', actions: 'takeText' } },
+    },
+    checkingNew: {
+      invoke: {
+        src: 'checkNewPassword',
+        input: ({ context }) => ({ accountId: context.accountId, password: context.secret ?? '' }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'askRepeat',
+            actions: assign({ pendingHash: ({ event }) => (event.output.ok ? event.output.hash : null) }),
+          },
+          {
+            target: 'askNew',
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: event.output.ok
+                ? ('policy.tooShort' as const)
+                : (`policy.${event.output.reason}` as const),
+              input: 'secret' as const,
+            })),
+          },
+        ],
+        onError: { target: 'askNew', actions: 'internalError' },
+      },
+      exit: 'forgetSecret',
+    },
+    askRepeat: {
+      tags: [AWAITING_INPUT],
+      entry: emit({ type: 'reply', key: 'password.askRepeat', input: 'secret' } as const),
+      on: { 'user.text': { target: 'checkingRepeat', actions: 'takeText' } },
+    },
+    checkingRepeat: {
+      invoke: {
+        src: 'confirmNewPassword',
+        input: ({ context }) => ({ hash: context.pendingHash ?? '', password: context.secret ?? '' }),
+        onDone: [
+          {
+            guard: ({ event }) => !event.output,
+            target: 'askNew',
+            actions: [
+              assign({ pendingHash: null }),
+              emit({ type: 'reply', key: 'password.mismatch' } as const),
+            ],
+          },
+          { guard: 'proofIsFresh', target: 'committing' },
+          {
+            target: 'askCurrent',
+            actions: [
+              assign({ pendingHash: null, provedAt: null }),
+              emit({ type: 'reply', key: 'password.reauthExpired' } as const),
+            ],
+          },
+        ],
+        onError: { target: 'askRepeat', actions: 'internalError' },
+      },
+      exit: 'forgetSecret',
+    },
+    committing: {
+      invoke: {
+        src: 'commitPassword',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          hash: context.pendingHash ?? '',
+          channel: context.channel,
+        }),
+        onDone: {
+          target: 'done',
+          actions: emit(({ event }) => ({
+            type: 'reply' as const,
+            key: 'password.changed' as const,
+            params: { signedOut: event.output.signedOut },
+          })),
+        },
+        onError: { target: 'askRepeat', actions: 'internalError' },
+      },
+    },
+    done: { type: 'final' },
+  },
+});
+
+export const changePasswordFlow = {
+  id: 'change-password',
+  version: 1,
+  command: 'password',
+  title: 'password.title',
+  menuLabel: 'menu.password',
+  audience: 'linked',
+  privateOnly: true,
+  machine: changePasswordMachine,
+} as const satisfies FlowDefinition;

@@ -1,0 +1,33 @@
+/** The change-password flow. */
+export const changePassword = {
+  'password.title': 'changing your password',
+  'password.askCurrent':
+    'Let us change your password. First, to make sure it is you, please type your current password.\nI will delete your message right after reading it.',
+  'password.choiceForgot': 'I forgot my password',
+  'password.wrongCurrent': 'That is not your current password. You have {remaining} more tries.',
+  'password.locked':
+    'Too many wrong passwords. For your safety, password changes are locked for {minutes} minutes. Nothing was changed. If this was not you, please contact support.',
+  'password.pickDestination': 'No problem. Where should I send a one-time code to prove it is you?',
+  'password.askNew':
+    'Thanks, that is confirmed. Now type your new password.\nIt needs at least 8 characters with at least one letter and one digit; longer is better.',
+  'password.askRepeat': 'Please type the new password once more, to make sure there is no typo.',
+  'password.mismatch': 'The two passwords are not the same. Let us try again.',
+  'password.reauthExpired':
+    'It has been more than 5 minutes since you proved it is you, so for your safety please do that again.',
+  'password.changed':
+    'Done: your password was changed. {signedOut} signed-in sessions were signed out; sign in again with the new password. I sent a notice to your phone and email.',
+  'password.noticeSms':
+    'lockstep: the password of your account was changed. If this was not you, contact support right away.',
+  'password.noticeEmailSubject': 'Your password was changed',
+  'password.noticeEmailText':
+    'The password of your lockstep account was changed just now, and all signed-in sessions were signed out.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
+  'policy.tooShort': 'That password is too short: it needs at least 8 characters. Please type another one.',
+  'policy.tooLong': 'That password is too long: at most 128 characters. Please type another one.',
+  'policy.noLetter': 'That password has no letter: it needs at least one. Please type another one.',
+  'policy.noDigit': 'That password has no digit: it needs at least one. Please type another one.',
+  'policy.common':
+    'That password is among the most common passwords and easy to guess. Please type another one.',
+  'policy.containsPersonal':
+    'That password contains your phone number, email or account id, which others may know. Please type another one.',
+  'policy.sameAsCurrent': 'That is your current password. Please type a new one.',
+} as const;

@@ -1,0 +1,513 @@
+import { type AnyActorRef, createActor, waitFor } from 'xstate';
+import type { FlowDefinition, FlowEvent, FlowInput, FlowOutput, ReplyEvent } from '../../flows/ports.ts';
+import { AWAITING_INPUT } from '../../flows/ports.ts';
+import { type Locale, type MessageKey, resolveLocale, t } from '../catalog/catalog.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import { type ChatRef, chatTag, type UserInput } from './input.ts';
+import type { Choice, Reply } from './reply.ts';
+import type { LoadedSession, Session, SessionStore } from './session-store.ts';
+
+/** Finds the account a platform identity is linked to. */
+export interface IdentityResolver {
+  accountIdFor(channel: ChatRef['channel'], userId: string): Promise<string | null>;
+}
+
+/** Sends replies to a chat outside of a turn (expiry notices, "your email is verified"). */
+export type PushSender = (chat: ChatRef, replies: readonly Reply[]) => Promise<void>;
+
+/** A handler for `/start <payload>` deep links whose payload starts with `prefix`. */
+export interface DeepLinkHandler {
+  readonly prefix: string;
+  /** The flow to start; it receives the whole payload as `args`. */
+  readonly flowId: string;
+}
+
+export interface EngineOptions {
+  readonly flows: readonly FlowDefinition[];
+  readonly sessions: SessionStore;
+  readonly identities: IdentityResolver;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** A flow with no answer for this long is dropped (and the user told). Default 15 minutes. */
+  readonly idleTimeoutMs?: number;
+  /** How long one step may run before the user is told to try again. Default 20 s. */
+  readonly stepTimeoutMs?: number;
+  /** How long a message waits for its chat's lock. Default 30 s. */
+  readonly lockWaitMs?: number;
+  readonly deepLinks?: readonly DeepLinkHandler[];
+}
+
+/** What one handled input produced. */
+export interface TurnResult {
+  readonly replies: readonly Reply[];
+  /** The input answered a secret prompt (password, code): adapters delete the message where they can. */
+  readonly inputWasSecret: boolean;
+  /** The update was already handled (a redelivery) and was ignored. */
+  readonly duplicate: boolean;
+}
+
+const SEEN_TTL_MS = 24 * 60 * 60_000;
+const LOCK_TTL_MS = 60_000;
+
+class FlowCrashed extends Error {
+  override readonly name = 'FlowCrashed';
+}
+
+interface FlowRun {
+  readonly replies: Reply[];
+  readonly done: boolean;
+  readonly output: FlowOutput | undefined;
+  readonly snapshot: unknown;
+}
+
+/**
+ * The conversation engine: channel-neutral, stateless between messages (all state is in the session
+ * store), safe with any number of processes serving the same chats.
+ *
+ * @example
+ * const engine = new Engine({ flows, sessions, identities, clock, log });
+ * const { replies } = await engine.handle(input);
+ */
+export class Engine {
+  private readonly flows: ReadonlyMap<string, FlowDefinition>;
+  private readonly byCommand: ReadonlyMap<string, FlowDefinition>;
+  private readonly idleTimeoutMs: number;
+  private readonly stepTimeoutMs: number;
+  private readonly lockWaitMs: number;
+  private push: PushSender | null = null;
+
+  constructor(private readonly options: EngineOptions) {
+    this.flows = new Map(options.flows.map((flow) => [flow.id, flow]));
+    this.byCommand = new Map(options.flows.map((flow) => [flow.command, flow]));
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 15 * 60_000;
+    this.stepTimeoutMs = options.stepTimeoutMs ?? 20_000;
+    this.lockWaitMs = options.lockWaitMs ?? 30_000;
+  }
+
+  /** The flows this engine runs (adapters publish their commands). */
+  get flowDefinitions(): readonly FlowDefinition[] {
+    return this.options.flows;
+  }
+
+  /** Where out-of-turn replies go; set by the composition root once the adapters exist. */
+  setPushSender(push: PushSender): void {
+    this.push = push;
+  }
+
+  /** Handles one inbound message end to end. Never throws for user input; infrastructure faults propagate. */
+  async handle(input: UserInput): Promise<TurnResult> {
+    const { sessions, log } = this.options;
+    const chat = input.chat;
+    if (input.updateId !== undefined && (await sessions.wasSeen(chat, input.updateId))) {
+      return { replies: [], inputWasSecret: false, duplicate: true };
+    }
+    const token = await sessions.lock(chat, LOCK_TTL_MS, this.lockWaitMs);
+    if (token === null) {
+      log.warn({ chat: chatTag(chat) }, 'chat lock not acquired in time');
+      return { replies: [{ key: 'common.timeout' }], inputWasSecret: false, duplicate: false };
+    }
+    try {
+      // Checked again under the lock: a redelivery may have raced the first delivery.
+      if (input.updateId !== undefined && (await sessions.wasSeen(chat, input.updateId))) {
+        return { replies: [], inputWasSecret: false, duplicate: true };
+      }
+      const loaded = await sessions.load(chat);
+      const turn = new Turn(this, input, loaded, this.options.clock.now());
+      await turn.run();
+      const saved = await sessions.save(
+        chat,
+        loaded?.raw ?? null,
+        turn.nextSession(),
+        this.idleTimeoutMs + SEEN_TTL_MS,
+      );
+      if (!saved) {
+        // Only possible if our lock expired mid-step and another process moved on: drop our result.
+        log.error({ chat: chatTag(chat) }, 'session changed under the lock; turn discarded');
+        return { replies: [{ key: 'common.timeout' }], inputWasSecret: false, duplicate: false };
+      }
+      await this.trackExpiry(chat, turn.nextSession());
+      if (input.updateId !== undefined) await sessions.markSeen(chat, input.updateId, SEEN_TTL_MS);
+      return { replies: turn.replies, inputWasSecret: turn.inputWasSecret, duplicate: false };
+    } finally {
+      await sessions.unlock(chat, token);
+    }
+  }
+
+  /**
+   * Ends flows that went idle and tells their users, instead of waiting for them to come back.
+   * Safe to call from every process; each expiry is taken by exactly one.
+   */
+  async expireIdle(limit = 100): Promise<number> {
+    const { sessions, clock, log } = this.options;
+    const due = await sessions.takeExpired(clock.now(), limit);
+    let expired = 0;
+    for (const chat of due) {
+      const token = await sessions.lock(chat, LOCK_TTL_MS, 1_000);
+      if (token === null) {
+        await sessions.scheduleExpiry(chat, clock.now() + 5_000);
+        continue;
+      }
+      try {
+        const loaded = await sessions.load(chat);
+        const flow = loaded?.session.flow;
+        if (!loaded || !flow) continue;
+        const idleUntil = loaded.session.lastActiveAt + this.idleTimeoutMs;
+        if (idleUntil > clock.now()) {
+          await sessions.scheduleExpiry(chat, idleUntil);
+          continue;
+        }
+        await sessions.save(chat, loaded.raw, null, 1);
+        expired += 1;
+        const notice = this.expiredReply(flow.id);
+        await this.push?.(chat, [notice]).catch((error: unknown) => {
+          log.warn({ chat: chatTag(chat), err: errorName(error) }, 'could not send the expiry notice');
+        });
+      } finally {
+        await sessions.unlock(chat, token);
+      }
+    }
+    return expired;
+  }
+
+  private async trackExpiry(chat: ChatRef, session: Session | null): Promise<void> {
+    if (session?.flow)
+      await this.options.sessions.scheduleExpiry(chat, session.lastActiveAt + this.idleTimeoutMs);
+    else await this.options.sessions.cancelExpiry(chat);
+  }
+
+  /** Sends replies to a chat outside of a turn. */
+  async notify(chat: ChatRef, replies: readonly Reply[]): Promise<void> {
+    if (!this.push) throw new Error('no push sender is configured');
+    await this.push(chat, replies);
+  }
+
+  // ---- used by Turn -----------------------------------------------------------------------------
+
+  flow(id: string): FlowDefinition | undefined {
+    return this.flows.get(id);
+  }
+
+  flowByCommand(command: string): FlowDefinition | undefined {
+    return this.byCommand.get(command);
+  }
+
+  deepLink(payload: string): FlowDefinition | undefined {
+    const handler = this.options.deepLinks?.find((link) => payload.startsWith(link.prefix));
+    return handler ? this.flows.get(handler.flowId) : undefined;
+  }
+
+  get identities(): IdentityResolver {
+    return this.options.identities;
+  }
+
+  get log(): Logger {
+    return this.options.log;
+  }
+
+  get idleMs(): number {
+    return this.idleTimeoutMs;
+  }
+
+  expiredReply(flowId: string): Reply {
+    const flow = this.flows.get(flowId);
+    return {
+      key: 'common.expired',
+      params: { flow: flow ? t('en', flow.title) : flowId, minutes: Math.round(this.idleTimeoutMs / 60_000) },
+    };
+  }
+
+  /**
+   * Runs a flow's actor from a persisted snapshot (or from the start), feeds it one event and waits until
+   * it settles: waiting for input, or done. Only settled snapshots are ever persisted, so no invoked
+   * promise is in flight in a stored snapshot and nothing re-runs on restore.
+   */
+  async runFlow(
+    flow: FlowDefinition,
+    start: { snapshot: unknown } | { input: FlowInput },
+    event: FlowEvent | null,
+  ): Promise<FlowRun> {
+    const replies: Reply[] = [];
+    const actor: AnyActorRef =
+      'snapshot' in start
+        ? // biome-ignore lint/suspicious/noExplicitAny: persisted snapshots are untyped JSON by nature
+          createActor(flow.machine, { snapshot: start.snapshot as any })
+        : createActor(flow.machine, { input: start.input });
+    actor.on('reply', (emitted: ReplyEvent) => {
+      const { type: _type, ...reply } = emitted;
+      replies.push(reply);
+    });
+    let crashed: unknown = null;
+    actor.subscribe({ error: (error: unknown) => (crashed = error) });
+    try {
+      actor.start();
+      if (event) actor.send(event);
+      const settled = await waitFor(actor, (s) => s.status !== 'active' || s.hasTag(AWAITING_INPUT), {
+        timeout: this.stepTimeoutMs,
+      });
+      if (settled.status === 'error' || crashed) throw new FlowCrashed(flow.id, { cause: crashed });
+      const done = settled.status === 'done';
+      return {
+        replies,
+        done,
+        output: done ? (settled.output as FlowOutput | undefined) : undefined,
+        snapshot: done ? null : actor.getPersistedSnapshot(),
+      };
+    } finally {
+      actor.stop();
+    }
+  }
+}
+
+/** One input being handled: the rules for global commands, flow starts and flow steps. */
+class Turn {
+  readonly replies: Reply[] = [];
+  inputWasSecret = false;
+  private flow: Session['flow'];
+  private prompt: Reply | null;
+  private touched = true;
+  private readonly locale: Locale;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly input: UserInput,
+    private readonly loaded: LoadedSession | null,
+    private readonly now: number,
+  ) {
+    this.flow = loaded?.session.flow ?? null;
+    this.prompt = loaded?.session.prompt ?? null;
+    this.locale = resolveLocale(input.locale);
+  }
+
+  nextSession(): Session | null {
+    if (this.flow === null && this.prompt === null) return null;
+    const lastActiveAt = this.touched ? this.now : (this.loaded?.session.lastActiveAt ?? this.now);
+    return { flow: this.flow, prompt: this.prompt, lastActiveAt };
+  }
+
+  private say(key: MessageKey, extra: Omit<Reply, 'key'> = {}): void {
+    this.replies.push({ key, ...extra });
+  }
+
+  async run(): Promise<void> {
+    const session = this.loaded?.session;
+    if (this.flow && session && this.now - session.lastActiveAt > this.engine.idleMs) {
+      this.replies.push(this.engine.expiredReply(this.flow.id));
+      this.flow = null;
+      this.prompt = null;
+    }
+    if (this.flow && !this.engine.flow(this.flow.id)) {
+      this.resetFlow();
+    } else if (this.flow && this.engine.flow(this.flow.id)?.version !== this.flow.version) {
+      this.resetFlow();
+    }
+    if (this.prompt?.input === 'secret' && this.input.action.type === 'text') this.inputWasSecret = true;
+
+    const action = this.input.action;
+    if (action.type === 'command') return this.command(action.command.toLowerCase(), action.args.trim());
+    if (!this.input.isPrivate) {
+      // Groups: nothing but commands is read, and nothing sensitive happens there.
+      this.touched = false;
+      return;
+    }
+    const choice = action.type === 'choice' ? action.value : this.matchChoice(action.text);
+    if (choice !== null && this.prompt?.choices && !this.prompt.choices.some((c) => c.value === choice)) {
+      this.say('common.staleChoice');
+      this.repeatPrompt();
+      return;
+    }
+    if (choice !== null && choice.startsWith('menu:') && !this.flow) {
+      const flow = this.engine.flow(choice.slice('menu:'.length));
+      if (flow) return this.startFlow(flow, '');
+    }
+    if (!this.flow) {
+      this.say('common.notUnderstood');
+      this.prompt = null;
+      return;
+    }
+    const event: FlowEvent =
+      choice !== null
+        ? { type: 'user.choice', value: choice, at: this.now }
+        : { type: 'user.text', text: action.type === 'text' ? action.text : '', at: this.now };
+    await this.stepFlow(event);
+  }
+
+  /** Text that names one of the offered choices (its number or its label) counts as picking it. */
+  private matchChoice(text: string): string | null {
+    const choices = this.prompt?.choices;
+    if (!choices?.length) return null;
+    const typed = text.trim().toLowerCase();
+    const number = /^\d{1,2}$/.test(typed) ? Number(typed) : Number.NaN;
+    if (number >= 1 && number <= choices.length) return choices[number - 1]?.value ?? null;
+    const byLabel = choices.find((c) => t(this.locale, c.label, c.params).toLowerCase() === typed);
+    return byLabel?.value ?? null;
+  }
+
+  private resetFlow(): void {
+    const flow = this.flow && this.engine.flow(this.flow.id);
+    this.say('common.flowReset', {
+      params: { flow: flow ? t(this.locale, flow.title) : (this.flow?.id ?? '') },
+    });
+    this.flow = null;
+    this.prompt = null;
+  }
+
+  private async command(command: string, args: string): Promise<void> {
+    const engine = this.engine;
+    switch (command) {
+      case 'cancel':
+        if (this.flow) {
+          this.flow = null;
+          this.prompt = null;
+          this.say('common.cancelled');
+        } else {
+          this.prompt = null;
+          this.say('common.nothingToCancel');
+        }
+        return;
+      case 'help':
+        this.say('common.help');
+        this.repeatPrompt();
+        return;
+      case 'start':
+        if (args !== '') {
+          const flow = engine.deepLink(args);
+          if (!flow) {
+            this.say('common.startPayloadUnknown');
+            return;
+          }
+          return this.startFlow(flow, args);
+        }
+        if (this.flow) return this.busy(this.flow.id);
+        return this.menu(true);
+      case 'menu':
+        if (this.flow) return this.busy(this.flow.id);
+        return this.menu(false);
+    }
+    const flow = engine.flowByCommand(command);
+    if (!flow) {
+      this.say('common.unknownCommand', { params: { command } });
+      this.repeatPrompt();
+      return;
+    }
+    if (this.flow) {
+      if (this.flow.id === flow.id) return this.repeatPrompt();
+      return this.busy(this.flow.id);
+    }
+    return this.startFlow(flow, args);
+  }
+
+  private busy(flowId: string): void {
+    const flow = this.engine.flow(flowId);
+    this.say('common.busyInFlow', { params: { flow: flow ? t(this.locale, flow.title) : flowId } });
+    this.repeatPrompt();
+  }
+
+  private repeatPrompt(): void {
+    if (this.prompt) this.replies.push(this.prompt);
+  }
+
+  private async menu(welcome: boolean): Promise<void> {
+    const accountId = await this.engine.identities.accountIdFor(this.input.chat.channel, this.input.userId);
+    const audience = accountId === null ? 'unlinked' : 'linked';
+    const choices: Choice[] = this.engine.flowDefinitions
+      .filter((flow) => flow.menuLabel && (flow.audience === 'any' || flow.audience === audience))
+      .map((flow) => ({ value: `menu:${flow.id}`, label: flow.menuLabel as MessageKey }));
+    if (welcome) this.say(accountId === null ? 'common.welcomeUnlinked' : 'common.welcome');
+    if (choices.length === 0) {
+      this.say('common.needLinkNoFlow');
+      this.prompt = null;
+      return;
+    }
+    const prompt: Reply = { key: 'common.menu', choices, input: 'choice' };
+    this.replies.push(prompt);
+    this.prompt = prompt;
+  }
+
+  private async startFlow(flow: FlowDefinition, args: string): Promise<void> {
+    if (flow.privateOnly && !this.input.isPrivate) {
+      this.touched = false;
+      this.say('common.privateOnly', { params: { command: flow.command }, continuePrivately: true });
+      return;
+    }
+    const accountId = await this.engine.identities.accountIdFor(this.input.chat.channel, this.input.userId);
+    if (flow.audience === 'linked' && accountId === null) {
+      this.prompt = null;
+      const canLink = this.engine.flowDefinitions.some((f) => f.audience === 'unlinked');
+      this.say(canLink ? 'common.needLink' : 'common.needLinkNoFlow');
+      return;
+    }
+    const input: FlowInput = {
+      accountId,
+      chat: this.input.chat,
+      userId: this.input.userId,
+      at: this.now,
+      args,
+    };
+    this.flow = { id: flow.id, version: flow.version, snapshot: null, startedAt: this.now };
+    await this.advance(flow, { input }, null);
+  }
+
+  private async stepFlow(event: FlowEvent): Promise<void> {
+    const active = this.flow;
+    const flow = active && this.engine.flow(active.id);
+    if (!active || !flow) return;
+    await this.advance(flow, { snapshot: active.snapshot }, event);
+  }
+
+  private async advance(
+    flow: FlowDefinition,
+    start: { snapshot: unknown } | { input: FlowInput },
+    event: FlowEvent | null,
+  ): Promise<void> {
+    let run: FlowRun;
+    const previous = this.flow;
+    try {
+      run = await this.engine.runFlow(flow, start, event);
+    } catch (error) {
+      // Keep the conversation where it was: the user can try again or /cancel.
+      this.engine.log.error(
+        { chat: chatTag(this.input.chat), flow: flow.id, err: errorName(error) },
+        'flow step failed',
+      );
+      this.say(
+        error instanceof Error && error.name === 'TimeoutError' ? 'common.timeout' : 'common.internalError',
+      );
+      this.flow = 'snapshot' in start ? previous : null;
+      if (!('snapshot' in start)) this.prompt = null;
+      return;
+    }
+    if (event && run.replies.length === 0) {
+      // The flow ignored the input (wrong kind of answer): say so and ask again.
+      this.say(this.prompt?.choices?.length ? 'common.pickOne' : 'common.notUnderstood');
+      this.repeatPrompt();
+      return;
+    }
+    this.replies.push(...run.replies);
+    const lastPrompt = [...run.replies]
+      .reverse()
+      .find((reply) => reply.input !== undefined && !reply.sensitive);
+    if (run.done) {
+      this.flow = null;
+      this.prompt = null;
+      const next = run.output?.next ? this.engine.flow(run.output.next) : undefined;
+      if (next) await this.startFlow(next, '');
+      return;
+    }
+    this.flow = {
+      id: flow.id,
+      version: flow.version,
+      snapshot: run.snapshot,
+      startedAt: previous?.startedAt ?? this.now,
+    };
+    if (lastPrompt) this.prompt = lastPrompt;
+  }
+}
+
+function errorName(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.name}: ${error.cause.message}` : '';
+    return `${error.name}: ${error.message}${cause}`;
+  }
+  return 'unknown error';
+}

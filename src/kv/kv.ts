@@ -1,0 +1,33 @@
+/**
+ * The storage port every store is written against: a handful of atomic key-value operations that Redis
+ * provides natively (and a Lua script or two) and that an in-memory map can provide for the demo and tests.
+ * Keys are complete (prefix included); values are strings (JSON where structured).
+ */
+export interface Kv {
+  get(key: string): Promise<string | null>;
+  /** Writes `value`; with `ttlMs` the key disappears after that long. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Writes only when the key does not exist (`SET NX PX`); true when it wrote. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Atomically replaces the value only when it still equals `expected` (`null` = the key must not exist).
+   * `value: null` deletes. True when it wrote. This is how concurrent writers avoid lost updates.
+   */
+  compareAndSet(key: string, expected: string | null, value: string | null, ttlMs?: number): Promise<boolean>;
+  /** Deletes only when the value equals `value` (lock release). */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
+  del(key: string): Promise<void>;
+  /** Adds one and returns the new count; the expiry is set when the counter is created. */
+  increment(key: string, ttlMs: number): Promise<number>;
+  /** Milliseconds until the key expires; null when it does not exist or never expires. */
+  ttl(key: string): Promise<number | null>;
+  /** Appends to a list (an append-only log). */
+  append(key: string, value: string): Promise<void>;
+  /** The last `count` entries of a list, oldest first. */
+  tail(key: string, count: number): Promise<string[]>;
+  /** Puts `member` into a schedule, due at `dueAt` ms (re-adding moves it). */
+  schedule(key: string, member: string, dueAt: number): Promise<void>;
+  unschedule(key: string, member: string): Promise<void>;
+  /** Atomically takes up to `limit` members due at or before `now` out of the schedule. */
+  takeDue(key: string, now: number, limit: number): Promise<string[]>;
+}

@@ -1,0 +1,125 @@
+import { type Clock, systemClock } from '../clock.ts';
+import type { Kv } from './kv.ts';
+
+interface Entry {
+  value: string | string[] | Map<string, number>;
+  expiresAt: number | null;
+}
+
+/**
+ * The in-memory `Kv` for the console demo and tests. Single process only; expiry follows the injected clock,
+ * so tests can move time instead of waiting.
+ */
+export class MemoryKv implements Kv {
+  private readonly data = new Map<string, Entry>();
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  private live(key: string): Entry | undefined {
+    const entry = this.data.get(key);
+    if (entry && entry.expiresAt !== null && entry.expiresAt <= this.clock.now()) {
+      this.data.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private expiry(ttlMs: number | undefined): number | null {
+    return ttlMs === undefined ? null : this.clock.now() + ttlMs;
+  }
+
+  private string(key: string): string | null {
+    const value = this.live(key)?.value;
+    if (value === undefined) return null;
+    if (typeof value !== 'string') throw new TypeError(`key ${key} does not hold a string`);
+    return value;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.string(key);
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    this.data.set(key, { value, expiresAt: this.expiry(ttlMs) });
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (this.live(key)) return false;
+    this.data.set(key, { value, expiresAt: this.expiry(ttlMs) });
+    return true;
+  }
+
+  async compareAndSet(
+    key: string,
+    expected: string | null,
+    value: string | null,
+    ttlMs?: number,
+  ): Promise<boolean> {
+    if (this.string(key) !== expected) return false;
+    if (value === null) this.data.delete(key);
+    else this.data.set(key, { value, expiresAt: this.expiry(ttlMs) });
+    return true;
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    if (this.string(key) !== value) return false;
+    this.data.delete(key);
+    return true;
+  }
+
+  async del(key: string): Promise<void> {
+    this.data.delete(key);
+  }
+
+  async increment(key: string, ttlMs: number): Promise<number> {
+    const current = this.string(key);
+    const next = (current === null ? 0 : Number(current)) + 1;
+    const expiresAt = current === null ? this.expiry(ttlMs) : (this.live(key)?.expiresAt ?? null);
+    this.data.set(key, { value: String(next), expiresAt });
+    return next;
+  }
+
+  async ttl(key: string): Promise<number | null> {
+    const entry = this.live(key);
+    if (!entry || entry.expiresAt === null) return null;
+    return entry.expiresAt - this.clock.now();
+  }
+
+  async append(key: string, value: string): Promise<void> {
+    const entry = this.live(key);
+    if (entry && Array.isArray(entry.value)) entry.value.push(value);
+    else this.data.set(key, { value: [value], expiresAt: null });
+  }
+
+  async tail(key: string, count: number): Promise<string[]> {
+    const value = this.live(key)?.value;
+    return Array.isArray(value) ? value.slice(-count) : [];
+  }
+
+  private scheduleOf(key: string): Map<string, number> {
+    const entry = this.live(key);
+    if (entry && entry.value instanceof Map) return entry.value;
+    const fresh = new Map<string, number>();
+    this.data.set(key, { value: fresh, expiresAt: null });
+    return fresh;
+  }
+
+  async schedule(key: string, member: string, dueAt: number): Promise<void> {
+    this.scheduleOf(key).set(member, dueAt);
+  }
+
+  async unschedule(key: string, member: string): Promise<void> {
+    this.scheduleOf(key).delete(member);
+  }
+
+  async takeDue(key: string, now: number, limit: number): Promise<string[]> {
+    const schedule = this.scheduleOf(key);
+    const due = [...schedule.entries()]
+      .filter(([, at]) => at <= now)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([member]) => member);
+    for (const member of due) schedule.delete(member);
+    return due;
+  }
+}
