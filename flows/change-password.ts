@@ -36,6 +36,8 @@ interface Context {
   /** The latest user text, cleared as soon as the effect that needs it has started. */
   secret: string | null;
   lastAt: number;
+  /** Prompts already shown once; a second time they are asked in a shorter form. */
+  asked: { current: boolean; newPassword: boolean };
 }
 
 export const changePasswordMachine = setup({
@@ -48,9 +50,10 @@ export const changePasswordMachine = setup({
   },
   actors: {
     loadAccount: fromPromise<AccountSummary, { accountId: string }>(notProvided('loadAccount')),
-    checkCurrentPassword: fromPromise<CheckPasswordResult, { accountId: string; password: string }>(
-      notProvided('checkCurrentPassword'),
-    ),
+    checkCurrentPassword: fromPromise<
+      CheckPasswordResult,
+      { accountId: string; password: string; channel: string }
+    >(notProvided('checkCurrentPassword')),
     sendCode: fromPromise<SendCodeResult, { accountId: string; purpose: string; via: CodeVia }>(
       notProvided('sendCode'),
     ),
@@ -98,6 +101,7 @@ export const changePasswordMachine = setup({
     pendingHash: null,
     secret: null,
     lastAt: input.at,
+    asked: { current: false, newPassword: false },
   }),
   initial: 'loading',
   output: () => ({}),
@@ -123,12 +127,17 @@ export const changePasswordMachine = setup({
     },
     askCurrent: {
       tags: [AWAITING_INPUT],
-      entry: emit({
-        type: 'reply',
-        key: 'password.askCurrent',
-        input: 'secret',
-        choices: [{ value: 'forgot', label: 'password.choiceForgot' }],
-      } as const),
+      entry: [
+        emit(({ context }) => ({
+          type: 'reply' as const,
+          key: context.asked.current
+            ? ('password.askCurrentAgain' as const)
+            : ('password.askCurrent' as const),
+          input: 'secret' as const,
+          choices: [{ value: 'forgot', label: 'password.choiceForgot' as const }],
+        })),
+        assign({ asked: ({ context }) => ({ ...context.asked, current: true }) }),
+      ],
       on: {
         'user.text': { target: 'checkingCurrent', actions: 'takeText' },
         'user.choice': { guard: ({ event }) => event.value === 'forgot', target: 'pickDestination' },
@@ -137,7 +146,11 @@ export const changePasswordMachine = setup({
     checkingCurrent: {
       invoke: {
         src: 'checkCurrentPassword',
-        input: ({ context }) => ({ accountId: context.accountId, password: context.secret ?? '' }),
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          password: context.secret ?? '',
+          channel: context.channel,
+        }),
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
           {
@@ -378,7 +391,14 @@ export const changePasswordMachine = setup({
     },
     askNew: {
       tags: [AWAITING_INPUT],
-      entry: emit({ type: 'reply', key: 'password.askNew', input: 'secret' } as const),
+      entry: [
+        emit(({ context }) => ({
+          type: 'reply' as const,
+          key: context.asked.newPassword ? ('password.askNewAgain' as const) : ('password.askNew' as const),
+          input: 'secret' as const,
+        })),
+        assign({ asked: ({ context }) => ({ ...context.asked, newPassword: true }) }),
+      ],
       on: { 'user.text': { target: 'checkingNew', actions: 'takeText' } },
     },
     checkingNew: {
@@ -398,7 +418,6 @@ export const changePasswordMachine = setup({
               key: event.output.ok
                 ? ('policy.tooShort' as const)
                 : (`policy.${event.output.reason}` as const),
-              input: 'secret' as const,
             })),
           },
         ],

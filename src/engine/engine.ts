@@ -192,7 +192,10 @@ export class Engine {
     return this.byCommand.get(command);
   }
 
+  /** `/start <payload>`: a flow's own command (links from groups), or a registered deep-link prefix. */
   deepLink(payload: string): FlowDefinition | undefined {
+    const byCommand = this.byCommand.get(payload);
+    if (byCommand) return byCommand;
     const handler = this.options.deepLinks?.find((link) => payload.startsWith(link.prefix));
     return handler ? this.flows.get(handler.flowId) : undefined;
   }
@@ -376,7 +379,8 @@ class Turn {
             this.say('common.startPayloadUnknown');
             return;
           }
-          return this.startFlow(flow, args);
+          if (this.flow) return this.busy(this.flow.id);
+          return this.startFlow(flow, flow.command === args ? '' : args);
         }
         if (this.flow) return this.busy(this.flow.id);
         return this.menu(true);

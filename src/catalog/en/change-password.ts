@@ -3,6 +3,7 @@ export const changePassword = {
   'password.title': 'changing your password',
   'password.askCurrent':
     'Let us change your password. First, to make sure it is you, please type your current password.\nI will delete your message right after reading it.',
+  'password.askCurrentAgain': 'Please type your current password again, or pick "I forgot my password".',
   'password.choiceForgot': 'I forgot my password',
   'password.wrongCurrent': 'That is not your current password. You have {remaining} more tries.',
   'password.locked':
@@ -10,6 +11,7 @@ export const changePassword = {
   'password.pickDestination': 'No problem. Where should I send a one-time code to prove it is you?',
   'password.askNew':
     'Thanks, that is confirmed. Now type your new password.\nIt needs at least 8 characters with at least one letter and one digit; longer is better.',
+  'password.askNewAgain': 'Please type a new password.',
   'password.askRepeat': 'Please type the new password once more, to make sure there is no typo.',
   'password.mismatch': 'The two passwords are not the same. Let us try again.',
   'password.reauthExpired':
@@ -21,13 +23,12 @@ export const changePassword = {
   'password.noticeEmailSubject': 'Your password was changed',
   'password.noticeEmailText':
     'The password of your lockstep account was changed just now, and all signed-in sessions were signed out.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
-  'policy.tooShort': 'That password is too short: it needs at least 8 characters. Please type another one.',
-  'policy.tooLong': 'That password is too long: at most 128 characters. Please type another one.',
-  'policy.noLetter': 'That password has no letter: it needs at least one. Please type another one.',
-  'policy.noDigit': 'That password has no digit: it needs at least one. Please type another one.',
-  'policy.common':
-    'That password is among the most common passwords and easy to guess. Please type another one.',
+  'policy.tooShort': 'That password is too short: it needs at least 8 characters.',
+  'policy.tooLong': 'That password is too long: at most 128 characters.',
+  'policy.noLetter': 'That password has no letter: it needs at least one.',
+  'policy.noDigit': 'That password has no digit: it needs at least one.',
+  'policy.common': 'That password is among the most common passwords and easy to guess.',
   'policy.containsPersonal':
-    'That password contains your phone number, email or account id, which others may know. Please type another one.',
-  'policy.sameAsCurrent': 'That is your current password. Please type a new one.',
+    'That password contains your phone number, email or account id, which others may know.',
+  'policy.sameAsCurrent': 'That is your current password; the new one must be different.',
 } as const;

@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import type { Channel } from '../engine/input.ts';
+import type { Kv } from '../kv/kv.ts';
+import { type Account, NO_TWO_FACTOR, type SecurityEvent } from './account.ts';
+
+export type CreateAccountResult =
+  | { readonly ok: true; readonly account: Account }
+  | { readonly ok: false; readonly reason: 'phoneTaken' | 'emailTaken' | 'idTaken' };
+
+export type IndexChangeResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'taken' | 'noAccount' };
+
+export type LinkResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'linkedElsewhere' | 'noAccount' };
+
+export interface NewAccount {
+  readonly id?: string;
+  readonly phone: string;
+  readonly email: string | null;
+  readonly passwordHash: string;
+  readonly now: number;
+}
+
+/**
+ * Accounts with unique phone, email and chat-identity indexes, and their append-only security log,
+ * on any `Kv` (Redis in production, memory for the demo and tests). Every write is a compare-and-set,
+ * so concurrent processes never lose each other's updates.
+ */
+export class AccountStore {
+  constructor(
+    private readonly kv: Kv,
+    private readonly prefix = 'ls:',
+  ) {}
+
+  private accountKey(id: string): string {
+    return `${this.prefix}{acct:${id}}:account`;
+  }
+  private eventsKey(id: string): string {
+    return `${this.prefix}{acct:${id}}:events`;
+  }
+  private phoneKey(phone: string): string {
+    return `${this.prefix}idx:phone:${phone}`;
+  }
+  private emailKey(email: string): string {
+    return `${this.prefix}idx:email:${email.toLowerCase()}`;
+  }
+  private linkKey(channel: Channel, userId: string): string {
+    return `${this.prefix}idx:link:${channel}:${userId}`;
+  }
+
+  /** The raw storage key of an account (for tests that inspect what is at rest). */
+  rawKey(id: string): string {
+    return this.accountKey(id);
+  }
+
+  static newId(): string {
+    return `acc_${randomBytes(6).toString('hex')}`;
+  }
+
+  async create(input: NewAccount): Promise<CreateAccountResult> {
+    const id = input.id ?? AccountStore.newId();
+    const email = input.email?.toLowerCase() ?? null;
+    const account: Account = {
+      id,
+      phone: input.phone,
+      email,
+      passwordHash: input.passwordHash,
+      twoFactor: NO_TWO_FACTOR,
+      links: [],
+      sessions: [],
+      createdAt: input.now,
+      passwordChangedAt: null,
+    };
+    const forever = 0;
+    if (!(await this.claim(this.phoneKey(account.phone), id, forever)))
+      return { ok: false, reason: 'phoneTaken' };
+    if (email !== null && !(await this.claim(this.emailKey(email), id, forever))) {
+      await this.kv.deleteIfEquals(this.phoneKey(account.phone), id);
+      return { ok: false, reason: 'emailTaken' };
+    }
+    if (!(await this.kv.compareAndSet(this.accountKey(id), null, JSON.stringify(account)))) {
+      await this.kv.deleteIfEquals(this.phoneKey(account.phone), id);
+      if (email !== null) await this.kv.deleteIfEquals(this.emailKey(email), id);
+      return { ok: false, reason: 'idTaken' };
+    }
+    await this.appendEvent(id, { at: input.now, type: 'account.created', channel: 'admin' });
+    return { ok: true, account };
+  }
+
+  /** Index entries never expire; `compareAndSet` from null is an atomic "claim if free". */
+  private claim(key: string, id: string, _ttl: number): Promise<boolean> {
+    return this.kv.compareAndSet(key, null, id);
+  }
+
+  async get(id: string): Promise<Account | null> {
+    const raw = await this.kv.get(this.accountKey(id));
+    return raw === null ? null : (JSON.parse(raw) as Account);
+  }
+
+  async findByPhone(phone: string): Promise<Account | null> {
+    const id = await this.kv.get(this.phoneKey(phone));
+    return id === null ? null : this.get(id);
+  }
+
+  async findByEmail(email: string): Promise<Account | null> {
+    const id = await this.kv.get(this.emailKey(email));
+    return id === null ? null : this.get(id);
+  }
+
+  async findByLink(channel: Channel, userId: string): Promise<Account | null> {
+    const id = await this.kv.get(this.linkKey(channel, userId));
+    return id === null ? null : this.get(id);
+  }
+
+  /** Looks an account up by id, E.164 phone or email. */
+  async find(ref: string): Promise<Account | null> {
+    if (ref.startsWith('acc_')) return this.get(ref);
+    if (ref.startsWith('+')) return this.findByPhone(ref);
+    if (ref.includes('@')) return this.findByEmail(ref);
+    return this.get(ref);
+  }
+
+  /**
+   * Applies `change` atomically: re-reads and retries when another writer got there first.
+   * Returns the updated account, or null when it does not exist. Phone, email and links have their own
+   * methods because they move index entries too.
+   */
+  async update(id: string, change: (account: Account) => Account): Promise<Account | null> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const raw = await this.kv.get(this.accountKey(id));
+      if (raw === null) return null;
+      const next = change(JSON.parse(raw) as Account);
+      if (await this.kv.compareAndSet(this.accountKey(id), raw, JSON.stringify(next))) return next;
+    }
+    throw new Error(`account ${id} is being updated too often to apply a change`);
+  }
+
+  async changePhone(id: string, phone: string): Promise<IndexChangeResult> {
+    const current = await this.get(id);
+    if (!current) return { ok: false, reason: 'noAccount' };
+    if (current.phone === phone) return { ok: true };
+    if (!(await this.claim(this.phoneKey(phone), id, 0))) return { ok: false, reason: 'taken' };
+    await this.update(id, (account) => ({ ...account, phone }));
+    await this.kv.deleteIfEquals(this.phoneKey(current.phone), id);
+    return { ok: true };
+  }
+
+  async changeEmail(id: string, email: string | null): Promise<IndexChangeResult> {
+    const current = await this.get(id);
+    if (!current) return { ok: false, reason: 'noAccount' };
+    const normalised = email?.toLowerCase() ?? null;
+    if (current.email === normalised) return { ok: true };
+    if (normalised !== null && !(await this.claim(this.emailKey(normalised), id, 0))) {
+      return { ok: false, reason: 'taken' };
+    }
+    await this.update(id, (account) => ({ ...account, email: normalised }));
+    if (current.email !== null) await this.kv.deleteIfEquals(this.emailKey(current.email), id);
+    return { ok: true };
+  }
+
+  /** Links a chat identity; one identity belongs to at most one account, an account may have several. */
+  async link(id: string, channel: Channel, userId: string, now: number): Promise<LinkResult> {
+    if (!(await this.get(id))) return { ok: false, reason: 'noAccount' };
+    const key = this.linkKey(channel, userId);
+    const owner = await this.kv.get(key);
+    if (owner !== null && owner !== id) return { ok: false, reason: 'linkedElsewhere' };
+    if (owner === null && !(await this.claim(key, id, 0))) return { ok: false, reason: 'linkedElsewhere' };
+    await this.update(id, (account) =>
+      account.links.some((l) => l.channel === channel && l.userId === userId)
+        ? account
+        : { ...account, links: [...account.links, { channel, userId, linkedAt: now }] },
+    );
+    return { ok: true };
+  }
+
+  async unlink(channel: Channel, userId: string): Promise<string | null> {
+    const key = this.linkKey(channel, userId);
+    const id = await this.kv.get(key);
+    if (id === null) return null;
+    await this.update(id, (account) => ({
+      ...account,
+      links: account.links.filter((l) => !(l.channel === channel && l.userId === userId)),
+    }));
+    await this.kv.deleteIfEquals(key, id);
+    return id;
+  }
+
+  async appendEvent(id: string, event: SecurityEvent): Promise<void> {
+    await this.kv.append(this.eventsKey(id), JSON.stringify(event));
+  }
+
+  /** The most recent `limit` events, newest first. */
+  async events(id: string, limit = 50): Promise<SecurityEvent[]> {
+    const raw = await this.kv.tail(this.eventsKey(id), limit);
+    return raw.map((line) => JSON.parse(line) as SecurityEvent).reverse();
+  }
+}

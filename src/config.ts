@@ -1,0 +1,185 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const optionalUrl = (protocols: readonly string[], what: string) =>
+  optionalString.refine(
+    (value) => {
+      if (value === undefined) return true;
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)` },
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` })
+    .default(fallback);
+
+/**
+ * Every setting lockstep reads, from the environment. Parsed once at start-up (nothing else reads
+ * process.env); the README's configuration table mirrors this schema.
+ */
+export const configSchema = z
+  .object({
+    NODE_ENV: optionalString,
+    LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    REDIS_URL: optionalUrl(['redis:', 'rediss:'], 'Redis'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9:_-]{1,32}$/i, { message: 'must be 1-32 letters, digits, : _ -' })
+      .default('ls:'),
+    SECRET_KEY: optionalString.refine((value) => value === undefined || value.length >= 32, {
+      message: 'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
+    }),
+    OUTBOX_FILE: optionalString,
+    DEMO_PASSWORD: optionalString,
+    FLOW_IDLE_MINUTES: integer(15, 1, 24 * 60),
+    ARGON2_MEMORY_KIB: integer(19_456, 19_456, 1_048_576),
+    ARGON2_TIME_COST: integer(2, 2, 20),
+    ARGON2_PARALLELISM: integer(1, 1, 16),
+    HASH_CONCURRENCY: integer(2, 1, 64),
+    TOTP_ISSUER: z.string().trim().min(1).max(64).default('lockstep'),
+    HTTP_PORT: integer(8080, 0, 65_535),
+    HTTP_HOST: z.string().trim().min(1).default('0.0.0.0'),
+    PUBLIC_URL: optionalUrl(['http:', 'https:'], 'http(s)'),
+    SMTP_URL: optionalUrl(['smtp:', 'smtps:'], 'SMTP'),
+    MAIL_FROM: optionalString,
+    SMS_WEBHOOK_URL: optionalUrl(['http:', 'https:'], 'http(s)'),
+    TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), {
+      message: 'does not look like a BotFather token (123456:ABC...)',
+    }),
+    TELEGRAM_WEBHOOK_URL: optionalUrl(['https:', 'http:'], 'https'),
+    TELEGRAM_WEBHOOK_SECRET: optionalString.refine(
+      (v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v),
+      {
+        message: 'must be 16-256 characters of A-Z a-z 0-9 _ -',
+      },
+    ),
+    TELEGRAM_API_ROOT: optionalUrl(['http:', 'https:'], 'http(s)'),
+    DISCORD_TOKEN: optionalString,
+    DISCORD_APPLICATION_ID: optionalString,
+  })
+  .superRefine((env, ctx) => {
+    const production = env.REDIS_URL || env.TELEGRAM_BOT_TOKEN || env.DISCORD_TOKEN;
+    if (production && !env.SECRET_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SECRET_KEY'],
+        message:
+          'is required with REDIS_URL, TELEGRAM_BOT_TOKEN or DISCORD_TOKEN (codes and 2FA secrets depend on it)',
+      });
+    }
+    if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_BOT_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_URL'], message: 'needs TELEGRAM_BOT_TOKEN' });
+    }
+    if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TELEGRAM_WEBHOOK_SECRET'],
+        message: 'is required with TELEGRAM_WEBHOOK_URL (Telegram sends it with every update)',
+      });
+    }
+    if (env.SMTP_URL && !env.MAIL_FROM) {
+      ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required with SMTP_URL' });
+    }
+    if (env.DISCORD_TOKEN && !env.DISCORD_APPLICATION_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DISCORD_APPLICATION_ID'],
+        message: 'is required with DISCORD_TOKEN',
+      });
+    }
+  });
+
+export type Env = z.output<typeof configSchema>;
+
+export interface Config {
+  readonly env: Env;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly redisUrl: string | undefined;
+  readonly redisPrefix: string;
+  /** Present whenever real state is kept; the console demo may run with a random one. */
+  readonly secretKey: string | undefined;
+  readonly outboxFile: string | undefined;
+  readonly demoPassword: string | undefined;
+  readonly flowIdleMs: number;
+  readonly hashing: { memoryCost: number; timeCost: number; parallelism: number; concurrency: number };
+  readonly totpIssuer: string;
+  readonly http: { port: number; host: string; publicUrl: string | undefined };
+  readonly smtp: { url: string; from: string } | undefined;
+  readonly smsWebhookUrl: string | undefined;
+  readonly telegram:
+    | {
+        token: string;
+        webhookUrl: string | undefined;
+        webhookSecret: string | undefined;
+        apiRoot: string | undefined;
+      }
+    | undefined;
+  readonly discord: { token: string; applicationId: string } | undefined;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Parses the environment; on failure returns every problem in plain words, one per line. */
+export function parseConfig(source: Record<string, string | undefined>): ConfigResult {
+  const parsed = configSchema.safeParse(source);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map(
+        (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`,
+      ),
+    };
+  }
+  const env = parsed.data;
+  return {
+    ok: true,
+    config: {
+      env,
+      logLevel: env.LOG_LEVEL,
+      redisUrl: env.REDIS_URL,
+      redisPrefix: env.REDIS_PREFIX,
+      secretKey: env.SECRET_KEY,
+      outboxFile: env.OUTBOX_FILE,
+      demoPassword: env.DEMO_PASSWORD,
+      flowIdleMs: env.FLOW_IDLE_MINUTES * 60_000,
+      hashing: {
+        memoryCost: env.ARGON2_MEMORY_KIB,
+        timeCost: env.ARGON2_TIME_COST,
+        parallelism: env.ARGON2_PARALLELISM,
+        concurrency: env.HASH_CONCURRENCY,
+      },
+      totpIssuer: env.TOTP_ISSUER,
+      http: { port: env.HTTP_PORT, host: env.HTTP_HOST, publicUrl: env.PUBLIC_URL },
+      smtp: env.SMTP_URL && env.MAIL_FROM ? { url: env.SMTP_URL, from: env.MAIL_FROM } : undefined,
+      smsWebhookUrl: env.SMS_WEBHOOK_URL,
+      telegram: env.TELEGRAM_BOT_TOKEN
+        ? {
+            token: env.TELEGRAM_BOT_TOKEN,
+            webhookUrl: env.TELEGRAM_WEBHOOK_URL,
+            webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
+            apiRoot: env.TELEGRAM_API_ROOT,
+          }
+        : undefined,
+      discord:
+        env.DISCORD_TOKEN && env.DISCORD_APPLICATION_ID
+          ? { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID }
+          : undefined,
+    },
+  };
+}
