@@ -54,6 +54,10 @@ class FlowCrashed extends Error {
   override readonly name = 'FlowCrashed';
 }
 
+class StepTimeout extends Error {
+  override readonly name = 'StepTimeout';
+}
+
 interface FlowRun {
   readonly replies: Reply[];
   readonly done: boolean;
@@ -247,6 +251,9 @@ export class Engine {
       if (event) actor.send(event);
       const settled = await waitFor(actor, (s) => s.status !== 'active' || s.hasTag(AWAITING_INPUT), {
         timeout: this.stepTimeoutMs,
+      }).catch((error: unknown) => {
+        if (crashed || !(error instanceof Error) || !error.message.startsWith('Timeout')) throw error;
+        throw new StepTimeout(`${flow.id} did not settle within ${this.stepTimeoutMs} ms`);
       });
       if (settled.status === 'error' || crashed) throw new FlowCrashed(flow.id, { cause: crashed });
       const done = settled.status === 'done';
@@ -474,9 +481,7 @@ class Turn {
         { chat: chatTag(this.input.chat), flow: flow.id, err: errorName(error) },
         'flow step failed',
       );
-      this.say(
-        error instanceof Error && error.name === 'TimeoutError' ? 'common.timeout' : 'common.internalError',
-      );
+      this.say(error instanceof StepTimeout ? 'common.timeout' : 'common.internalError');
       this.flow = 'snapshot' in start ? previous : null;
       if (!('snapshot' in start)) this.prompt = null;
       return;

@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { t } from '../../src/catalog/catalog.ts';
+import { escapeHtml, PAGE_CSP, renderPage } from '../../src/http/pages.ts';
+import { createHttpServer, type HttpServerOptions, type VerifyEmailOutcome } from '../../src/http/server.ts';
+import type { Logger } from '../../src/log.ts';
+
+const TOKEN = 'tok_Secret-0123456789abcdefXYZ';
+
+interface LogLine {
+  readonly level: string;
+  readonly obj: Record<string, unknown>;
+  readonly msg: string;
+}
+
+function captureLogger(): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at =
+    (level: string) =>
+    (obj: object, msg: string): void => {
+      lines.push({ level, obj: { ...obj }, msg });
+    };
+  return { log: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
+}
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+function build(overrides: Partial<HttpServerOptions> = {}) {
+  const { log, lines } = captureLogger();
+  const tokens: string[] = [];
+  const app = createHttpServer({
+    log,
+    health: async () => ({ ok: true, checks: { redis: true } }),
+    verifyEmail: async (token) => {
+      tokens.push(token);
+      return 'verified';
+    },
+    ...overrides,
+  });
+  apps.push(app);
+  return { app, lines, tokens };
+}
+
+function expectPageHeaders(headers: Record<string, unknown>): void {
+  expect(headers['content-type']).toBe('text/html; charset=utf-8');
+  expect(headers['cache-control']).toBe('no-store');
+  expect(headers['referrer-policy']).toBe('no-referrer');
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['content-security-policy']).toBe(PAGE_CSP);
+  expect(PAGE_CSP).toContain("default-src 'none'");
+  expect(PAGE_CSP).not.toContain('unsafe-inline');
+}
+
+describe('GET /healthz', () => {
+  it('answers 200 with the checks when healthy', async () => {
+    const { app } = build();
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', checks: { redis: true } });
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('answers 503 with the failing check when unhealthy', async () => {
+    const { app } = build({ health: async () => ({ ok: false, checks: { redis: false, telegram: true } }) });
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'unavailable', checks: { redis: false, telegram: true } });
+  });
+
+  it('answers 503 when the health probe itself throws', async () => {
+    const { app, lines } = build({
+      health: async () => {
+        throw new Error('redis connection lost');
+      },
+    });
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'unavailable', checks: {} });
+    expect(lines.some((l) => l.level === 'error')).toBe(true);
+  });
+});
+
+describe('GET /verify-email', () => {
+  const cases: Array<{ outcome: VerifyEmailOutcome; status: number }> = [
+    { outcome: 'verified', status: 200 },
+    { outcome: 'expired', status: 410 },
+    { outcome: 'used', status: 410 },
+    { outcome: 'invalid', status: 400 },
+  ];
+
+  for (const { outcome, status } of cases) {
+    it(`shows the ${outcome} page with ${status} and the security headers`, async () => {
+      const { app, tokens } = build({
+        verifyEmail: async (token) => {
+          tokens.push(token);
+          return outcome;
+        },
+      });
+      const res = await app.inject({ method: 'GET', url: `/verify-email?token=${TOKEN}` });
+      expect(tokens).toEqual([TOKEN]);
+      expect(res.statusCode).toBe(status);
+      expectPageHeaders(res.headers);
+      expect(res.body).toContain(escapeHtml(t('en', `web.${outcome}.title`)));
+      expect(res.body).toContain(escapeHtml(t('en', 'web.closeHint')));
+      expect(res.body).not.toContain(TOKEN);
+    });
+  }
+
+  it('tells the user an expired link lasts 30 minutes and to ask the bot for a new one', async () => {
+    const { app } = build({ verifyEmail: async () => 'expired' });
+    const res = await app.inject({ method: 'GET', url: `/verify-email?token=${TOKEN}` });
+    expect(res.body).toContain('30 minutes');
+    expect(res.body).toMatch(/ask the lockstep bot for a new link/);
+  });
+
+  it('answers 400 and never calls verifyEmail for a missing or malformed token', async () => {
+    const { app, tokens } = build();
+    const bad = [
+      '/verify-email',
+      '/verify-email?token=',
+      '/verify-email?token=short',
+      `/verify-email?token=${'a'.repeat(129)}`,
+      '/verify-email?token=%3Cscript%3Ealert(1)%3C%2Fscript%3Eabcdef',
+      '/verify-email?token=abcdefghijklmnop%20',
+      '/verify-email?token=abcdefghijkl.mnop',
+      `/verify-email?token=${TOKEN}&token=${TOKEN}`,
+    ];
+    for (const url of bad) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(400);
+      expectPageHeaders(res.headers);
+      expect(res.body).toContain(escapeHtml(t('en', 'web.invalid.title')));
+      expect(res.body).not.toContain('<script>');
+    }
+    expect(tokens).toEqual([]);
+  });
+
+  it('accepts tokens of 16 and 128 characters', async () => {
+    const { app, tokens } = build();
+    for (const token of ['A'.repeat(16), `${'-_'.repeat(63)}z9`]) {
+      const res = await app.inject({ method: 'GET', url: `/verify-email?token=${token}` });
+      expect(res.statusCode).toBe(200);
+    }
+    expect(tokens).toHaveLength(2);
+  });
+
+  it('shows an error page with 500 when verification throws, and logs no token', async () => {
+    const { app, lines } = build({
+      verifyEmail: async (token) => {
+        throw new Error(`store down while reading ${token}`);
+      },
+    });
+    const res = await app.inject({ method: 'GET', url: `/verify-email?token=${TOKEN}` });
+    expect(res.statusCode).toBe(500);
+    expectPageHeaders(res.headers);
+    expect(res.body).toContain(escapeHtml(t('en', 'web.error.title')));
+    expect(lines.some((l) => l.level === 'error')).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+
+  it('does not redeem the token on HEAD, which link checkers send', async () => {
+    const { app, tokens } = build();
+    const res = await app.inject({ method: 'HEAD', url: `/verify-email?token=${TOKEN}` });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('GET');
+    expect(tokens).toEqual([]);
+  });
+
+  it('is not served when no verifyEmail is configured', async () => {
+    const { app } = build({ verifyEmail: undefined });
+    const res = await app.inject({ method: 'GET', url: `/verify-email?token=${TOKEN}` });
+    expect(res.statusCode).toBe(404);
+  });
+
+  it('logs method, route pattern and status of every request, never the token or the query', async () => {
+    const { app, lines } = build();
+    await app.inject({ method: 'GET', url: `/verify-email?token=${TOKEN}` });
+    await app.inject({ method: 'GET', url: '/verify-email?token=bad' });
+    await app.inject({ method: 'GET', url: `/nowhere/${TOKEN}?token=${TOKEN}` });
+
+    const requests = lines.filter((l) => l.msg === 'http request');
+    expect(requests.map((l) => [l.obj.method, l.obj.route, l.obj.status])).toEqual([
+      ['GET', '/verify-email', 200],
+      ['GET', '/verify-email', 400],
+      ['GET', '(no route)', 404],
+    ]);
+    const everything = JSON.stringify(lines);
+    expect(everything).not.toContain(TOKEN);
+    expect(everything).not.toContain('token=');
+    expect(everything).not.toContain('/nowhere');
+  });
+});
+
+describe('the rest of the server', () => {
+  it('answers unknown routes with a plain 404', async () => {
+    const { app } = build();
+    const res = await app.inject({ method: 'GET', url: '/admin' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.body).toBe('Not found\n');
+  });
+
+  it('serves extra routes and hides the message of errors they throw', async () => {
+    const { app, lines } = build({
+      extraRoutes(server) {
+        server.get('/hello', async () => ({ hello: 'world' }));
+        server.get('/boom', async () => {
+          throw new Error(`exploded with ${TOKEN}`);
+        });
+      },
+    });
+    expect((await app.inject({ method: 'GET', url: '/hello' })).json()).toEqual({ hello: 'world' });
+    const boom = await app.inject({ method: 'GET', url: '/boom' });
+    expect(boom.statusCode).toBe(500);
+    expect(boom.body).toBe('Internal server error\n');
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+
+  it('serves the pages and the health probe over a real socket', async () => {
+    const { app, lines } = build();
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
+    const health = await fetch(`${address}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', checks: { redis: true } });
+
+    const page = await fetch(`${address}/verify-email?token=${TOKEN}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('content-security-policy')).toBe(PAGE_CSP);
+    expect(await page.text()).toContain(escapeHtml(t('en', 'web.verified.title')));
+
+    expect((await fetch(`${address}/missing`)).status).toBe(404);
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+});
+
+describe('pages', () => {
+  it('are self-contained: no script, no external resource, and the CSP allows exactly the inline style', () => {
+    for (const kind of ['verified', 'expired', 'used', 'invalid', 'error'] as const) {
+      const html = renderPage(kind);
+      expect(html).toMatch(/^<!doctype html>/);
+      expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+      expect(html).not.toMatch(/<script|<link|<img|src=|href=|url\(/i);
+      const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+      const hash = createHash('sha256').update(style, 'utf8').digest('base64');
+      expect(PAGE_CSP).toContain(`style-src 'sha256-${hash}'`);
+    }
+  });
+
+  it('escapes HTML in text', () => {
+    expect(escapeHtml(`<a href="x" onclick='y'>&</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
+  });
+});
