@@ -135,8 +135,8 @@ export async function runAdmin(argv: readonly string[], services: Services): Pro
     case 'show':
       return publicView(await mustFind(services, positional[0]));
     case 'link': {
-      const account = await mustFind(services, positional[0]);
       const who = identity(values);
+      const account = await mustFind(services, positional[0]);
       const linked = await services.accounts.link(account.id, who.channel, who.userId, now);
       if (!linked.ok) throw new CommandError('that chat identity is already linked to another account');
       await services.accounts.appendEvent(account.id, {
