@@ -11,7 +11,9 @@ import type { Reply } from '../src/engine/reply.ts';
 /** Events the engine sends into a flow. `at` is the engine clock (ms), so deadlines need no timers. */
 export type FlowEvent =
   | { readonly type: 'user.text'; readonly text: string; readonly at: number }
-  | { readonly type: 'user.choice'; readonly value: string; readonly at: number };
+  | { readonly type: 'user.choice'; readonly value: string; readonly at: number }
+  /** Something happened outside the chat (e.g. the email link was opened); see Engine.signal. */
+  | { readonly type: 'signal'; readonly name: string; readonly at: number };
 
 /** What the engine gives a flow when it starts. */
 export interface FlowInput {

@@ -180,6 +180,53 @@ export class Engine {
     else await this.options.sessions.cancelExpiry(chat);
   }
 
+  /**
+   * Delivers an out-of-chat event to the chat's active flow (under the chat's lock, persisted like any
+   * step) and pushes the flow's replies to the chat. Returns false when no flow took the signal; the
+   * caller then tells the user itself (with `notify`) if it needs to.
+   *
+   * @example await engine.signal(chat, 'email.verified') // the email flow finishes and says so
+   */
+  async signal(chat: ChatRef, name: string): Promise<boolean> {
+    const { sessions, clock, log } = this.options;
+    const token = await sessions.lock(chat, LOCK_TTL_MS, this.lockWaitMs);
+    if (token === null) return false;
+    let replies: Reply[] = [];
+    try {
+      const loaded = await sessions.load(chat);
+      const active = loaded?.session.flow;
+      const flow = active ? this.flows.get(active.id) : undefined;
+      if (!loaded || !active || !flow || flow.version !== active.version) return false;
+      const now = clock.now();
+      if (now - loaded.session.lastActiveAt > this.idleTimeoutMs) return false;
+      const run = await this.runFlow(flow, { snapshot: active.snapshot }, { type: 'signal', name, at: now });
+      if (run.replies.length === 0) return false;
+      replies = run.replies;
+      const lastPrompt = [...run.replies].reverse().find((r) => r.input !== undefined && !r.sensitive);
+      const next: Session | null = run.done
+        ? null
+        : {
+            flow: { ...active, snapshot: run.snapshot },
+            prompt: lastPrompt ?? loaded.session.prompt,
+            lastActiveAt: loaded.session.lastActiveAt,
+          };
+      if (!(await sessions.save(chat, loaded.raw, next, this.idleTimeoutMs + SEEN_TTL_MS))) return false;
+      await this.trackExpiry(chat, next);
+    } catch (error) {
+      log.error(
+        { chat: chatTag(chat), signal: name, err: errorName(error) },
+        'signal could not be delivered',
+      );
+      return false;
+    } finally {
+      await sessions.unlock(chat, token);
+    }
+    await this.push?.(chat, replies).catch((error: unknown) => {
+      log.warn({ chat: chatTag(chat), err: errorName(error) }, 'could not push the signal replies');
+    });
+    return true;
+  }
+
   /** Sends replies to a chat outside of a turn. */
   async notify(chat: ChatRef, replies: readonly Reply[]): Promise<void> {
     if (!this.push) throw new Error('no push sender is configured');

@@ -256,4 +256,21 @@ describe('engine rules', () => {
     const odd = await engine.handle({ ...text('x'), action: { type: 'choice', value: 'plus' } });
     expect(counts(odd.replies)).toEqual([1]);
   });
+
+  it('delivers an out-of-chat signal to the active flow and pushes its replies', async () => {
+    const engine = makeEngine(new MemoryKv(), 'e14:');
+    const pushed: Reply[] = [];
+    engine.setPushSender(async (_chat, replies) => {
+      pushed.push(...replies);
+    });
+    expect(await engine.signal(chat, 'finish')).toBe(false);
+    await engine.handle(command('count'));
+    await engine.handle(text('a'));
+    expect(await engine.signal(chat, 'unknown-signal')).toBe(false);
+    expect(pushed).toEqual([]);
+    expect(await engine.signal(chat, 'finish')).toBe(true);
+    expect(counts(pushed)).toEqual([-1]);
+    // The flow is over: the next message starts fresh.
+    expect(keys((await engine.handle(text('x'))).replies)).toEqual(['common.notUnderstood']);
+  });
 });

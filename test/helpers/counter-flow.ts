@@ -54,6 +54,10 @@ export function counterMachine(delayMs = 5) {
             },
             { target: 'adding', actions: assign({ pending: ({ event }) => event.text }) },
           ],
+          signal: {
+            guard: ({ event }) => event.name === 'finish',
+            target: 'done',
+          },
           'user.choice': [
             { guard: ({ event }) => event.value === 'stop', target: 'done' },
             { target: 'adding', actions: assign({ pending: 'plus' }) },
