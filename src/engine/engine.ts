@@ -348,6 +348,8 @@ class Turn {
 
   async run(): Promise<void> {
     const session = this.loaded?.session;
+    // Judged on the question that was actually asked, even if the flow has expired since.
+    if (session?.prompt?.input === 'secret' && this.input.action.type === 'text') this.inputWasSecret = true;
     if (this.flow && session && this.now - session.lastActiveAt > this.engine.idleMs) {
       this.replies.push(this.engine.expiredReply(this.flow.id));
       this.flow = null;
@@ -358,7 +360,6 @@ class Turn {
     } else if (this.flow && this.engine.flow(this.flow.id)?.version !== this.flow.version) {
       this.resetFlow();
     }
-    if (this.prompt?.input === 'secret' && this.input.action.type === 'text') this.inputWasSecret = true;
 
     const action = this.input.action;
     if (action.type === 'command') return this.command(action.command.toLowerCase(), action.args.trim());

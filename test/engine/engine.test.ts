@@ -118,6 +118,7 @@ describe('engine rules', () => {
     clock.advance(15 * 60_000 + 1);
     const back = await engine.handle(text('y'));
     expect(keys(back.replies)).toEqual(['common.expired', 'common.notUnderstood']);
+    expect(back.inputWasSecret).toBe(false);
     expect(back.replies[0]?.params).toMatchObject({ minutes: 15 });
   });
 
