@@ -1,0 +1,356 @@
+/**
+ * The Telegram adapter: a grammY bot that turns updates into `UserInput`, runs them through the engine and
+ * renders the replies. It knows no flow: a new flow needs no change here.
+ */
+import { autoRetry } from '@grammyjs/auto-retry';
+import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Api, Bot, type Context, type Transformer, webhookCallback } from 'grammy';
+import type { BotCommand } from 'grammy/types';
+import { type Locale, type MessageKey, resolveLocale, t } from '../../src/catalog/catalog.ts';
+import type { Engine, PushSender, TurnResult } from '../../src/engine/engine.ts';
+import { chatTag, type UserInput } from '../../src/engine/input.ts';
+import type { Reply } from '../../src/engine/reply.ts';
+import type { Logger } from '../../src/log.ts';
+import { sendReplies } from './render.ts';
+import { GLOBAL_COMMANDS, isUnsupportedMessage, parseChoice, toUserInput } from './to-user-input.ts';
+
+/** The only update types the adapter reads; everything else is not even fetched. */
+export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+
+/** Where `mountTelegramWebhook` serves the webhook by default; the secret token, not the path, protects it. */
+export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
+
+const GLOBAL_COMMAND_LABELS: Record<(typeof GLOBAL_COMMANDS)[number], MessageKey> = {
+  start: 'telegram.cmd.start',
+  menu: 'telegram.cmd.menu',
+  help: 'telegram.cmd.help',
+  cancel: 'telegram.cmd.cancel',
+};
+
+// https://core.telegram.org/bots/api#botcommand
+const BOT_COMMAND = /^[a-z0-9_]{1,32}$/;
+
+export interface TelegramBotOptions {
+  readonly token: string;
+  readonly engine: Engine;
+  readonly log: Logger;
+  /** A self-hosted Bot API server (`TELEGRAM_API_ROOT`), without a trailing slash. */
+  readonly apiRoot?: string;
+  /** The bot's username; when absent it comes from `getMe` (`bot.init()`). */
+  readonly username?: string;
+  /** Retries of 429 and 5xx answers (@grammyjs/auto-retry). Defaults: 3 attempts, at most 30 s per wait. */
+  readonly retry?: { readonly maxRetryAttempts?: number; readonly maxDelaySeconds?: number };
+  /** Long-polling timeout of `getUpdates`, in seconds. Default 30. */
+  readonly pollTimeoutSeconds?: number;
+  /** A step slower than this shows "typing…"; repeated every `typingIntervalMs`. Defaults 300 ms and 4 s. */
+  readonly typingDelayMs?: number;
+  readonly typingIntervalMs?: number;
+  /** After this long a webhook request is answered while its update goes on being handled. Default 10 s. */
+  readonly webhookTimeoutMs?: number;
+}
+
+/** A route handler for fastify: `app.post(path, telegram.webhookHandler(secret))`. */
+export type WebhookHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+export interface TelegramBot {
+  readonly bot: Bot;
+  /** Sends replies to a Telegram chat outside of a turn (give it to `engine.setPushSender`). */
+  readonly pushSender: PushSender;
+  /** Long polling: drops a webhook if one is set (pending updates are kept), publishes the commands, polls. */
+  start(): Promise<void>;
+  /** Stops polling and resolves once every update being handled (polling or webhook) is finished. */
+  stop(): Promise<void>;
+  /** The webhook endpoint; requests without the right `X-Telegram-Bot-Api-Secret-Token` get 401. */
+  webhookHandler(secretToken: string): WebhookHandler;
+  /** Webhook mode: registers `url` with Telegram (with the secret token) and publishes the commands. */
+  setWebhook(url: string, secretToken: string): Promise<void>;
+}
+
+/**
+ * Serves a Telegram bot's webhook on a fastify instance.
+ *
+ * @example
+ * mountTelegramWebhook(app, telegram, { secretToken });
+ * await telegram.setWebhook(`${publicUrl}${TELEGRAM_WEBHOOK_PATH}`, secretToken);
+ */
+export function mountTelegramWebhook(
+  app: FastifyInstance,
+  telegram: TelegramBot,
+  options: { readonly secretToken: string; readonly path?: string },
+): void {
+  app.post(options.path ?? TELEGRAM_WEBHOOK_PATH, telegram.webhookHandler(options.secretToken));
+}
+
+/**
+ * Builds the Telegram adapter around an engine.
+ *
+ * @example
+ * const telegram = createTelegramBot({ token, engine, log });
+ * engine.setPushSender(telegram.pushSender);
+ * await telegram.start();
+ * process.once('SIGTERM', () => void telegram.stop());
+ */
+export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
+  const { engine, log } = options;
+  const bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
+  bot.api.config.use(
+    autoRetry({
+      maxRetryAttempts: options.retry?.maxRetryAttempts ?? 3,
+      maxDelaySeconds: options.retry?.maxDelaySeconds ?? 30,
+      // A network failure should fail the update, not hang it (and shutdown with it) for hours.
+      rethrowHttpErrors: true,
+    }),
+    logPollingFailures(log),
+  );
+  const commands = new Set<string>([
+    ...GLOBAL_COMMANDS,
+    ...engine.flowDefinitions.map((flow) => flow.command.toLowerCase()),
+  ]);
+  const typingDelayMs = options.typingDelayMs ?? 300;
+  const typingIntervalMs = options.typingIntervalMs ?? 4_000;
+  const inFlight = new Set<Promise<void>>();
+  let runner: RunnerHandle | null = null;
+  let mode: 'idle' | 'polling' | 'webhook' = 'idle';
+
+  const username = (): string | undefined =>
+    options.username ?? (bot.isInited() ? bot.botInfo.username : undefined);
+
+  /** Shows "typing…" while a slow step runs; the calls are aborted as soon as the step is over. */
+  async function withTyping<T>(api: Api, chatId: string, task: () => Promise<T>): Promise<T> {
+    const abort = new AbortController();
+    // grammY types its signal with the `abort-controller` shim; the platform's signal is what it uses.
+    const signal = abort.signal as Parameters<Api['sendChatAction']>[3];
+    const pending: Promise<unknown>[] = [];
+    const typing = (): void => {
+      pending.push(
+        api.sendChatAction(chatId, 'typing', {}, signal).catch((error: unknown) => {
+          if (!abort.signal.aborted)
+            log.debug({ chat: `tg:${chatId}`, err: errorSummary(error) }, 'typing failed');
+        }),
+      );
+    };
+    let interval: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      typing();
+      interval = setInterval(typing, typingIntervalMs);
+    }, typingDelayMs);
+    try {
+      return await task();
+    } finally {
+      clearTimeout(timer);
+      clearInterval(interval);
+      abort.abort();
+      await Promise.allSettled(pending);
+    }
+  }
+
+  /** Deletes the user's message that held a secret; false when Telegram refused (the user is told). */
+  async function deleteSecret(api: Api, input: UserInput, updateId: number): Promise<boolean> {
+    try {
+      return await api.deleteMessage(input.chat.chatId, Number(input.messageId));
+    } catch (error) {
+      log.warn(
+        { update_id: updateId, chat: chatTag(input.chat), err: errorSummary(error) },
+        'could not delete a message that held a secret',
+      );
+      return false;
+    }
+  }
+
+  async function handleUpdate(ctx: Context): Promise<void> {
+    const update = ctx.update;
+    const query = update.callback_query;
+    const locale: Locale = resolveLocale(ctx.from?.language_code);
+    let answering: Promise<unknown> | null = null;
+    // Every press is answered exactly once, or the user's button keeps spinning.
+    const answer = (text?: string): void => {
+      if (!query || answering) return;
+      answering = ctx.api.answerCallbackQuery(query.id, text ? { text } : {}).catch((error: unknown) => {
+        log.debug(
+          { update_id: update.update_id, err: errorSummary(error) },
+          'could not answer a callback query',
+        );
+      });
+    };
+    let input: UserInput | null = null;
+    try {
+      if (query) {
+        if (parseChoice(query.data) === null) {
+          answer(t(locale, 'telegram.badButton'));
+          return;
+        }
+        answer();
+      }
+      input = toUserInput(update, { botUsername: username(), commands });
+      if (!input) {
+        if (isUnsupportedMessage(update) && ctx.chat) {
+          await ctx.api.sendMessage(ctx.chat.id, t(locale, 'telegram.unsupportedMessage'));
+        }
+        return;
+      }
+      const turn = input;
+      const result: TurnResult = await withTyping(ctx.api, turn.chat.chatId, () => engine.handle(turn));
+      if (result.duplicate) return;
+      const notices: Reply[] = [];
+      if (result.inputWasSecret && turn.isPrivate && turn.messageId !== undefined) {
+        const deleted = await deleteSecret(ctx.api, turn, update.update_id);
+        notices.push({ key: deleted ? 'common.secretDeleted' : 'telegram.secretNotDeleted' });
+      }
+      if (query && turn.messageId !== undefined) {
+        // The buttons of a pressed message are spent; the engine repeats whatever is still open.
+        await ctx.api
+          .editMessageReplyMarkup(turn.chat.chatId, Number(turn.messageId))
+          .catch((error: unknown) => {
+            log.debug(
+              { update_id: update.update_id, err: errorSummary(error) },
+              'could not remove a keyboard',
+            );
+          });
+      }
+      await sendReplies(
+        ctx.api,
+        turn.chat.chatId,
+        [...notices, ...result.replies],
+        { locale, isPrivate: turn.isPrivate, botUsername: username() },
+        log,
+      );
+    } catch (error) {
+      const chat = input ? chatTag(input.chat) : ctx.chat ? `tg:${ctx.chat.id}` : undefined;
+      log.error({ update_id: update.update_id, chat, err: errorSummary(error) }, 'telegram update failed');
+      if (ctx.chat) {
+        await ctx.api
+          .sendMessage(ctx.chat.id, t(locale, 'common.internalError'))
+          .catch((sendError: unknown) => {
+            log.warn(
+              { update_id: update.update_id, chat, err: errorSummary(sendError) },
+              'could not send the error notice',
+            );
+          });
+      }
+    } finally {
+      answer();
+      if (answering) await answering;
+    }
+  }
+
+  // Tracks every update from the moment it enters, so `stop()` can wait for all of them.
+  bot.use(async (_ctx, next) => {
+    const task = next();
+    inFlight.add(task);
+    try {
+      await task;
+    } finally {
+      inFlight.delete(task);
+    }
+  });
+  // The Redis lock keeps a chat consistent across processes; within this process, updates of one chat are
+  // also handled one after another so that their replies never interleave.
+  bot.use(sequentialize((ctx: Context) => (ctx.chat ? String(ctx.chat.id) : undefined)));
+  bot.use(handleUpdate);
+  bot.catch((error) => {
+    log.error(
+      { update_id: error.ctx.update.update_id, err: errorSummary(error.error) },
+      'telegram middleware failed',
+    );
+  });
+
+  async function publishCommands(): Promise<void> {
+    const list: BotCommand[] = GLOBAL_COMMANDS.map((command) => ({
+      command,
+      description: t('en', GLOBAL_COMMAND_LABELS[command]),
+    }));
+    for (const flow of engine.flowDefinitions) {
+      const command = flow.command.toLowerCase();
+      if (!BOT_COMMAND.test(command)) {
+        log.warn({ flow: flow.id }, 'flow command is not a valid Telegram command; not published');
+        continue;
+      }
+      if (list.some((entry) => entry.command === command)) continue;
+      list.push({ command, description: t('en', flow.menuLabel ?? flow.title).slice(0, 256) });
+    }
+    await bot.api.setMyCommands(list);
+  }
+
+  const pushSender: PushSender = async (chat, replies) => {
+    if (chat.channel !== 'telegram')
+      throw new Error(`the Telegram adapter cannot send to a ${chat.channel} chat`);
+    // Telegram ids: users (private chats) are positive, groups and channels negative.
+    const isPrivate = !chat.chatId.startsWith('-');
+    await sendReplies(
+      bot.api,
+      chat.chatId,
+      replies,
+      { locale: 'en', isPrivate, botUsername: username() },
+      log,
+    );
+  };
+
+  return {
+    bot,
+    pushSender,
+    async start() {
+      if (mode === 'webhook') throw new Error('this bot serves a webhook; it cannot also poll');
+      if (runner) return;
+      mode = 'polling';
+      await bot.init();
+      await bot.api.deleteWebhook({ drop_pending_updates: false });
+      await publishCommands();
+      const handle = run(bot, {
+        runner: {
+          fetch: { timeout: options.pollTimeoutSeconds ?? 30, allowed_updates: ALLOWED_UPDATES },
+          // getUpdates failures are logged by `logPollingFailures`, through our logger.
+          silent: true,
+        },
+      });
+      runner = handle;
+      handle.task()?.catch((error: unknown) => {
+        log.error({ err: errorSummary(error) }, 'telegram polling stopped');
+      });
+    },
+    async stop() {
+      const handle = runner;
+      runner = null;
+      // Aborts the waiting getUpdates; a runner that already crashed was logged in `start`.
+      await handle?.stop()?.catch(() => undefined);
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      if (mode === 'polling') mode = 'idle';
+    },
+    webhookHandler(secretToken) {
+      if (mode === 'polling') throw new Error('this bot is polling; it cannot also serve a webhook');
+      mode = 'webhook';
+      return webhookCallback(bot, 'fastify', {
+        secretToken,
+        // Answer Telegram in time and go on handling: redeliveries are deduplicated by the engine anyway.
+        onTimeout: 'return',
+        timeoutMilliseconds: options.webhookTimeoutMs ?? 10_000,
+      }) as WebhookHandler;
+    },
+    async setWebhook(url, secretToken) {
+      await bot.api.setWebhook(url, { secret_token: secretToken, allowed_updates: ALLOWED_UPDATES });
+      await publishCommands();
+    },
+  };
+}
+
+/** Logs failed `getUpdates` calls through our logger (the runner is silenced). */
+function logPollingFailures(log: Logger): Transformer {
+  return async (prev, method, payload, signal) => {
+    try {
+      const result = await prev(method, payload, signal);
+      if (method === 'getUpdates' && !result.ok) {
+        log.warn({ error_code: result.error_code, err: result.description }, 'getUpdates failed');
+      }
+      return result;
+    } catch (error) {
+      if (method === 'getUpdates' && !signal?.aborted)
+        log.warn({ err: errorSummary(error) }, 'getUpdates failed');
+      throw error;
+    }
+  };
+}
+
+/** Name and message only: never a payload, which may hold what the user typed. */
+export function errorSummary(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+}

@@ -1,0 +1,13 @@
+/** Messages only the Telegram adapter shows: command descriptions, buttons, adapter-level notices. */
+export const telegram = {
+  'telegram.cmd.start': 'Start and see what I can do',
+  'telegram.cmd.menu': 'Show all tasks',
+  'telegram.cmd.help': 'How this works',
+  'telegram.cmd.cancel': 'Stop the current task (nothing is changed)',
+  'telegram.continuePrivately': 'Continue in a private chat',
+  'telegram.badButton': 'This button does not work any more. Send /menu to start again.',
+  'telegram.unsupportedMessage':
+    'I can only read text messages. Please type your answer, or send /help to see what I can do.',
+  'telegram.secretNotDeleted':
+    'I could not delete your message with the secret. Please delete it yourself now: long-press it (or right-click it) and choose Delete.',
+} as const;
