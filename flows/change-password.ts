@@ -466,9 +466,11 @@ export const changePasswordMachine = setup({
         }),
         onDone: {
           target: 'done',
-          actions: emit(({ event }) => ({
+          actions: emit(({ event, context }) => ({
             type: 'reply' as const,
-            key: 'password.changed' as const,
+            key: context.summary?.emailMasked
+              ? ('password.changed' as const)
+              : ('password.changedNoEmail' as const),
             params: { signedOut: event.output.signedOut },
           })),
         },

@@ -43,14 +43,15 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return this.slot(() => argon2.hash(password, { type: argon2.argon2id, ...this.params }));
+    const normalised = normalise(password);
+    return this.slot(() => argon2.hash(normalised, { type: argon2.argon2id, ...this.params }));
   }
 
   /** False for a wrong password and for a malformed hash; never throws for user input. */
   verify(hash: string, password: string): Promise<boolean> {
     return this.slot(async () => {
       try {
-        return await argon2.verify(hash, password);
+        return await argon2.verify(hash, normalise(password));
       } catch {
         return false;
       }
@@ -65,4 +66,12 @@ export class PasswordHasher {
       return true;
     }
   }
+}
+
+/**
+ * Unicode normalisation (NFC) before hashing and verifying: the same password typed on keyboards that
+ * compose accents differently must give the same hash (NIST 800-63B 5.1.1.2).
+ */
+function normalise(password: string): string {
+  return password.normalize('NFC');
 }

@@ -67,13 +67,17 @@ export class CodeService {
   async send(request: CodeRequest): Promise<SendCodeResult> {
     const { kv, clock, delivery, log } = this.deps;
     const cooldownKey = this.key(request.subject, `cooldown:${request.purpose}:${request.to}`);
-    const cooldown = await kv.ttl(cooldownKey);
-    if (cooldown !== null && cooldown > 0) {
-      return { ok: false, reason: 'cooldown', seconds: Math.ceil(cooldown / 1000) };
+    // Claimed atomically, so two chats or processes asking at once cannot both send.
+    if (!(await kv.setIfAbsent(cooldownKey, '1', RESEND_COOLDOWN_MS))) {
+      const left = (await kv.ttl(cooldownKey)) ?? RESEND_COOLDOWN_MS;
+      return { ok: false, reason: 'cooldown', seconds: Math.max(1, Math.ceil(left / 1000)) };
     }
     const hourKey = `${this.deps.prefix ?? 'ls:'}code-hour:${request.to}`;
-    const sentThisHour = Number((await kv.get(hourKey)) ?? 0);
-    if (sentThisHour >= HOURLY_CAP) return { ok: false, reason: 'hourlyCap' };
+    // Counted before sending (atomic increment): attempts past the cap never send, whoever makes them.
+    if ((await kv.increment(hourKey, 60 * 60_000)) > HOURLY_CAP) {
+      await kv.del(cooldownKey);
+      return { ok: false, reason: 'hourlyCap' };
+    }
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const message = request.message ?? {
@@ -101,6 +105,8 @@ export class CodeService {
         },
         'code delivery failed',
       );
+      // Nothing went out: the user may try again at once (the attempt still counts towards the cap).
+      await kv.del(cooldownKey);
       return { ok: false, reason: 'deliveryFailed' };
     }
     const stored: StoredCode = {
@@ -114,8 +120,6 @@ export class CodeService {
       JSON.stringify(stored),
       CODE_TTL_MS + 60_000,
     );
-    await kv.set(cooldownKey, '1', RESEND_COOLDOWN_MS);
-    await kv.increment(hourKey, 60 * 60_000);
     return { ok: true, to: request.shownAs };
   }
 

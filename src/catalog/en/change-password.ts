@@ -18,6 +18,8 @@ export const changePassword = {
     'It has been more than 5 minutes since you proved it is you, so for your safety please do that again.',
   'password.changed':
     'Done: your password was changed. {signedOut} signed-in sessions were signed out; sign in again with the new password. I sent a notice to your phone and email.',
+  'password.changedNoEmail':
+    'Done: your password was changed. {signedOut} signed-in sessions were signed out; sign in again with the new password. I sent a notice to your phone.',
   'password.noticeSms':
     'lockstep: the password of your account was changed. If this was not you, contact support right away.',
   'password.noticeEmailSubject': 'Your password was changed',

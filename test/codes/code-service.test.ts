@@ -1,0 +1,404 @@
+import { createHmac } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.ts';
+import {
+  CODE_TTL_MS,
+  type CodeRequest,
+  CodeService,
+  HOURLY_CAP,
+  MAX_WRONG_TRIES,
+  RESEND_COOLDOWN_MS,
+} from '../../src/codes/code-service.ts';
+import type { Kv } from '../../src/kv/kv.ts';
+import { MemoryKv } from '../../src/kv/memory-kv.ts';
+import { silentLogger } from '../../src/log.ts';
+import { backends, RecordingKv } from '../helpers/backends.ts';
+import { RecordingDelivery } from '../helpers/fake-delivery.ts';
+
+const SECRET = 's'.repeat(32);
+const PHONE = '+8613800138000';
+const EMAIL = 'alice@example.com';
+
+function request(overrides: Partial<CodeRequest> = {}): CodeRequest {
+  return {
+    subject: 'acc_000000000001',
+    purpose: 'password-reset',
+    channel: 'sms',
+    to: PHONE,
+    shownAs: '+86 138****8000',
+    ...overrides,
+  };
+}
+
+/** A 6-digit code that is certainly not `code`. */
+function another(code: string, offset = 1): string {
+  return String((Number(code) + offset) % 1_000_000).padStart(6, '0');
+}
+
+/** `code` as a whole number in some stored text (timestamps are longer digit runs and do not count). */
+function containsCode(text: string, code: string): boolean {
+  return new RegExp(`(?<!\\d)${code}(?!\\d)`).test(text);
+}
+
+describe('CodeService (memory store, manual clock)', () => {
+  let clock: ManualClock;
+  let kv: RecordingKv;
+  let delivery: RecordingDelivery;
+  let codes: CodeService;
+
+  const make = (secretKey = SECRET, store: Kv = kv) =>
+    new CodeService({ kv: store, delivery, clock, secretKey, log: silentLogger, prefix: 'ls:' });
+
+  beforeEach(() => {
+    clock = new ManualClock();
+    kv = new RecordingKv(new MemoryKv(clock));
+    delivery = new RecordingDelivery();
+    codes = make();
+  });
+
+  async function sendAndRead(overrides: Partial<CodeRequest> = {}): Promise<string> {
+    const sent = await codes.send(request(overrides));
+    expect(sent).toEqual({ ok: true, to: overrides.shownAs ?? '+86 138****8000' });
+    return delivery.lastCodeTo(overrides.to ?? PHONE);
+  }
+
+  describe('sending', () => {
+    it('texts a 6-digit code to the phone and answers with the masked destination', async () => {
+      expect(await codes.send(request())).toEqual({ ok: true, to: '+86 138****8000' });
+      expect(delivery.sent).toHaveLength(1);
+      const [sms] = delivery.sent;
+      expect(sms).toMatchObject({ channel: 'sms', to: PHONE });
+      expect(sms?.text).toMatch(/your code is \d{6}\./);
+      expect(delivery.codesTo(PHONE)).toHaveLength(1);
+    });
+
+    it('emails a code with a subject', async () => {
+      const sent = await codes.send(
+        request({ channel: 'email', to: EMAIL, shownAs: 'a***@example.com', purpose: 'email-verify' }),
+      );
+      expect(sent).toEqual({ ok: true, to: 'a***@example.com' });
+      const [mail] = delivery.to(EMAIL);
+      expect(mail).toMatchObject({ channel: 'email', to: EMAIL, subject: 'Your lockstep code' });
+      expect(delivery.codesTo(EMAIL)).toHaveLength(1);
+    });
+
+    it('makes codes of exactly 6 digits, leading zeros included, that vary from code to code', async () => {
+      const seen: string[] = [];
+      // 300 destinations, so neither the cool-down nor the hourly cap gets in the way.
+      for (let i = 0; i < 300; i += 1) {
+        const to = `+4915100${String(i).padStart(6, '0')}`;
+        await codes.send(request({ to }));
+        seen.push(delivery.lastCodeTo(to));
+      }
+      for (const code of seen) expect(code).toMatch(/^\d{6}$/);
+      // About 10% start with 0; none at all in 300 would mean the zeros are being dropped.
+      expect(seen.some((code) => code.startsWith('0'))).toBe(true);
+      expect(new Set(seen).size).toBeGreaterThan(290);
+    });
+
+    it('stores no code, only an HMAC keyed with the secret key', async () => {
+      const code = await sendAndRead();
+      expect(kv.writes.length).toBeGreaterThan(0);
+      for (const write of kv.writes) expect(containsCode(write.value, code)).toBe(false);
+      const stored = kv.writes.find((w) => w.key === 'ls:{code:acc_000000000001}:code:password-reset');
+      const record = JSON.parse(stored?.value ?? '{}') as { hash: string };
+      expect(record.hash).toMatch(/^[0-9a-f]{64}$/);
+      const expected = createHmac('sha256', SECRET)
+        .update(`acc_000000000001\npassword-reset\n${PHONE}\n${code}`)
+        .digest('hex');
+      expect(record.hash).toBe(expected);
+    });
+
+    it('cannot be checked by a process with another secret key', async () => {
+      const code = await sendAndRead();
+      expect(await make('t'.repeat(32)).check('acc_000000000001', 'password-reset', PHONE, code)).toEqual({
+        ok: false,
+        reason: 'wrong',
+        remaining: MAX_WRONG_TRIES - 1,
+      });
+      expect(await codes.check('acc_000000000001', 'password-reset', PHONE, code)).toEqual({ ok: true });
+    });
+
+    it('stores no code and starts no cool-down when the provider refuses the message', async () => {
+      delivery.failNext();
+      expect(await codes.send(request())).toEqual({ ok: false, reason: 'deliveryFailed' });
+      expect(delivery.sent).toEqual([]);
+      expect(delivery.refused).toHaveLength(1);
+      expect(await kv.get('ls:{code:acc_000000000001}:code:password-reset')).toBeNull();
+      // No cool-down is left behind (the claimed one is released); the attempt counts towards the cap.
+      expect(kv.writes.filter((w) => !w.key.includes('cooldown') && !w.key.includes('code-hour'))).toEqual(
+        [],
+      );
+      expect(await kv.get('ls:{code:acc_000000000001}:cooldown:password-reset:+8613800138000')).toBeNull();
+      // The user may try again right away.
+      expect((await codes.send(request())).ok).toBe(true);
+    });
+
+    it('does not hand out the refused code: a code from a failed send is not valid', async () => {
+      delivery.failNext();
+      await codes.send(request());
+      const refused = delivery.refused[0]?.text.match(/\d{6}/)?.[0] ?? '';
+      expect(refused).toMatch(/^\d{6}$/);
+      expect(await codes.check('acc_000000000001', 'password-reset', PHONE, refused)).toEqual({
+        ok: false,
+        reason: 'missing',
+      });
+    });
+  });
+
+  describe('checking', () => {
+    const check = (input: string, overrides: { subject?: string; purpose?: string; to?: string } = {}) =>
+      codes.check(
+        overrides.subject ?? 'acc_000000000001',
+        overrides.purpose ?? 'password-reset',
+        overrides.to ?? PHONE,
+        input,
+      );
+
+    it('accepts the right code once and rejects a reused code', async () => {
+      const code = await sendAndRead();
+      expect(await check(code)).toEqual({ ok: true });
+      expect(await check(code)).toEqual({ ok: false, reason: 'missing' });
+    });
+
+    it('accepts the code typed with spaces or a dash', async () => {
+      const code = await sendAndRead();
+      expect(await check(` ${code.slice(0, 3)} ${code.slice(3)} `)).toEqual({ ok: true });
+      const next = await (async () => {
+        clock.advance(RESEND_COOLDOWN_MS);
+        return sendAndRead();
+      })();
+      expect(await check(`${next.slice(0, 3)}-${next.slice(3)}`)).toEqual({ ok: true });
+    });
+
+    it('lets only one of two concurrent checks of the right code succeed', async () => {
+      const code = await sendAndRead();
+      const results = await Promise.all([check(code), check(code), check(code)]);
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+    });
+
+    it('rejects a code for another purpose', async () => {
+      const code = await sendAndRead();
+      expect(await check(code, { purpose: 'phone-new' })).toEqual({ ok: false, reason: 'missing' });
+      expect(await check(code)).toEqual({ ok: true });
+    });
+
+    it('rejects a code for another destination', async () => {
+      const code = await sendAndRead();
+      expect(await check(code, { to: '+4915112345678' })).toEqual({
+        ok: false,
+        reason: 'wrong',
+        remaining: MAX_WRONG_TRIES - 1,
+      });
+      expect(await check(code)).toEqual({ ok: true });
+    });
+
+    it('rejects a code for another subject (account)', async () => {
+      const code = await sendAndRead();
+      expect(await check(code, { subject: 'acc_000000000002' })).toEqual({ ok: false, reason: 'missing' });
+      expect(await check(code)).toEqual({ ok: true });
+    });
+
+    it('accepts the code until just before 10 minutes and reports it expired after', async () => {
+      const code = await sendAndRead();
+      clock.advance(CODE_TTL_MS - 1);
+      expect(await check(code)).toEqual({ ok: true });
+
+      clock.advance(RESEND_COOLDOWN_MS);
+      const second = await sendAndRead();
+      clock.advance(CODE_TTL_MS + 1);
+      expect(await check(second)).toEqual({ ok: false, reason: 'expired' });
+      expect(await check(second)).toEqual({ ok: false, reason: 'missing' });
+    });
+
+    it('still accepts the right code after 4 wrong tries, counting the tries down', async () => {
+      const code = await sendAndRead();
+      for (let i = 1; i <= MAX_WRONG_TRIES - 1; i += 1) {
+        expect(await check(another(code, i))).toEqual({
+          ok: false,
+          reason: 'wrong',
+          remaining: MAX_WRONG_TRIES - i,
+        });
+      }
+      expect(await check(code)).toEqual({ ok: true });
+    });
+
+    it('kills the code on the 5th wrong try: afterwards even the right code fails', async () => {
+      const code = await sendAndRead();
+      for (let i = 1; i < MAX_WRONG_TRIES; i += 1) await check(another(code, i));
+      expect(await check(another(code, 99))).toEqual({ ok: false, reason: 'exhausted' });
+      expect(await check(code)).toEqual({ ok: false, reason: 'missing' });
+    });
+
+    it('counts wrong tries from several processes together', async () => {
+      const code = await sendAndRead();
+      const elsewhere = make();
+      await Promise.all(
+        Array.from({ length: MAX_WRONG_TRIES }, (_, i) =>
+          (i % 2 === 0 ? codes : elsewhere).check(
+            'acc_000000000001',
+            'password-reset',
+            PHONE,
+            another(code, i + 1),
+          ),
+        ),
+      );
+      expect(await check(code)).toEqual({ ok: false, reason: 'missing' });
+    });
+
+    it('answers malformed input with format and charges no try for it', async () => {
+      const code = await sendAndRead();
+      for (const input of ['', 'abc', '12345', '1234567', '12a456', '１２３４５６', '12 34 5']) {
+        expect(await check(input)).toEqual({ ok: false, reason: 'format' });
+      }
+      for (let i = 1; i < MAX_WRONG_TRIES; i += 1) await check(another(code, i));
+      expect(await check(code)).toEqual({ ok: true });
+    });
+
+    it('answers missing when no code was sent', async () => {
+      expect(await check('123456')).toEqual({ ok: false, reason: 'missing' });
+    });
+
+    it('forgets a discarded code', async () => {
+      const code = await sendAndRead();
+      await codes.discard('acc_000000000001', 'password-reset');
+      expect(await check(code)).toEqual({ ok: false, reason: 'missing' });
+    });
+  });
+
+  describe('resending', () => {
+    it('refuses a second code within 60 s, saying how many seconds are left', async () => {
+      await sendAndRead();
+      clock.advance(20_000);
+      expect(await codes.send(request())).toEqual({ ok: false, reason: 'cooldown', seconds: 40 });
+      clock.advance(39_500);
+      expect(await codes.send(request())).toEqual({ ok: false, reason: 'cooldown', seconds: 1 });
+      expect(delivery.sent).toHaveLength(1);
+    });
+
+    it('sends a new code after 60 s, and the new code replaces the old one', async () => {
+      const first = await sendAndRead();
+      clock.advance(RESEND_COOLDOWN_MS);
+      const second = await sendAndRead();
+      expect(delivery.codesTo(PHONE)).toEqual([first, second]);
+      if (first !== second) {
+        expect(await codes.check('acc_000000000001', 'password-reset', PHONE, first)).toMatchObject({
+          ok: false,
+          reason: 'wrong',
+        });
+      }
+      expect(await codes.check('acc_000000000001', 'password-reset', PHONE, second)).toEqual({ ok: true });
+    });
+
+    it('keeps the cool-down per purpose and destination', async () => {
+      await sendAndRead();
+      expect((await codes.send(request({ purpose: 'phone-new' }))).ok).toBe(true);
+      expect((await codes.send(request({ channel: 'email', to: EMAIL }))).ok).toBe(true);
+    });
+
+    it(`caps codes to one destination at ${HOURLY_CAP} an hour, whoever asks`, async () => {
+      for (let i = 0; i < HOURLY_CAP; i += 1) {
+        // Different subjects and purposes still count against the same phone.
+        expect((await codes.send(request({ subject: `acc_${i}`, purpose: i % 2 ? 'a' : 'b' }))).ok).toBe(
+          true,
+        );
+        clock.advance(RESEND_COOLDOWN_MS);
+      }
+      expect(await codes.send(request({ subject: 'acc_new' }))).toEqual({ ok: false, reason: 'hourlyCap' });
+      expect(delivery.sent).toHaveLength(HOURLY_CAP);
+      // Another destination is unaffected.
+      expect((await codes.send(request({ subject: 'acc_new', to: '+4915112345678' }))).ok).toBe(true);
+    });
+
+    it('opens the cap again an hour after the first code', async () => {
+      for (let i = 0; i < HOURLY_CAP; i += 1) {
+        await codes.send(request());
+        clock.advance(RESEND_COOLDOWN_MS);
+      }
+      expect(await codes.send(request())).toEqual({ ok: false, reason: 'hourlyCap' });
+      clock.advance(60 * 60_000 - HOURLY_CAP * RESEND_COOLDOWN_MS);
+      expect((await codes.send(request())).ok).toBe(true);
+    });
+  });
+});
+
+describe.each(backends)('CodeService on $name', (backend) => {
+  const store = backend.use();
+  const setup = () => {
+    const delivery = new RecordingDelivery();
+    const codes = new CodeService({
+      kv: store.kv,
+      delivery,
+      clock: store.clock,
+      secretKey: SECRET,
+      log: silentLogger,
+      prefix: store.prefix,
+    });
+    const elsewhere = new CodeService({
+      kv: store.peer,
+      delivery,
+      clock: store.clock,
+      secretKey: SECRET,
+      log: silentLogger,
+      prefix: store.prefix,
+    });
+    return { delivery, codes, elsewhere };
+  };
+
+  it('accepts the right code once, in whichever process checks it', async () => {
+    const { delivery, codes, elsewhere } = setup();
+    await codes.send(request());
+    const code = delivery.lastCodeTo(PHONE);
+    const results = await Promise.all([
+      codes.check('acc_000000000001', 'password-reset', PHONE, code),
+      elsewhere.check('acc_000000000001', 'password-reset', PHONE, code),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(await codes.check('acc_000000000001', 'password-reset', PHONE, code)).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
+  });
+
+  it('kills the code after 5 wrong tries', async () => {
+    const { delivery, codes } = setup();
+    await codes.send(request());
+    const code = delivery.lastCodeTo(PHONE);
+    const outcomes = [];
+    for (let i = 1; i <= MAX_WRONG_TRIES; i += 1) {
+      outcomes.push(await codes.check('acc_000000000001', 'password-reset', PHONE, another(code, i)));
+    }
+    expect(outcomes.map((o) => (o.ok ? 'ok' : o.reason))).toEqual([
+      'wrong',
+      'wrong',
+      'wrong',
+      'wrong',
+      'exhausted',
+    ]);
+    expect(await codes.check('acc_000000000001', 'password-reset', PHONE, code)).toMatchObject({ ok: false });
+  });
+
+  it('reports the resend cool-down from the store’s ttl', async () => {
+    const { codes } = setup();
+    expect((await codes.send(request())).ok).toBe(true);
+    const again = await codes.send(request());
+    expect(again).toMatchObject({ ok: false, reason: 'cooldown' });
+    const seconds = again.ok === false && again.reason === 'cooldown' ? again.seconds : 0;
+    // A whole minute, give or take the time the two calls took on a busy machine.
+    expect(seconds).toBeGreaterThanOrEqual(55);
+    expect(seconds).toBeLessThanOrEqual(60);
+  });
+
+  it('stores the code record only as a hash', async () => {
+    const { delivery, codes } = setup();
+    await codes.send(request());
+    const code = delivery.lastCodeTo(PHONE);
+    const raw = await store.kv.get(`${store.prefix}{code:acc_000000000001}:code:password-reset`);
+    expect(raw).not.toBeNull();
+    expect(containsCode(raw ?? '', code)).toBe(false);
+    expect(JSON.parse(raw ?? '{}')).toMatchObject({
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      wrong: 0,
+    });
+  });
+});

@@ -1,0 +1,52 @@
+import { type Delivery, DeliveryError, type OutgoingMessage } from '../../src/delivery/delivery.ts';
+
+/**
+ * The SMS and email providers, faked at the edge of the world: every accepted message is recorded, and
+ * `failNext()` makes the provider refuse the next sends the way a real one does (`DeliveryError`).
+ */
+export class RecordingDelivery implements Delivery {
+  /** Accepted messages, in order. */
+  readonly sent: OutgoingMessage[] = [];
+  /** Messages the provider refused. */
+  readonly refused: OutgoingMessage[] = [];
+  private failures = 0;
+
+  async send(message: OutgoingMessage): Promise<void> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      this.refused.push(message);
+      throw new DeliveryError('the provider refused the message (test)', message.channel);
+    }
+    this.sent.push(message);
+  }
+
+  /** The next `count` sends fail. */
+  failNext(count = 1): void {
+    this.failures += count;
+  }
+
+  /** Accepted messages to one phone number or address. */
+  to(to: string): OutgoingMessage[] {
+    return this.sent.filter((m) => m.to === to);
+  }
+
+  /** The 6-digit codes in the messages sent to `to`, oldest first. */
+  codesTo(to: string): string[] {
+    return this.to(to).flatMap((m) =>
+      [...m.text.matchAll(/(?<!\d)(\d{6})(?!\d)/g)].map((hit) => hit[1] ?? ''),
+    );
+  }
+
+  /** The latest code sent to `to`; throws when none was. */
+  lastCodeTo(to: string): string {
+    const code = this.codesTo(to).at(-1);
+    if (code === undefined) throw new Error(`no code was sent to ${to}`);
+    return code;
+  }
+
+  clear(): void {
+    this.sent.length = 0;
+    this.refused.length = 0;
+    this.failures = 0;
+  }
+}

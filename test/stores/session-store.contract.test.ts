@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatRef } from '../../src/engine/input.ts';
+import { type Session, SessionStore } from '../../src/engine/session-store.ts';
+import { backends } from '../helpers/backends.ts';
+
+/** Short enough to wait for on Redis, long enough not to expire between a write and the next read. */
+const SHORT_TTL = 250;
+
+const chat: ChatRef = { channel: 'telegram', chatId: '42' };
+const otherChat: ChatRef = { channel: 'discord', chatId: '42' };
+
+function session(lastActiveAt: number, step = 'askCurrent'): Session {
+  return {
+    flow: { id: 'change-password', version: 1, snapshot: { value: step }, startedAt: lastActiveAt },
+    prompt: { key: 'password.askCurrent', input: 'secret' },
+    lastActiveAt,
+  };
+}
+
+describe.each(backends)('SessionStore on $name', (backend) => {
+  const store = backend.use();
+  const sessions = () => new SessionStore(store.kv, store.prefix);
+
+  describe('load and save', () => {
+    it('loads null for a chat that has no session', async () => {
+      expect(await sessions().load(chat)).toBeNull();
+    });
+
+    it('saves a first session when none is stored and loads it back with its exact text', async () => {
+      const s = sessions();
+      expect(await s.save(chat, null, session(1), 60_000)).toBe(true);
+      const loaded = await s.load(chat);
+      expect(loaded?.session).toEqual(session(1));
+      expect(loaded?.raw).toBe(JSON.stringify(session(1)));
+    });
+
+    it('refuses a first save when another writer saved a session in between', async () => {
+      const s = sessions();
+      expect(await s.save(chat, null, session(1), 60_000)).toBe(true);
+      expect(await s.save(chat, null, session(2), 60_000)).toBe(false);
+      expect((await s.load(chat))?.session.lastActiveAt).toBe(1);
+    });
+
+    it('saves over the session it loaded, and refuses a save based on a stale copy', async () => {
+      const s = sessions();
+      await s.save(chat, null, session(1), 60_000);
+      const first = await s.load(chat);
+      expect(await s.save(chat, first?.raw ?? null, session(2, 'askNew'), 60_000)).toBe(true);
+      // A second process still holding the first copy must not overwrite the newer session.
+      expect(await s.save(chat, first?.raw ?? null, session(3, 'askRepeat'), 60_000)).toBe(false);
+      expect((await s.load(chat))?.session).toEqual(session(2, 'askNew'));
+    });
+
+    it('deletes the session when saving null over the current copy', async () => {
+      const s = sessions();
+      await s.save(chat, null, session(1), 60_000);
+      const loaded = await s.load(chat);
+      expect(await s.save(chat, loaded?.raw ?? null, null, 60_000)).toBe(true);
+      expect(await s.load(chat)).toBeNull();
+    });
+
+    it('does not delete a session that changed since it was loaded', async () => {
+      const s = sessions();
+      await s.save(chat, null, session(1), 60_000);
+      const stale = await s.load(chat);
+      await s.save(chat, stale?.raw ?? null, session(2), 60_000);
+      expect(await s.save(chat, stale?.raw ?? null, null, 60_000)).toBe(false);
+      expect(await s.load(chat)).not.toBeNull();
+    });
+
+    it('forgets a session after its ttl', async () => {
+      const s = sessions();
+      await s.save(chat, null, session(1), SHORT_TTL);
+      await store.elapse(SHORT_TTL + 100);
+      expect(await s.load(chat)).toBeNull();
+    });
+
+    it('keeps the sessions of different chats apart', async () => {
+      const s = sessions();
+      await s.save(chat, null, session(1), 60_000);
+      expect(await s.load(otherChat)).toBeNull();
+      await s.save(otherChat, null, session(7), 60_000);
+      expect((await s.load(chat))?.session.lastActiveAt).toBe(1);
+      expect((await s.load(otherChat))?.session.lastActiveAt).toBe(7);
+    });
+  });
+
+  describe('per-chat lock', () => {
+    it('is exclusive: a second taker gets null while the lock is held', async () => {
+      const s = sessions();
+      const token = await s.lock(chat, 10_000, 0);
+      expect(token).toEqual(expect.any(String));
+      expect(await s.lock(chat, 10_000, 30)).toBeNull();
+    });
+
+    it('is exclusive across processes too', async () => {
+      const here = sessions();
+      const there = new SessionStore(store.peer, store.prefix);
+      expect(await here.lock(chat, 10_000, 0)).not.toBeNull();
+      expect(await there.lock(chat, 10_000, 30)).toBeNull();
+    });
+
+    it('does not block other chats', async () => {
+      const s = sessions();
+      expect(await s.lock(chat, 10_000, 0)).not.toBeNull();
+      expect(await s.lock(otherChat, 10_000, 0)).not.toBeNull();
+    });
+
+    it('is released only with the token of its holder', async () => {
+      const s = sessions();
+      const token = await s.lock(chat, 10_000, 0);
+      expect(await s.unlock(chat, 'somebody-else')).toBe(false);
+      expect(await s.lock(chat, 10_000, 0)).toBeNull();
+      expect(await s.unlock(chat, token ?? '')).toBe(true);
+      expect(await s.lock(chat, 10_000, 0)).not.toBeNull();
+    });
+
+    it('gives each holder its own token, so a late unlock cannot free the next holder', async () => {
+      const s = sessions();
+      const first = await s.lock(chat, SHORT_TTL, 0);
+      await store.elapse(SHORT_TTL + 100);
+      const second = await s.lock(chat, 10_000, 0);
+      expect(second).not.toBeNull();
+      expect(second).not.toBe(first);
+      expect(await s.unlock(chat, first ?? '')).toBe(false);
+      expect(await s.lock(chat, 10_000, 0)).toBeNull();
+    });
+
+    it('expires after its ttl, so a crashed holder cannot block the chat for ever', async () => {
+      const s = sessions();
+      expect(await s.lock(chat, SHORT_TTL, 0)).not.toBeNull();
+      await store.elapse(SHORT_TTL + 100);
+      expect(await s.lock(chat, 10_000, 0)).not.toBeNull();
+    });
+
+    it('waits for a lock that is released while waiting', async () => {
+      const s = sessions();
+      const token = await s.lock(chat, 10_000, 0);
+      setTimeout(() => void s.unlock(chat, token ?? ''), 40);
+      expect(await s.lock(chat, 10_000, 2_000)).not.toBeNull();
+    });
+  });
+
+  describe('handled update ids', () => {
+    it('remembers an update id until its ttl passes', async () => {
+      const s = sessions();
+      expect(await s.wasSeen(chat, '1001')).toBe(false);
+      await s.markSeen(chat, '1001', SHORT_TTL);
+      expect(await s.wasSeen(chat, '1001')).toBe(true);
+      expect(await s.wasSeen(chat, '1002')).toBe(false);
+      expect(await s.wasSeen(otherChat, '1001')).toBe(false);
+      await store.elapse(SHORT_TTL + 100);
+      expect(await s.wasSeen(chat, '1001')).toBe(false);
+    });
+  });
+
+  describe('idle expiry schedule', () => {
+    it('hands out each chat whose flow went idle once, and not those cancelled or not yet due', async () => {
+      const s = sessions();
+      const third: ChatRef = { channel: 'console', chatId: 'c3' };
+      await s.scheduleExpiry(chat, 1_000);
+      await s.scheduleExpiry(otherChat, 2_000);
+      await s.scheduleExpiry(third, 9_000);
+      await s.cancelExpiry(otherChat);
+      expect(await s.takeExpired(5_000, 10)).toEqual([chat]);
+      expect(await s.takeExpired(5_000, 10)).toEqual([]);
+      expect(await s.takeExpired(9_000, 10)).toEqual([third]);
+    });
+  });
+
+  describe('key layout', () => {
+    it('puts every key of a chat under one hash tag after the prefix', async () => {
+      const s = sessions();
+      expect(s.sessionKey(chat)).toBe(`${store.prefix}{tg:42}:session`);
+      expect(s.sessionKey(otherChat)).toBe(`${store.prefix}{dc:42}:session`);
+      expect(s.sessionKey({ channel: 'console', chatId: 'c1' })).toBe(`${store.prefix}{con:c1}:session`);
+
+      await s.save(chat, null, session(1), 60_000);
+      expect(await store.kv.get(`${store.prefix}{tg:42}:session`)).toBe(JSON.stringify(session(1)));
+      const token = await s.lock(chat, 10_000, 0);
+      expect(await store.kv.get(`${store.prefix}{tg:42}:lock`)).toBe(token);
+      await s.markSeen(chat, '7', 10_000);
+      expect(await store.kv.get(`${store.prefix}{tg:42}:seen:7`)).not.toBeNull();
+    });
+
+    it('uses the default prefix ls: when none is given', () => {
+      expect(new SessionStore(store.kv).sessionKey(chat)).toBe('ls:{tg:42}:session');
+    });
+  });
+});
