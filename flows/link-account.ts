@@ -1,0 +1,426 @@
+/**
+ * Link an account: a chat that is not linked yet proves it owns an account with a one-time code sent to the
+ * account's phone or email (then the second factor when the account has 2FA), and this chat identity is
+ * linked to it. The answers never depend on whether an account uses what was typed, so nobody can find out
+ * which numbers or addresses are registered.
+ */
+import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
+import {
+  AWAITING_INPUT,
+  type CheckCodeResult,
+  type FlowDefinition,
+  type FlowEvent,
+  type FlowInput,
+  type FlowOutput,
+  notProvided,
+  type ReplyEvent,
+  type SecondFactorResult,
+  type SendCodeResult,
+} from './ports.ts';
+
+export const LINK_CODE_PURPOSE = 'link';
+
+type Channel = FlowInput['chat']['channel'];
+
+/** A phone number (E.164) or an email address (lower-case), as typed by the user and normalised. */
+export interface LinkDestination {
+  readonly kind: 'phone' | 'email';
+  readonly value: string;
+}
+
+/** The chat identity being linked: the platform user on one channel. */
+export interface ChatIdentity {
+  readonly channel: Channel;
+  readonly userId: string;
+}
+
+export type DestinationResult =
+  | { readonly ok: true; readonly destination: LinkDestination }
+  | { readonly ok: false; readonly reason: 'invalid' | 'needCountryCode' };
+
+/** `tooMany`: the per-chat or per-destination attempt limit of the hour is used up. */
+export type LinkSendResult = SendCodeResult | { readonly ok: false; readonly reason: 'tooMany' };
+
+export type LinkCheckResult =
+  | { readonly ok: true; readonly accountId: string; readonly twoFactor: boolean }
+  | Exclude<CheckCodeResult, { readonly ok: true }>
+  | { readonly ok: false; readonly reason: 'tooMany' };
+
+export type LinkChatResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'linkedElsewhere' | 'noAccount' };
+
+interface Context {
+  readonly identity: ChatIdentity;
+  /** The chat was already linked when the flow started (the engine lets anybody start it by command). */
+  readonly alreadyLinked: boolean;
+  destination: LinkDestination | null;
+  /** How the destination is shown back ("If an account uses +86 139 0013 9000, ..."). */
+  shownAs: string | null;
+  /** A code was sent (or pretended to be sent) for the current destination and can still be typed. */
+  codeOut: boolean;
+  /** Known only once the code proved it; never derived from the destination before that. */
+  accountId: string | null;
+  twoFactor: boolean;
+  /** The latest user text, cleared as soon as the effect that needs it has started. */
+  secret: string | null;
+  lastAt: number;
+  askedDestination: boolean;
+}
+
+const reply = <K extends ReplyEvent['key']>(key: K) => ({ type: 'reply' as const, key });
+
+export const linkAccountMachine = setup({
+  types: {
+    context: {} as Context,
+    input: {} as FlowInput,
+    events: {} as FlowEvent,
+    emitted: {} as ReplyEvent,
+    output: {} as FlowOutput,
+  },
+  actors: {
+    checkDestination: fromPromise<DestinationResult, { text: string }>(notProvided('checkDestination')),
+    requestCode: fromPromise<LinkSendResult, { identity: ChatIdentity; destination: LinkDestination }>(
+      notProvided('requestCode'),
+    ),
+    checkCode: fromPromise<
+      LinkCheckResult,
+      { identity: ChatIdentity; destination: LinkDestination; code: string }
+    >(notProvided('checkCode')),
+    checkSecondFactor: fromPromise<SecondFactorResult, { accountId: string; code: string; channel: string }>(
+      notProvided('checkSecondFactor'),
+    ),
+    linkChat: fromPromise<LinkChatResult, { accountId: string; identity: ChatIdentity }>(
+      notProvided('linkChat'),
+    ),
+  },
+  guards: {
+    hasTwoFactor: ({ context }) => context.twoFactor,
+  },
+  actions: {
+    takeText: assign(({ event }) => {
+      assertEvent(event, 'user.text');
+      return { secret: event.text, lastAt: event.at };
+    }),
+    forgetSecret: assign({ secret: null }),
+    forgetDestination: assign({ destination: null, shownAs: null, codeOut: false }),
+    internalError: emit(reply('common.internalError')),
+    tooMany: emit(reply('link.tooMany')),
+  },
+}).createMachine({
+  id: 'link-account',
+  context: ({ input }) => ({
+    identity: { channel: input.chat.channel, userId: input.userId },
+    alreadyLinked: input.accountId !== null,
+    destination: null,
+    shownAs: null,
+    codeOut: false,
+    accountId: null,
+    twoFactor: false,
+    secret: null,
+    lastAt: input.at,
+    askedDestination: false,
+  }),
+  initial: 'start',
+  output: () => ({}),
+  states: {
+    start: {
+      always: [
+        {
+          guard: ({ context }) => context.alreadyLinked,
+          target: 'done',
+          actions: emit(reply('link.alreadyLinked')),
+        },
+        { target: 'askDestination' },
+      ],
+    },
+    askDestination: {
+      tags: [AWAITING_INPUT],
+      entry: [
+        emit(({ context }) => ({
+          type: 'reply' as const,
+          key: context.askedDestination
+            ? ('link.askDestinationAgain' as const)
+            : ('link.askDestination' as const),
+          input: 'text' as const,
+        })),
+        assign({ askedDestination: true }),
+      ],
+      on: { 'user.text': { target: 'checkingDestination', actions: 'takeText' } },
+    },
+    checkingDestination: {
+      invoke: {
+        src: 'checkDestination',
+        input: ({ context }) => ({ text: context.secret ?? '' }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'sendingCode',
+            actions: assign({
+              destination: ({ event }) => (event.output.ok ? event.output.destination : null),
+              shownAs: null,
+              codeOut: false,
+            }),
+          },
+          {
+            target: 'askDestination',
+            actions: emit(({ event }) =>
+              reply(
+                !event.output.ok && event.output.reason === 'needCountryCode'
+                  ? 'link.needCountryCode'
+                  : 'link.badDestination',
+              ),
+            ),
+          },
+        ],
+        onError: { target: 'askDestination', actions: 'internalError' },
+      },
+      exit: 'forgetSecret',
+    },
+    sendingCode: {
+      invoke: {
+        src: 'requestCode',
+        input: ({ context }) => ({
+          identity: context.identity,
+          destination: context.destination ?? { kind: 'phone', value: '' },
+        }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'askCode',
+            actions: [
+              assign({
+                shownAs: ({ event }) => (event.output.ok ? event.output.to : null),
+                codeOut: true,
+              }),
+              emit(({ event }) => ({
+                type: 'reply' as const,
+                key: 'link.codeSent' as const,
+                params: { to: event.output.ok ? event.output.to : '' },
+              })),
+            ],
+          },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            target: 'done',
+            actions: 'tooMany',
+          },
+          {
+            // A code went to this destination less than a minute ago and still works: wait for it.
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'cooldown',
+            target: 'askCode',
+            actions: [
+              assign({ codeOut: true }),
+              emit(({ event }) => ({
+                type: 'reply' as const,
+                key: 'codes.cooldown' as const,
+                params: {
+                  seconds: !event.output.ok && 'seconds' in event.output ? event.output.seconds : 60,
+                },
+              })),
+            ],
+          },
+          {
+            // Nothing new was sent: stay where we were (the code already out, if any, still works).
+            guard: ({ context }) => context.codeOut,
+            target: 'askCode',
+            actions: emit(({ event }) =>
+              reply(
+                !event.output.ok && event.output.reason === 'hourlyCap'
+                  ? 'codes.hourlyCap'
+                  : 'codes.deliveryFailed',
+              ),
+            ),
+          },
+          {
+            target: 'askDestination',
+            actions: [
+              'forgetDestination',
+              emit(({ event }) =>
+                reply(
+                  !event.output.ok && event.output.reason === 'hourlyCap'
+                    ? 'codes.hourlyCap'
+                    : 'codes.deliveryFailed',
+                ),
+              ),
+            ],
+          },
+        ],
+        onError: [
+          {
+            guard: ({ context }) => context.codeOut,
+            target: 'askCode',
+            actions: emit(reply('codes.deliveryFailed')),
+          },
+          {
+            target: 'askDestination',
+            actions: ['forgetDestination', emit(reply('codes.deliveryFailed'))],
+          },
+        ],
+      },
+    },
+    askCode: {
+      tags: [AWAITING_INPUT],
+      entry: emit(({ context }) => ({
+        type: 'reply' as const,
+        key: 'link.askCode' as const,
+        params: { to: context.shownAs ?? '' },
+        input: 'secret' as const,
+        choices: [
+          { value: 'resend', label: 'codes.choiceResend' as const },
+          { value: 'other', label: 'link.choiceOther' as const },
+        ],
+      })),
+      on: {
+        'user.text': { target: 'checkingCode', actions: 'takeText' },
+        'user.choice': [
+          {
+            guard: ({ event }) => event.value === 'resend',
+            target: 'sendingCode',
+            actions: assign({ lastAt: ({ event }) => event.at }),
+          },
+          {
+            guard: ({ event }) => event.value === 'other',
+            target: 'askDestination',
+            actions: ['forgetDestination', assign({ lastAt: ({ event }) => event.at })],
+          },
+        ],
+      },
+    },
+    checkingCode: {
+      invoke: {
+        src: 'checkCode',
+        input: ({ context }) => ({
+          identity: context.identity,
+          destination: context.destination ?? { kind: 'phone', value: '' },
+          code: context.secret ?? '',
+        }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'proved',
+            actions: assign(({ event }) =>
+              event.output.ok ? { accountId: event.output.accountId, twoFactor: event.output.twoFactor } : {},
+            ),
+          },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            target: 'done',
+            actions: 'tooMany',
+          },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'wrong',
+            target: 'askCode',
+            reenter: true,
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: 'codes.wrong' as const,
+              params: {
+                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
+              },
+            })),
+          },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'format',
+            target: 'askCode',
+            actions: emit({ type: 'reply', key: 'codes.format', input: 'secret' } as const),
+          },
+          {
+            target: 'askDestination',
+            actions: [
+              'forgetDestination',
+              emit(({ event }) =>
+                reply(
+                  !event.output.ok && event.output.reason === 'expired'
+                    ? 'codes.expired'
+                    : !event.output.ok && event.output.reason === 'exhausted'
+                      ? 'codes.exhausted'
+                      : 'codes.missing',
+                ),
+              ),
+            ],
+          },
+        ],
+        onError: { target: 'askCode', actions: 'internalError' },
+      },
+      exit: 'forgetSecret',
+    },
+    proved: {
+      always: [{ guard: 'hasTwoFactor', target: 'askSecondFactor' }, { target: 'linking' }],
+    },
+    askSecondFactor: {
+      tags: [AWAITING_INPUT],
+      entry: emit({ type: 'reply', key: 'twofa.askCode', input: 'secret' } as const),
+      on: { 'user.text': { target: 'checkingSecondFactor', actions: 'takeText' } },
+    },
+    checkingSecondFactor: {
+      invoke: {
+        src: 'checkSecondFactor',
+        input: ({ context }) => ({
+          accountId: context.accountId ?? '',
+          code: context.secret ?? '',
+          channel: context.identity.channel,
+        }),
+        onDone: [
+          { guard: ({ event }) => event.output.ok, target: 'linking' },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            target: 'done',
+            actions: emit(reply('twofa.tooMany')),
+          },
+          {
+            target: 'askSecondFactor',
+            actions: emit(({ event }) =>
+              !event.output.ok && event.output.reason === 'wrong'
+                ? {
+                    type: 'reply' as const,
+                    key: 'twofa.wrong' as const,
+                    params: { remaining: event.output.remaining },
+                    input: 'secret' as const,
+                  }
+                : {
+                    type: 'reply' as const,
+                    key:
+                      !event.output.ok && event.output.reason === 'replay'
+                        ? ('twofa.replay' as const)
+                        : ('twofa.format' as const),
+                    input: 'secret' as const,
+                  },
+            ),
+          },
+        ],
+        onError: { target: 'askSecondFactor', actions: 'internalError' },
+      },
+      exit: 'forgetSecret',
+    },
+    linking: {
+      invoke: {
+        src: 'linkChat',
+        input: ({ context }) => ({ accountId: context.accountId ?? '', identity: context.identity }),
+        onDone: [
+          { guard: ({ event }) => event.output.ok, target: 'done', actions: emit(reply('link.done')) },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'linkedElsewhere',
+            target: 'done',
+            actions: emit(reply('link.alreadyLinked')),
+          },
+          { target: 'done', actions: 'internalError' },
+        ],
+        // The code is spent, so there is nothing to retry in place: the user starts again with /link.
+        onError: { target: 'done', actions: 'internalError' },
+      },
+    },
+    done: { type: 'final' },
+  },
+});
+
+export const linkAccountFlow = {
+  id: 'link-account',
+  version: 1,
+  command: 'link',
+  title: 'link.title',
+  menuLabel: 'menu.link',
+  audience: 'unlinked',
+  privateOnly: true,
+  machine: linkAccountMachine,
+} as const satisfies FlowDefinition;

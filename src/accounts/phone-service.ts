@@ -1,0 +1,127 @@
+import { type CommitPhoneResult, NEW_PHONE_PURPOSE, type NewPhoneResult } from '../../flows/change-phone.ts';
+import type { CheckCodeResult, SendCodeResult } from '../../flows/ports.ts';
+import type { Clock } from '../clock.ts';
+import type { CodeService } from '../codes/code-service.ts';
+import type { Delivery } from '../delivery/delivery.ts';
+import type { Channel } from '../engine/input.ts';
+import type { Kv } from '../kv/kv.ts';
+import type { Logger } from '../log.ts';
+import type { Account } from './account.ts';
+import type { AccountStore } from './account-store.ts';
+import { maskPhone } from './mask.ts';
+import { sendNotice } from './notices.ts';
+import { formatPhone, parsePhone } from './phone-number.ts';
+
+/**
+ * New numbers one account may try per hour. Whether a number is free tells a little about other accounts,
+ * so this bounds how many numbers a signed-in user can test.
+ */
+export const NEW_NUMBERS_PER_HOUR = 10;
+const HOUR_MS = 60 * 60_000;
+
+/**
+ * The account-side effects of swapping the phone number (identity is proven with the password service's
+ * codes to the current phone or the email): the new number's checks, its code, and the swap itself.
+ */
+export class PhoneService {
+  constructor(
+    private readonly deps: {
+      readonly accounts: AccountStore;
+      readonly codes: CodeService;
+      readonly delivery: Delivery;
+      readonly kv: Kv;
+      readonly clock: Clock;
+      readonly log: Logger;
+      readonly prefix?: string;
+    },
+  ) {}
+
+  private triesKey(accountId: string): string {
+    return `${this.deps.prefix ?? 'ls:'}{acct:${accountId}}:phone-new-tries`;
+  }
+
+  private async account(accountId: string): Promise<Account> {
+    const account = await this.deps.accounts.get(accountId);
+    if (!account) throw new Error('account not found');
+    return account;
+  }
+
+  /**
+   * Reads the typed number (a national number is read in the country of the current one) and refuses one
+   * that is not valid, is the current number, or is used by another account (without saying which).
+   */
+  async checkNew(accountId: string, text: string): Promise<NewPhoneResult> {
+    const account = await this.account(accountId);
+    const parsed = parsePhone(text, { nationalIn: account.phone });
+    if (!parsed.ok) return { ok: false, reason: 'invalid' };
+    if (parsed.e164 === account.phone) return { ok: false, reason: 'same' };
+    if ((await this.deps.kv.increment(this.triesKey(accountId), HOUR_MS)) > NEW_NUMBERS_PER_HOUR) {
+      return { ok: false, reason: 'tooMany' };
+    }
+    const owner = await this.deps.accounts.findByPhone(parsed.e164);
+    if (owner && owner.id !== accountId) return { ok: false, reason: 'unavailable' };
+    return { ok: true, phone: parsed.e164, shown: parsed.shown };
+  }
+
+  /** Sends a code to the new number, bound to the account and that number. */
+  async sendNewCode(accountId: string, phone: string): Promise<SendCodeResult> {
+    const result = await this.deps.codes.send({
+      subject: accountId,
+      purpose: NEW_PHONE_PURPOSE,
+      channel: 'sms',
+      to: phone,
+      shownAs: formatPhone(phone),
+      message: { sms: 'phone.codeSms', emailSubject: 'codes.emailSubject', emailText: 'codes.emailText' },
+    });
+    await this.deps.accounts.appendEvent(accountId, {
+      at: this.deps.clock.now(),
+      type: result.ok ? 'code.sent' : 'code.failed',
+      channel: 'system',
+      detail: {
+        purpose: NEW_PHONE_PURPOSE,
+        via: 'phone',
+        to: maskPhone(phone),
+        ...(result.ok ? {} : { reason: result.reason }),
+      },
+    });
+    return result;
+  }
+
+  checkNewCode(accountId: string, phone: string, code: string): Promise<CheckCodeResult> {
+    return this.deps.codes.check(accountId, NEW_PHONE_PURPOSE, phone, code);
+  }
+
+  /**
+   * Swaps the number (the phone index moves atomically; a number taken in the meantime is refused), records
+   * the event and notifies the old number and the email.
+   */
+  async commit(accountId: string, phone: string, channel: Channel): Promise<CommitPhoneResult> {
+    const { accounts, clock } = this.deps;
+    const before = await this.account(accountId);
+    const changed = await accounts.changePhone(accountId, phone);
+    if (!changed.ok) {
+      if (changed.reason === 'taken') return { ok: false, reason: 'unavailable' };
+      throw new Error('account not found');
+    }
+    await this.deps.kv.del(this.triesKey(accountId));
+    const from = maskPhone(before.phone);
+    const to = maskPhone(phone);
+    await accounts.appendEvent(accountId, {
+      at: clock.now(),
+      type: 'phone.changed',
+      channel,
+      detail: { from, to },
+    });
+    await sendNotice(
+      this.deps,
+      { phone: before.phone, email: before.email },
+      {
+        sms: 'phone.noticeOldSms',
+        emailSubject: 'phone.noticeEmailSubject',
+        emailText: 'phone.noticeEmailText',
+        params: { from, to },
+      },
+    );
+    return { ok: true, notifiedEmail: before.email !== null };
+  }
+}

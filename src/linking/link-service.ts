@@ -1,0 +1,236 @@
+import { performance } from 'node:perf_hooks';
+import {
+  type ChatIdentity,
+  type DestinationResult,
+  LINK_CODE_PURPOSE,
+  type LinkChatResult,
+  type LinkCheckResult,
+  type LinkDestination,
+  type LinkSendResult,
+} from '../../flows/link-account.ts';
+import type { UnlinkResult } from '../../flows/unlink-account.ts';
+import type { Account } from '../accounts/account.ts';
+import type { AccountStore } from '../accounts/account-store.ts';
+import { sendNotice } from '../accounts/notices.ts';
+import { formatPhone } from '../accounts/phone-number.ts';
+import { t } from '../catalog/catalog.ts';
+import type { Clock } from '../clock.ts';
+import { CodeService } from '../codes/code-service.ts';
+import type { Delivery } from '../delivery/delivery.ts';
+import type { Kv } from '../kv/kv.ts';
+import type { Logger } from '../log.ts';
+import { parseDestination } from './destination.ts';
+
+/** Link attempts (a code asked for, or a wrong code typed) one chat identity may make per window. */
+export const LINK_ATTEMPTS_PER_CHAT = 10;
+/** Link attempts that may name one phone number or email address per window, from all chats together. */
+export const LINK_ATTEMPTS_PER_DESTINATION = 10;
+export const LINK_ATTEMPT_WINDOW_MS = 60 * 60_000;
+/** The longest an unknown destination's answer is held back to look like a real delivery. */
+const MAX_PADDING_MS = 5_000;
+
+const LINK_CODE_MESSAGE = {
+  sms: 'link.codeSms',
+  emailSubject: 'link.codeEmailSubject',
+  emailText: 'link.codeEmailText',
+} as const;
+
+/** Checked against instead of the real destination, so a code for nobody can never be right. */
+const NOBODY = '\u0000nobody';
+
+/** A moving average of how long real code sends take, per kind of destination. */
+class SendLatency {
+  private readonly average = new Map<LinkDestination['kind'], number>();
+
+  record(kind: LinkDestination['kind'], ms: number): void {
+    const previous = this.average.get(kind);
+    this.average.set(kind, previous === undefined ? ms : previous * 0.8 + ms * 0.2);
+  }
+
+  typical(kind: LinkDestination['kind']): number {
+    return Math.min(this.average.get(kind) ?? 0, MAX_PADDING_MS);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Linking chat identities to accounts without revealing which phone numbers and email addresses are
+ * registered. For a destination no account uses, a code is created exactly as for a real one (same store
+ * writes, cool-down, hourly cap, expiry and five tries) but never sent and never accepted, and the answer is
+ * held back about as long as a real delivery takes; so the replies, the next steps and (roughly) the timing
+ * are the same either way. Attempts are limited per chat identity and per destination.
+ */
+export class LinkService {
+  private readonly nobodyCodes: CodeService;
+  private readonly latency = new SendLatency();
+
+  constructor(
+    private readonly deps: {
+      readonly accounts: AccountStore;
+      readonly codes: CodeService;
+      readonly delivery: Delivery;
+      readonly kv: Kv;
+      readonly clock: Clock;
+      readonly log: Logger;
+      readonly secretKey: string;
+      readonly prefix?: string;
+    },
+  ) {
+    this.nobodyCodes = new CodeService({
+      kv: deps.kv,
+      delivery: { send: async () => {} },
+      clock: deps.clock,
+      secretKey: deps.secretKey,
+      log: deps.log,
+      prefix: deps.prefix,
+    });
+  }
+
+  private chatKey(identity: ChatIdentity): string {
+    return `${this.deps.prefix ?? 'ls:'}link-tries:chat:${identity.channel}:${identity.userId}`;
+  }
+  private destinationKey(destination: LinkDestination): string {
+    return `${this.deps.prefix ?? 'ls:'}link-tries:to:${destination.value}`;
+  }
+
+  parse(text: string): DestinationResult {
+    return parseDestination(text);
+  }
+
+  private find(destination: LinkDestination): Promise<Account | null> {
+    return destination.kind === 'phone'
+      ? this.deps.accounts.findByPhone(destination.value)
+      : this.deps.accounts.findByEmail(destination.value);
+  }
+
+  /** Counts one attempt; false when the chat or the destination has used up its attempts. */
+  private async countAttempt(identity: ChatIdentity, destination: LinkDestination): Promise<boolean> {
+    const { kv } = this.deps;
+    // The chat is counted first: a chat over its limit cannot keep using up a destination's attempts.
+    if ((await kv.increment(this.chatKey(identity), LINK_ATTEMPT_WINDOW_MS)) > LINK_ATTEMPTS_PER_CHAT)
+      return false;
+    return (
+      (await kv.increment(this.destinationKey(destination), LINK_ATTEMPT_WINDOW_MS)) <=
+      LINK_ATTEMPTS_PER_DESTINATION
+    );
+  }
+
+  private async attemptsLeft(identity: ChatIdentity, destination: LinkDestination): Promise<boolean> {
+    const { kv } = this.deps;
+    const [byChat, byDestination] = await Promise.all([
+      kv.get(this.chatKey(identity)),
+      kv.get(this.destinationKey(destination)),
+    ]);
+    return (
+      Number(byChat ?? 0) < LINK_ATTEMPTS_PER_CHAT &&
+      Number(byDestination ?? 0) < LINK_ATTEMPTS_PER_DESTINATION
+    );
+  }
+
+  /** Sends a link code to the destination if an account uses it; answers the same either way. */
+  async requestCode(identity: ChatIdentity, destination: LinkDestination): Promise<LinkSendResult> {
+    if (!(await this.countAttempt(identity, destination))) return { ok: false, reason: 'tooMany' };
+    const started = performance.now();
+    const request = {
+      purpose: LINK_CODE_PURPOSE,
+      channel: destination.kind === 'phone' ? ('sms' as const) : ('email' as const),
+      to: destination.value,
+      shownAs: destination.kind === 'phone' ? formatPhone(destination.value) : destination.value,
+      message: LINK_CODE_MESSAGE,
+    };
+    const account = await this.find(destination);
+    if (account) {
+      const result = await this.deps.codes.send({ ...request, subject: account.id });
+      await this.deps.accounts.appendEvent(account.id, {
+        at: this.deps.clock.now(),
+        type: result.ok ? 'code.sent' : 'code.failed',
+        channel: identity.channel,
+        detail: {
+          purpose: LINK_CODE_PURPOSE,
+          via: destination.kind,
+          ...(result.ok ? {} : { reason: result.reason }),
+        },
+      });
+      if (result.ok) this.latency.record(destination.kind, performance.now() - started);
+      return result;
+    }
+    const result = await this.nobodyCodes.send({ ...request, subject: destination.value });
+    if (result.ok) {
+      const padding = this.latency.typical(destination.kind) - (performance.now() - started);
+      if (padding > 0) await sleep(padding);
+    }
+    return result;
+  }
+
+  /** Checks a link code; the right one names the account (and whether it needs the second factor). */
+  async checkCode(
+    identity: ChatIdentity,
+    destination: LinkDestination,
+    code: string,
+  ): Promise<LinkCheckResult> {
+    if (!(await this.attemptsLeft(identity, destination))) return { ok: false, reason: 'tooMany' };
+    const account = await this.find(destination);
+    const result = account
+      ? await this.deps.codes.check(account.id, LINK_CODE_PURPOSE, destination.value, code)
+      : await this.nobodyCodes.check(
+          destination.value,
+          LINK_CODE_PURPOSE,
+          `${destination.value}${NOBODY}`,
+          code,
+        );
+    if (!result.ok && (result.reason === 'wrong' || result.reason === 'exhausted')) {
+      await this.countAttempt(identity, destination);
+    }
+    if (result.ok) {
+      return account
+        ? { ok: true, accountId: account.id, twoFactor: account.twoFactor.enabled }
+        : { ok: false, reason: 'missing' };
+    }
+    return result;
+  }
+
+  /** Links the chat identity, records it and tells the account's phone and email. */
+  async link(accountId: string, identity: ChatIdentity): Promise<LinkChatResult> {
+    const { accounts, clock } = this.deps;
+    const result = await accounts.link(accountId, identity.channel, identity.userId, clock.now());
+    if (!result.ok) return result;
+    const account = await accounts.get(accountId);
+    await accounts.appendEvent(accountId, {
+      at: clock.now(),
+      type: 'chat.linked',
+      channel: identity.channel,
+    });
+    if (account) {
+      await sendNotice(this.deps, account, {
+        sms: 'link.noticeSms',
+        emailSubject: 'link.noticeEmailSubject',
+        emailText: 'link.noticeEmailText',
+        params: { channel: t('en', `link.channel.${identity.channel}`) },
+      });
+    }
+    return { ok: true };
+  }
+
+  /** Unlinks the chat identity, records it and tells the account's phone and email. */
+  async unlink(identity: ChatIdentity): Promise<UnlinkResult> {
+    const { accounts, clock } = this.deps;
+    const accountId = await accounts.unlink(identity.channel, identity.userId);
+    if (accountId === null) return { ok: false, reason: 'notLinked' };
+    await accounts.appendEvent(accountId, {
+      at: clock.now(),
+      type: 'chat.unlinked',
+      channel: identity.channel,
+    });
+    const account = await accounts.get(accountId);
+    if (account) {
+      await sendNotice(this.deps, account, {
+        sms: 'unlink.noticeSms',
+        emailSubject: 'unlink.noticeEmailSubject',
+        emailText: 'unlink.noticeEmailText',
+        params: { channel: t('en', `link.channel.${identity.channel}`) },
+      });
+    }
+    return { ok: true };
+  }
+}
