@@ -59,6 +59,9 @@ export const configSchema = z
     SMTP_URL: optionalUrl(['smtp:', 'smtps:'], 'SMTP'),
     MAIL_FROM: optionalString,
     SMS_WEBHOOK_URL: optionalUrl(['http:', 'https:'], 'http(s)'),
+    SMS_WEBHOOK_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
+      message: 'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
+    }),
     TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), {
       message: 'does not look like a BotFather token (123456:ABC...)',
     }),
@@ -96,6 +99,13 @@ export const configSchema = z
     if (env.SMTP_URL && !env.MAIL_FROM) {
       ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required with SMTP_URL' });
     }
+    if (env.SMS_WEBHOOK_URL && !env.SMS_WEBHOOK_SECRET && !env.SECRET_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMS_WEBHOOK_SECRET'],
+        message: 'or SECRET_KEY is required with SMS_WEBHOOK_URL (the gateway checks the signature with it)',
+      });
+    }
     if (env.DISCORD_TOKEN && !env.DISCORD_APPLICATION_ID) {
       ctx.addIssue({
         code: 'custom',
@@ -122,6 +132,8 @@ export interface Config {
   readonly http: { port: number; host: string; publicUrl: string | undefined };
   readonly smtp: { url: string; from: string } | undefined;
   readonly smsWebhookUrl: string | undefined;
+  /** The key that signs SMS webhook requests: SMS_WEBHOOK_SECRET, else SECRET_KEY. */
+  readonly smsWebhookSecret: string | undefined;
   readonly telegram:
     | {
         token: string;
@@ -168,6 +180,7 @@ export function parseConfig(source: Record<string, string | undefined>): ConfigR
       http: { port: env.HTTP_PORT, host: env.HTTP_HOST, publicUrl: env.PUBLIC_URL },
       smtp: env.SMTP_URL && env.MAIL_FROM ? { url: env.SMTP_URL, from: env.MAIL_FROM } : undefined,
       smsWebhookUrl: env.SMS_WEBHOOK_URL,
+      smsWebhookSecret: env.SMS_WEBHOOK_SECRET ?? env.SECRET_KEY,
       telegram: env.TELEGRAM_BOT_TOKEN
         ? {
             token: env.TELEGRAM_BOT_TOKEN,

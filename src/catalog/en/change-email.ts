@@ -1,0 +1,71 @@
+/** The add-or-change-email flow, its verification message and the notices it sends. */
+export const changeEmail = {
+  'menu.email': 'Add or change my email',
+  'email.title': 'adding or changing your email',
+  'email.askPassword':
+    'Let us set up your email address. First, to make sure it is you, please type your current password.\nI will delete your message right after reading it. No password at hand? Pick the option below and I will text a code to your phone instead.',
+  'email.askPasswordAgain':
+    'Please type your current password again, or pick the option below to get a code on your phone.',
+  'email.choicePhoneCode': 'Text a code to {to} instead',
+  'email.wrongPassword': 'That is not your current password. You have {remaining} more tries.',
+  'email.passwordLocked':
+    'Too many wrong passwords, so the password check is locked for {minutes} minutes. Nothing was changed. You can still prove it is you with a code sent to your phone: pick the option below, or send /cancel to stop.',
+  'email.reauthCodeExpired':
+    'That code has expired (codes work for 10 minutes). Please type your password, or pick the option below to get a new code on your phone.',
+  'email.reauthCodeExhausted':
+    'That code was typed wrongly too many times, so it no longer works. Please type your password, or pick the option below to get a new code on your phone.',
+  'email.reauthCodeDead':
+    'There is no valid code waiting for you any more. Please type your password, or pick the option below to get a new code on your phone.',
+  'email.askAddressAdd':
+    'Thanks, that is confirmed. Now type the email address you want to add to your account.\nI will then send a message there to check that it is yours; nothing changes until you confirm it.',
+  'email.askAddressChange':
+    'Thanks, that is confirmed. Your current email address is {current}. Now type the new address you want to use instead.\nI will then send a message there to check that it is yours; nothing changes until you confirm it.',
+  'email.askAddressAgain': 'Please type the email address you want to use, like name@example.com.',
+  'email.invalid': 'That does not look like an email address. Please type it like name@example.com.',
+  'email.same':
+    'That is already the email address of your account, so there is nothing to change. Type a different address, or send /cancel to keep this one.',
+  'email.taken':
+    'That address cannot be added: it already belongs to another account. Please type a different address. If you think it is yours, contact support.',
+  'email.tooManyAddresses':
+    'Too many addresses were tried in the last hour, so for your safety this task was stopped. Nothing was changed. Please try again later.',
+  'email.sent':
+    'I sent a message to {to}. It holds a link and a 6-digit code: open the link (it works for 30 minutes), or type the code here (it works for 10 minutes).\nAs soon as you do either, your email address is changed and I will tell you here.',
+  'email.sentCodeOnly':
+    'I sent a 6-digit code to {to}. It works for 10 minutes. Please type it here; your email address is changed as soon as the code is right.',
+  'email.askCode':
+    'Please type the 6-digit code from the message I sent to {to}, or open the link in that message.',
+  'email.askCodeOnly': 'Please type the 6-digit code I sent to {to}.',
+  'email.choiceResend': 'Send a new message',
+  'email.choiceOther': 'Use a different address',
+  'email.codeExpired':
+    'That code has expired (codes work for 10 minutes). Pick "Send a new message" to get a new one.',
+  'email.codeExhausted':
+    'That code was typed wrongly too many times, so it no longer works. Pick "Send a new message" to get a new one.',
+  'email.codeMissing':
+    'There is no valid code waiting for you any more. Pick "Send a new message" to get a new one.',
+  'email.reauthExpired':
+    'It has been more than 5 minutes since you proved it is you, so for your safety please do that again. The message I sent stays valid.',
+  'email.added':
+    'Done: {email} is now the email address of your account. You can use it to sign in and to recover your account. I sent a notice to your phone.',
+  'email.changed':
+    'Done: your email address is now {email}. You can use it to sign in and to recover your account. I sent a notice to your phone and to your previous address.',
+  'email.verified':
+    'Your email is verified: the link in the message was opened, and the new address is now saved on your account. You can use it to sign in and to recover your account. I sent notices to your phone and, if you had one, to your previous address.',
+  'email.linkTaken':
+    'The confirmation link was opened, but that address now belongs to another account, so it was not added to yours. Nothing was changed. Send /email to use a different address.',
+  // The verification message. CodeService renders the code into `email.codeSlot`; the text around it
+  // (with the link) is composed by the email-verification service.
+  'email.codeSlot': '{code}',
+  'email.verifySubject': 'Confirm your email address for lockstep',
+  'email.verifyText':
+    'Hello,\n\nsomeone, hopefully you, asked to use this address for a lockstep account. To confirm it, open this link within 30 minutes:\n{link}\n\nOr type this code in your chat with the lockstep bot within 10 minutes: {code}\n\nNever share the link or the code with anyone, including support staff. If you did not ask for this, ignore this message: nothing will change.',
+  'email.verifyTextCodeOnly':
+    'Hello,\n\nsomeone, hopefully you, asked to use this address for a lockstep account. To confirm it, type this code in your chat with the lockstep bot within 10 minutes: {code}\n\nThere is no confirmation link in this message, because this lockstep service has no web address set up; the code is the way to confirm.\n\nNever share the code with anyone, including support staff. If you did not ask for this, ignore this message: nothing will change.',
+  'email.noticeSmsAdded':
+    'lockstep: the email address {email} was added to your account. If this was not you, contact support right away.',
+  'email.noticeSmsChanged':
+    'lockstep: the email address of your account was changed to {email}. If this was not you, contact support right away.',
+  'email.noticeOldSubject': 'Your email address was changed',
+  'email.noticeOldText':
+    'The email address of your lockstep account was changed from this address to {email} just now. Codes and security notices will go there from now on.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
+} as const;

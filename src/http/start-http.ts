@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { Logger } from '../log.ts';
+import type { Services } from '../services.ts';
+import { createHttpServer, type HealthReport } from './server.ts';
+
+const PING_TIMEOUT_MS = 1_000;
+
+/** The HTTP server runs when links can point at it (PUBLIC_URL) or a bot is deployed (health probes). */
+export function httpWanted(config: Pick<Config, 'http' | 'telegram' | 'discord'>): boolean {
+  return Boolean(config.http.publicUrl || config.telegram || config.discord);
+}
+
+/** `/healthz`: Redis answers a ping within a second when Redis is used; always ready otherwise. */
+export function healthCheck(redis: Redis | null): () => Promise<HealthReport> {
+  return async (): Promise<HealthReport> => {
+    if (!redis) return { ok: true, checks: {} };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+    });
+    const ping = redis.ping().then(
+      (answer) => answer === 'PONG',
+      () => false,
+    );
+    const up = await Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
+    return { ok: up, checks: { redis: up } };
+  };
+}
+
+/**
+ * Starts the HTTP server (`/healthz`, and `/verify-email` wired to the email-verification service and
+ * the engine) on HTTP_HOST:HTTP_PORT when `httpWanted`; returns null otherwise. Close it with `close()`.
+ */
+export async function startHttp(deps: {
+  readonly config: Pick<Config, 'http' | 'telegram' | 'discord'>;
+  readonly services: Services;
+  readonly engine: Engine;
+  readonly redis: Redis | null;
+  readonly log: Logger;
+  /** More routes on the same server (e.g. a Telegram webhook). */
+  readonly extraRoutes?: (app: FastifyInstance) => void;
+}): Promise<FastifyInstance | null> {
+  const { config, services, engine, log } = deps;
+  if (!httpWanted(config)) return null;
+  const app = createHttpServer({
+    log,
+    health: healthCheck(deps.redis),
+    verifyEmail: (token) => services.emailVerification.redeemLink(token, engine),
+    ...(deps.extraRoutes ? { extraRoutes: deps.extraRoutes } : {}),
+  });
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const address = app.server.address();
+  log.info(
+    {
+      host: config.http.host,
+      port: typeof address === 'object' && address ? address.port : config.http.port,
+    },
+    'http server listening',
+  );
+  return app;
+}
