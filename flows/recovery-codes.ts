@@ -1,0 +1,262 @@
+/**
+ * New recovery codes: the password, then a code from the authenticator app or a recovery code, then 10
+ * new codes are shown once (the old set stops working) and the user confirms they saved them.
+ */
+import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
+import {
+  type AccountSummary,
+  AWAITING_INPUT,
+  type CheckPasswordResult,
+  type FlowDefinition,
+  type FlowEvent,
+  type FlowInput,
+  type FlowOutput,
+  notProvided,
+  REAUTH_MAX_AGE_MS,
+  type ReplyEvent,
+  type SecondFactorResult,
+} from './ports.ts';
+
+export type RegenerateResult =
+  | { readonly ok: true; readonly codes: readonly string[] }
+  | { readonly ok: false; readonly reason: 'notOn' };
+
+interface Context {
+  readonly accountId: string;
+  readonly channel: FlowInput['chat']['channel'];
+  /** When the password was proven (ms); both proofs must be less than 5 minutes old at the change. */
+  passwordAt: number | null;
+  /** The latest user text, cleared as soon as the effect that needs it has started. */
+  secret: string | null;
+  lastAt: number;
+  askedPassword: boolean;
+}
+
+function passwordIsFresh(context: Context): boolean {
+  return context.passwordAt !== null && context.lastAt - context.passwordAt <= REAUTH_MAX_AGE_MS;
+}
+
+export const recoveryCodesMachine = setup({
+  types: {
+    context: {} as Context,
+    input: {} as FlowInput,
+    events: {} as FlowEvent,
+    emitted: {} as ReplyEvent,
+    output: {} as FlowOutput,
+  },
+  actors: {
+    loadAccount: fromPromise<AccountSummary, { accountId: string }>(notProvided('loadAccount')),
+    checkPassword: fromPromise<CheckPasswordResult, { accountId: string; password: string; channel: string }>(
+      notProvided('checkPassword'),
+    ),
+    checkSecondFactor: fromPromise<SecondFactorResult, { accountId: string; code: string; channel: string }>(
+      notProvided('checkSecondFactor'),
+    ),
+    regenerate: fromPromise<RegenerateResult, { accountId: string; channel: string }>(
+      notProvided('regenerate'),
+    ),
+  },
+  actions: {
+    takeText: assign(({ event }) => {
+      assertEvent(event, 'user.text');
+      return { secret: event.text, lastAt: event.at };
+    }),
+    forgetSecret: assign({ secret: null }),
+    internalError: emit({ type: 'reply', key: 'common.internalError' } as const),
+  },
+}).createMachine({
+  id: 'recovery-codes',
+  context: ({ input }) => ({
+    accountId: input.accountId ?? '',
+    channel: input.chat.channel,
+    passwordAt: null,
+    secret: null,
+    lastAt: input.at,
+    askedPassword: false,
+  }),
+  initial: 'loading',
+  output: () => ({}),
+  states: {
+    loading: {
+      invoke: {
+        src: 'loadAccount',
+        input: ({ context }) => ({ accountId: context.accountId }),
+        onDone: [
+          {
+            guard: ({ event }) => !event.output.twoFactor,
+            target: 'done',
+            actions: emit({ type: 'reply', key: 'twofa.notOnRecovery' } as const),
+          },
+          {
+            guard: ({ event }) => event.output.passwordLockedMs > 0,
+            target: 'done',
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: 'twofa.passwordLocked' as const,
+              params: { minutes: Math.ceil(event.output.passwordLockedMs / 60_000) },
+            })),
+          },
+          { target: 'askPassword' },
+        ],
+        onError: { target: 'done', actions: 'internalError' },
+      },
+    },
+    askPassword: {
+      tags: [AWAITING_INPUT],
+      entry: [
+        emit(({ context }) => ({
+          type: 'reply' as const,
+          key: context.askedPassword
+            ? ('twofa.askPasswordAgainNoCode' as const)
+            : ('twofa.askPasswordRecovery' as const),
+          input: 'secret' as const,
+        })),
+        assign({ askedPassword: true }),
+      ],
+      on: { 'user.text': { target: 'checkingPassword', actions: 'takeText' } },
+    },
+    checkingPassword: {
+      invoke: {
+        src: 'checkPassword',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          password: context.secret ?? '',
+          channel: context.channel,
+        }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'askSecondFactor',
+            actions: assign({ passwordAt: ({ context }) => context.lastAt }),
+          },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'locked',
+            target: 'done',
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: 'twofa.passwordLocked' as const,
+              params: { minutes: !event.output.ok && 'minutes' in event.output ? event.output.minutes : 15 },
+            })),
+          },
+          {
+            target: 'askPassword',
+            reenter: true,
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: 'twofa.wrongPassword' as const,
+              params: {
+                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
+              },
+            })),
+          },
+        ],
+        onError: { target: 'askPassword', actions: 'internalError' },
+      },
+      exit: 'forgetSecret',
+    },
+    askSecondFactor: {
+      tags: [AWAITING_INPUT],
+      entry: emit({ type: 'reply', key: 'twofa.askCode', input: 'secret' } as const),
+      on: { 'user.text': { target: 'checkingSecondFactor', actions: 'takeText' } },
+    },
+    checkingSecondFactor: {
+      invoke: {
+        src: 'checkSecondFactor',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          code: context.secret ?? '',
+          channel: context.channel,
+        }),
+        onDone: [
+          {
+            guard: ({ event, context }) => event.output.ok && passwordIsFresh(context),
+            target: 'committing',
+          },
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'askPassword',
+            actions: [
+              assign({ passwordAt: null }),
+              emit({ type: 'reply', key: 'twofa.reauthExpired' } as const),
+            ],
+          },
+          {
+            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            target: 'done',
+            actions: emit({ type: 'reply', key: 'twofa.tooMany' } as const),
+          },
+          {
+            target: 'askSecondFactor',
+            actions: emit(({ event }) =>
+              !event.output.ok && event.output.reason === 'wrong'
+                ? {
+                    type: 'reply' as const,
+                    key: 'twofa.wrong' as const,
+                    params: { remaining: event.output.remaining },
+                    input: 'secret' as const,
+                  }
+                : {
+                    type: 'reply' as const,
+                    key:
+                      !event.output.ok && event.output.reason === 'replay'
+                        ? ('twofa.replay' as const)
+                        : ('twofa.format' as const),
+                    input: 'secret' as const,
+                  },
+            ),
+          },
+        ],
+        onError: { target: 'askSecondFactor', actions: 'internalError' },
+      },
+      exit: 'forgetSecret',
+    },
+    committing: {
+      invoke: {
+        src: 'regenerate',
+        input: ({ context }) => ({ accountId: context.accountId, channel: context.channel }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'confirmSaved',
+            // Sensitive: shown once, never stored as the remembered prompt.
+            actions: emit(({ event }) => ({
+              type: 'reply' as const,
+              key: 'twofa.newCodes' as const,
+              params: { codes: event.output.ok ? event.output.codes.join('\n') : '' },
+              sensitive: true,
+            })),
+          },
+          { target: 'done', actions: emit({ type: 'reply', key: 'twofa.notOnRecovery' } as const) },
+        ],
+        onError: { target: 'done', actions: 'internalError' },
+      },
+    },
+    confirmSaved: {
+      tags: [AWAITING_INPUT],
+      entry: emit({
+        type: 'reply',
+        key: 'twofa.askSaved',
+        input: 'choice',
+        choices: [{ value: 'saved', label: 'twofa.choiceSaved' }],
+      } as const),
+      on: {
+        'user.choice': {
+          guard: ({ event }) => event.value === 'saved',
+          target: 'done',
+          actions: emit({ type: 'reply', key: 'twofa.newCodesDone' } as const),
+        },
+      },
+    },
+    done: { type: 'final' },
+  },
+});
+
+export const recoveryCodesFlow = {
+  id: 'recovery-codes',
+  version: 1,
+  command: 'recovery_codes',
+  title: 'twofa.titleRecovery',
+  audience: 'linked',
+  privateOnly: true,
+  machine: recoveryCodesMachine,
+} as const satisfies FlowDefinition;

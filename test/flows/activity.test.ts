@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import type { SecurityEvent, SecurityEventType } from '../../src/accounts/account.ts';
+import { describeEvent, formatWhen } from '../../src/accounts/activity.ts';
+import { createFlowHarness, keys } from '../helpers/flow-harness.ts';
+import { replyWith } from '../helpers/two-factor.ts';
+
+const MINUTE = 60_000;
+
+describe('recent security activity (/activity)', () => {
+  it('formats times in UTC, day first', () => {
+    expect(formatWhen(Date.UTC(2026, 10, 27, 14, 5))).toBe('27 Nov 2026, 14:05 UTC');
+    expect(formatWhen(Date.UTC(2026, 0, 3, 9, 7))).toBe('3 Jan 2026, 09:07 UTC');
+  });
+
+  it('lists the security events, newest first, in plain language with when and where, and the signed-in devices', async () => {
+    const h = await createFlowHarness();
+    h.clock.set(Date.UTC(2026, 10, 27, 14, 5));
+    const chat = h.chat();
+    await chat.command('password');
+    await chat.text('Wrong-Password-1');
+    await chat.command('cancel');
+    h.clock.advance(3 * MINUTE);
+    await h.services.accounts.update(h.accountId, (account) => ({
+      ...account,
+      sessions: [
+        { id: 's1', device: 'Firefox on Windows', createdAt: 0, lastSeenAt: Date.UTC(2026, 10, 26, 8, 0) },
+        {
+          id: 's2',
+          device: 'lockstep app on Android',
+          createdAt: 0,
+          lastSeenAt: Date.UTC(2026, 10, 27, 14, 0),
+        },
+      ],
+    }));
+
+    const replies = await chat.command('activity');
+    expect(keys(replies)).toEqual(['activity.events', 'activity.sessions', 'activity.ask']);
+    expect(replyWith(replies, 'activity.events').params?.lines).toBe(
+      [
+        '• 27 Nov 2026, 14:05 UTC: A wrong password was typed (console)',
+        '• 1 Jan 2026, 12:00 UTC: Your account was created (by an administrator)',
+      ].join('\n'),
+    );
+    expect(replyWith(replies, 'activity.sessions').params?.lines).toBe(
+      [
+        '• lockstep app on Android: last seen 27 Nov 2026, 14:00 UTC',
+        '• Firefox on Windows: last seen 26 Nov 2026, 08:00 UTC',
+      ].join('\n'),
+    );
+    expect(replyWith(replies, 'activity.ask')).toEqual({
+      key: 'activity.ask',
+      input: 'choice',
+      choices: [
+        { value: 'notMe', label: 'activity.choiceNotMe' },
+        { value: 'close', label: 'activity.choiceClose' },
+      ],
+    });
+  });
+
+  it('shows only the last 10 events', async () => {
+    const h = await createFlowHarness();
+    for (let i = 0; i < 12; i += 1) {
+      h.clock.advance(MINUTE);
+      await h.services.accounts.appendEvent(h.accountId, {
+        at: h.clock.now(),
+        type: i % 2 === 0 ? 'code.sent' : 'twofa.wrong',
+        channel: i % 2 === 0 ? 'system' : 'telegram',
+      });
+    }
+    const replies = await h.chat().command('activity');
+    const lines = String(replyWith(replies, 'activity.events').params?.lines).split('\n');
+    expect(lines).toHaveLength(10);
+    expect(lines[0]).toBe(
+      '• 1 Jan 2026, 12:12 UTC: A wrong authenticator or recovery code was typed (Telegram)',
+    );
+    expect(lines[9]).toBe(
+      '• 1 Jan 2026, 12:03 UTC: A one-time code was sent to your phone or email (automatic)',
+    );
+  });
+
+  it('names every kind of security event and every place in plain language', () => {
+    // A Record over the union: adding an event type without listing it here fails the type check.
+    const every: Record<SecurityEventType, true> = {
+      'account.created': true,
+      'password.changed': true,
+      'password.wrong': true,
+      'password.locked': true,
+      'sessions.signedOut': true,
+      'chat.linked': true,
+      'chat.unlinked': true,
+      'phone.changed': true,
+      'email.changed': true,
+      'twofa.enabled': true,
+      'twofa.disabled': true,
+      'twofa.recoveryRegenerated': true,
+      'twofa.recoveryUsed': true,
+      'twofa.replayRejected': true,
+      'twofa.wrong': true,
+      'code.sent': true,
+      'code.failed': true,
+      'support.handoff': true,
+      'support.escalated': true,
+    };
+    const places: SecurityEvent['channel'][] = ['telegram', 'discord', 'console', 'admin', 'web', 'system'];
+    const lines = new Set<string>();
+    for (const type of Object.keys(every) as SecurityEventType[]) {
+      for (const channel of places) {
+        const line = describeEvent({ at: Date.UTC(2026, 10, 27, 14, 5), type, channel });
+        expect(line).toMatch(/^• 27 Nov 2026, 14:05 UTC: [A-Z][^{}]+ \([^{}]+\)$/);
+        lines.add(line);
+      }
+    }
+    expect(lines.size).toBe(19 * places.length);
+  });
+
+  it('says so when there are no signed-in devices', async () => {
+    const h = await createFlowHarness({ signedInSessions: 0 });
+    expect(keys(await h.chat().command('activity'))).toEqual([
+      'activity.events',
+      'activity.noSessions',
+      'activity.ask',
+    ]);
+  });
+
+  it('"This was not me" signs out every device, records it and goes on to change the password', async () => {
+    const h = await createFlowHarness({ signedInSessions: 3 });
+    const chat = h.chat();
+    await chat.command('activity');
+    const replies = await chat.choose('notMe');
+    expect(replies.map((r) => [r.key, r.params])).toEqual([
+      ['activity.signedOut', { count: 3 }],
+      ['password.askCurrent', undefined],
+    ]);
+    expect((await h.account()).sessions).toEqual([]);
+    const [latest] = await h.services.accounts.events(h.accountId, 1);
+    expect(latest).toMatchObject({ type: 'sessions.signedOut', channel: 'console', detail: { count: 3 } });
+    const stored = JSON.parse((await chat.storedSession()) ?? '{}');
+    expect(stored.flow.id).toBe('change-password');
+    // The change-password flow runs on: the current password leads to the new-password step.
+    expect(keys(await chat.text(h.password))).toEqual(['password.askNew']);
+  });
+
+  it('"Close" ends the review and changes nothing', async () => {
+    const h = await createFlowHarness();
+    const chat = h.chat();
+    await chat.command('activity');
+    expect(keys(await chat.choose('close'))).toEqual(['activity.closed']);
+    expect(await chat.storedSession()).toBeNull();
+    expect((await h.account()).sessions).toHaveLength(2);
+  });
+
+  it('accepts the choice typed as its label, and asks again for anything else', async () => {
+    const h = await createFlowHarness();
+    const chat = h.chat();
+    await chat.command('activity');
+    expect(keys(await chat.text('what?'))).toEqual(['common.pickOne', 'activity.ask']);
+    expect(keys(await chat.text('this was not me'))).toEqual(['activity.signedOut', 'password.askCurrent']);
+  });
+
+  it('is in the menu under "Recent security activity"', async () => {
+    const h = await createFlowHarness();
+    const chat = h.chat();
+    const [menu] = await chat.command('menu');
+    expect(menu?.choices).toContainEqual({ value: 'menu:activity', label: 'menu.activity' });
+    expect(keys(await chat.choose('menu:activity'))).toEqual([
+      'activity.events',
+      'activity.sessions',
+      'activity.ask',
+    ]);
+  });
+});
