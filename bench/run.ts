@@ -70,7 +70,7 @@ async function benchEngine(url: string): Promise<void> {
   const input = (c: number, action: UserInput['action']): UserInput => ({
     chat: { channel: 'telegram', chatId: `c${c}` },
     userId: `u${c}`,
-    updateId: String((seq += 1)),
+    updateId: String(++seq),
     isPrivate: true,
     action,
   });

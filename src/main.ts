@@ -3,29 +3,77 @@
  * What runs depends on configuration: no bot token = the console demo; TELEGRAM_BOT_TOKEN = Telegram.
  */
 import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import { consolePushSender, renderOutbox, runConsole } from '../adapters/console/console-adapter.ts';
+import {
+  createTelegramBot,
+  mountTelegramWebhook,
+  TELEGRAM_WEBHOOK_PATH,
+  type TelegramBot,
+} from '../adapters/telegram/bot.ts';
 import { t } from './catalog/catalog.ts';
 import { systemClock } from './clock.ts';
+import type { PushSender } from './engine/engine.ts';
+import type { Channel } from './engine/input.ts';
 import { type Config, parseConfig } from './config.ts';
 import { DEMO_ACCOUNT_ID, DEMO_EMAIL, DEMO_PHONE, randomDemoPassword, seedDemoAccount } from './demo.ts';
-import type { Delivery } from './delivery/delivery.ts';
-import { OutboxDelivery } from './delivery/outbox.ts';
+import { type BuiltDelivery, buildDelivery } from './delivery/select-delivery.ts';
+import { startHttp } from './http/start-http.ts';
 import type { Kv } from './kv/kv.ts';
 import { MemoryKv } from './kv/memory-kv.ts';
 import { RedisKv } from './kv/redis-kv.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createEngine, createServices } from './services.ts';
+import { qrTerminal } from './twofa/qr.ts';
 
 /** Exit code for bad configuration (sysexits EX_CONFIG). */
 export const EXIT_CONFIG = 78;
 
-function buildDelivery(config: Config, print: ((line: string) => void) | undefined): Delivery {
-  return new OutboxDelivery({
-    file: config.outboxFile,
+// ---- delivery and HTTP ---------------------------------------------------------------------------
+
+/** SMS and email providers from the config; the console demo also prints what goes to the outbox. */
+function selectDelivery(
+  config: Config,
+  log: Logger,
+  secretKey: string,
+  print: ((line: string) => void) | undefined,
+): BuiltDelivery {
+  const built = buildDelivery(config, {
     clock: systemClock,
+    log,
+    fallbackSecret: secretKey,
     print: print ? (message) => print(renderOutbox(message)) : undefined,
   });
+  if (!print) {
+    // A deployed bot whose codes go nowhere is a configuration mistake worth a line in the log.
+    if (built.routes.sms === 'outbox') log.warn({}, 'SMS_WEBHOOK_URL is not set: SMS go to the outbox only');
+    if (built.routes.email === 'outbox') log.warn({}, 'SMTP_URL is not set: emails go to the outbox only');
+  }
+  return built;
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM; from then on the default handlers are back, so a second
+ * signal ends the process at once if the graceful shutdown hangs.
+ */
+function stopSignals(log: Logger): { readonly stopped: Promise<void>; dispose(): void } {
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    dispose();
+    log.info({ signal }, 'shutting down');
+    resolveStopped();
+  };
+  const dispose = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { stopped, dispose };
 }
 
 async function main(): Promise<number> {
@@ -54,7 +102,13 @@ async function main(): Promise<number> {
   }
   const secretKey = config.secretKey ?? randomBytes(32).toString('hex');
   const out = process.stdout;
-  const delivery = buildDelivery(config, consoleMode ? (line) => out.write(`${line}\n`) : undefined);
+  const providers = selectDelivery(
+    config,
+    log,
+    secretKey,
+    consoleMode ? (line) => out.write(`${line}\n`) : undefined,
+  );
+  const delivery = providers.delivery;
   const services = createServices({
     kv,
     delivery,
@@ -73,15 +127,49 @@ async function main(): Promise<number> {
   }, 15_000);
   sweeper.unref();
 
+  const signals = stopSignals(log);
+  let http: Awaited<ReturnType<typeof startHttp>> = null;
+  const telegram: TelegramBot | null = config.telegram
+    ? createTelegramBot({ token: config.telegram.token, engine, log, apiRoot: config.telegram.apiRoot })
+    : null;
+  const pushers: Partial<Record<Channel, PushSender>> = {};
+  if (telegram) pushers.telegram = telegram.pushSender;
   const shutdown = async () => {
+    signals.dispose();
     clearInterval(sweeper);
+    // Adapters first (they finish in-flight updates), then the HTTP server they may be served by.
+    await telegram
+      ?.stop()
+      .catch((error: unknown) => log.warn({ err: String(error) }, 'telegram stop failed'));
+    await http?.close();
+    providers.close();
     await redis?.quit().catch(() => redis?.disconnect());
   };
+  const webhook = config.telegram?.webhookUrl && config.telegram.webhookSecret ? config.telegram : null;
+  http = await startHttp({
+    config,
+    services,
+    engine,
+    redis,
+    log,
+    ...(telegram && webhook
+      ? {
+          extraRoutes: (app) =>
+            mountTelegramWebhook(app, telegram, {
+              secretToken: webhook.webhookSecret as string,
+              path: new URL(webhook.webhookUrl as string).pathname || TELEGRAM_WEBHOOK_PATH,
+            }),
+        }
+      : {}),
+  }).catch(async (error: unknown) => {
+    await shutdown();
+    throw error;
+  });
 
   if (consoleMode) {
     const password = config.demoPassword ?? randomDemoPassword();
     await seedDemoAccount(services, password);
-    engine.setPushSender(consolePushSender(out));
+    engine.setPushSender(consolePushSender(out, 'en', qrTerminal));
     out.write(`${t('en', 'console.banner')}\n`);
     out.write(
       `${
@@ -95,10 +183,37 @@ async function main(): Promise<number> {
             })
       }\n\n`,
     );
-    await runConsole({ engine, input: process.stdin, output: out });
+    // A signal ends the input: lines already typed are answered, then goodbye, then everything closes.
+    const input = new PassThrough();
+    process.stdin.pipe(input);
+    void signals.stopped.then(() => {
+      process.stdin.unpipe(input);
+      process.stdin.destroy();
+      input.end();
+    });
+    await runConsole({ engine, input, output: out, qr: qrTerminal });
     await shutdown();
     return 0;
   }
+  engine.setPushSender(async (chat, replies) => {
+    const push = pushers[chat.channel];
+    if (!push) throw new Error(`no adapter for ${chat.channel} runs in this process`);
+    await push(chat, replies);
+  });
+  try {
+    if (telegram && webhook) {
+      await telegram.setWebhook(webhook.webhookUrl as string, webhook.webhookSecret as string);
+      log.info({}, 'telegram: webhook set');
+    } else if (telegram) {
+      await telegram.start();
+      log.info({}, 'telegram: long polling');
+    }
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+  // The process now serves until SIGINT or SIGTERM.
+  await signals.stopped;
   await shutdown();
   return 0;
 }

@@ -1,8 +1,19 @@
 import type { FlowDefinition, SecondFactorResult } from '../flows/ports.ts';
+import { ActivityService } from './accounts/activity.ts';
 import { AccountStore } from './accounts/account-store.ts';
+import { EmailVerificationService } from './accounts/email-verification.ts';
 import { PasswordHasher } from './accounts/password-hasher.ts';
 import { PasswordService } from './accounts/password-service.ts';
+import { PhoneService } from './accounts/phone-service.ts';
+import { bindActivity } from './bindings/activity.ts';
+import { bindChangeEmail } from './bindings/change-email.ts';
 import { bindChangePassword } from './bindings/change-password.ts';
+import { bindChangePhone } from './bindings/change-phone.ts';
+import { bindDisable2fa } from './bindings/disable-2fa.ts';
+import { bindEnable2fa } from './bindings/enable-2fa.ts';
+import { bindLinkAccount } from './bindings/link-account.ts';
+import { bindRecoveryCodes } from './bindings/recovery-codes.ts';
+import { bindUnlinkAccount } from './bindings/unlink-account.ts';
 import type { Clock } from './clock.ts';
 import { CodeService } from './codes/code-service.ts';
 import type { Delivery } from './delivery/delivery.ts';
@@ -10,7 +21,13 @@ import { Engine } from './engine/engine.ts';
 import type { Channel } from './engine/input.ts';
 import { SessionStore } from './engine/session-store.ts';
 import type { Kv } from './kv/kv.ts';
+import { LinkService } from './linking/link-service.ts';
 import type { Logger } from './log.ts';
+import { RecoveryCodes } from './twofa/recovery-codes.ts';
+import { SecondFactorService } from './twofa/second-factor.ts';
+import { SecretBox } from './twofa/secret-box.ts';
+import { TotpService } from './twofa/totp.ts';
+import { TwoFactorService } from './twofa/two-factor-service.ts';
 
 /** Checks a second factor (TOTP or recovery code) for accounts that have two-step verification. */
 export interface SecondFactorChecker {
@@ -42,15 +59,13 @@ export interface Services {
   readonly hasher: PasswordHasher;
   readonly codes: CodeService;
   readonly passwords: PasswordService;
+  readonly linking: LinkService;
+  readonly phones: PhoneService;
   readonly secondFactor: SecondFactorChecker;
+  readonly emailVerification: EmailVerificationService;
+  readonly twoFactor: TwoFactorService;
+  readonly activity: ActivityService;
 }
-
-/** Refuses every code: used until two-step verification is configured for the process. */
-const noSecondFactor: SecondFactorChecker = {
-  async check() {
-    return { ok: false, reason: 'format' };
-  },
-};
 
 export function createServices(options: ServiceOptions): Services {
   const prefix = options.prefix ?? 'ls:';
@@ -65,6 +80,11 @@ export function createServices(options: ServiceOptions): Services {
   );
   const codes = new CodeService({ kv, delivery, clock, secretKey: options.secretKey, log, prefix });
   const passwords = new PasswordService({ accounts, hasher, codes, delivery, kv, clock, log, prefix });
+  const totp = new TotpService({ clock, issuer: options.totpIssuer ?? 'lockstep' });
+  const box = new SecretBox({ secretKey: options.secretKey });
+  const recovery = new RecoveryCodes({ secretKey: options.secretKey });
+  const secondFactor = new SecondFactorService({ accounts, kv, clock, log, totp, box, recovery, prefix });
+  const twoFactor = new TwoFactorService({ accounts, clock, delivery, log, totp, box, recovery });
   return {
     options,
     kv,
@@ -76,13 +96,46 @@ export function createServices(options: ServiceOptions): Services {
     hasher,
     codes,
     passwords,
-    secondFactor: noSecondFactor,
+    linking: new LinkService({
+      accounts,
+      codes,
+      delivery,
+      kv,
+      clock,
+      log,
+      secretKey: options.secretKey,
+      prefix,
+    }),
+    phones: new PhoneService({ accounts, codes, delivery, kv, clock, log, prefix }),
+    secondFactor,
+    emailVerification: new EmailVerificationService({
+      accounts,
+      delivery,
+      kv,
+      clock,
+      log,
+      secretKey: options.secretKey,
+      prefix,
+      publicUrl: options.publicUrl,
+    }),
+    twoFactor,
+    activity: new ActivityService({ accounts, clock }),
   };
 }
 
 /** Every guided task, bound to the services. The order is the menu's order. */
 export function createFlows(services: Services): FlowDefinition[] {
-  return [bindChangePassword(services)];
+  return [
+    bindLinkAccount(services),
+    bindChangePassword(services),
+    bindChangePhone(services),
+    bindChangeEmail(services),
+    bindEnable2fa(services),
+    bindDisable2fa(services),
+    bindRecoveryCodes(services),
+    bindActivity(services),
+    bindUnlinkAccount(services),
+  ];
 }
 
 /** The engine over the services, with every flow. */

@@ -374,7 +374,7 @@ class Turn {
       this.repeatPrompt();
       return;
     }
-    if (choice !== null && choice.startsWith('menu:') && !this.flow) {
+    if (choice?.startsWith('menu:') && !this.flow) {
       const flow = this.engine.flow(choice.slice('menu:'.length));
       if (flow) return this.startFlow(flow, '');
     }

@@ -22,12 +22,15 @@ const schemaKeys = Object.keys(configSchema.shape ?? {});
 
 /** Resolves `${VAR:-default}` / `${VAR:?message}` the way compose would with an empty shell environment. */
 function resolve(value: string, shell: Record<string, string>): string {
-  return value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_all, name: string, op?: string, rest?: string) => {
-    const set = shell[name];
-    if (set) return set;
-    if (op === '?') throw new Error(`${name}: ${rest}`);
-    return rest ?? '';
-  });
+  return value.replace(
+    /\$\{(\w+)(?::([-?])([^}]*))?\}/g,
+    (_all, name: string, op?: string, rest?: string) => {
+      const set = shell[name];
+      if (set) return set;
+      if (op === '?') throw new Error(`${name}: ${rest}`);
+      return rest ?? '';
+    },
+  );
 }
 
 describe('deployment files', () => {
@@ -48,7 +51,9 @@ describe('deployment files', () => {
 
   it('produces a valid configuration once SECRET_KEY and a token are given', () => {
     const shell = { SECRET_KEY: 'x'.repeat(64), TELEGRAM_BOT_TOKEN: `123456:${'A'.repeat(35)}` };
-    const env = Object.fromEntries(Object.entries(app.environment ?? {}).map(([k, v]) => [k, resolve(v, shell)]));
+    const env = Object.fromEntries(
+      Object.entries(app.environment ?? {}).map(([k, v]) => [k, resolve(v, shell)]),
+    );
     const result = parseConfig(env);
     expect(result.ok ? [] : result.problems).toEqual([]);
     if (!result.ok) return;

@@ -1,6 +1,28 @@
+import { activity } from './activity.ts';
+import { changeEmail } from './change-email.ts';
 import { changePassword } from './change-password.ts';
+import { changePhone } from './change-phone.ts';
 import { codes } from './codes.ts';
 import { common } from './common.ts';
+import { consoleText } from './console.ts';
+import { linkAccount } from './link-account.ts';
+import { telegram } from './telegram.ts';
+import { twoFactor } from './two-factor.ts';
+import { unlinkAccount } from './unlink-account.ts';
+import { web } from './web.ts';
 
 /** The English catalog: one object per flow, merged. Keys are namespaced by flow, so they never clash. */
-export const en = { ...common, ...codes, ...changePassword } as const;
+export const en = {
+  ...common,
+  ...codes,
+  ...changePassword,
+  ...linkAccount,
+  ...changePhone,
+  ...unlinkAccount,
+  ...changeEmail,
+  ...consoleText,
+  ...web,
+  ...telegram,
+  ...twoFactor,
+  ...activity,
+} as const;
