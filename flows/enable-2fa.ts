@@ -11,6 +11,7 @@ import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
 import {
   type AccountSummary,
   AWAITING_INPUT,
+  COMMITTED,
   type CheckCodeResult,
   type CheckPasswordResult,
   type CodeVia,
@@ -498,7 +499,7 @@ export const enable2faMachine = setup({
       },
     },
     confirmSaved: {
-      tags: [AWAITING_INPUT],
+      tags: [AWAITING_INPUT, COMMITTED],
       entry: emit({
         type: 'reply',
         key: 'twofa.askSaved',

@@ -36,6 +36,12 @@ export type ReplyEvent = { readonly type: 'reply' } & Reply;
 /** The states in which a flow waits for the user carry this tag; the engine waits until one is reached. */
 export const AWAITING_INPUT = 'input';
 
+/**
+ * States after the flow's change is already made (e.g. "did you save your recovery codes?") carry this
+ * tag, so that /cancel or an idle timeout there does not claim that nothing was changed.
+ */
+export const COMMITTED = 'committed';
+
 /** Who may start a flow: chats linked to an account, chats not linked yet, or anybody. */
 export type Audience = 'linked' | 'unlinked' | 'any';
 

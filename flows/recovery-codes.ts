@@ -6,6 +6,7 @@ import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
 import {
   type AccountSummary,
   AWAITING_INPUT,
+  COMMITTED,
   type CheckPasswordResult,
   type FlowDefinition,
   type FlowEvent,
@@ -232,7 +233,7 @@ export const recoveryCodesMachine = setup({
       },
     },
     confirmSaved: {
-      tags: [AWAITING_INPUT],
+      tags: [AWAITING_INPUT, COMMITTED],
       entry: emit({
         type: 'reply',
         key: 'twofa.askSaved',

@@ -13,13 +13,16 @@ export function randomDemoPassword(): string {
 }
 
 /**
- * Creates (or re-uses) the demo account, linked to the console user, with a few signed-in sessions so
+ * Creates (or re-uses, with Redis across runs) the demo account, linked to the console user, with a few signed-in sessions so
  * that "every session is signed out" is visible in the demo.
  */
-export async function seedDemoAccount(services: Services, password: string): Promise<Account> {
+export async function seedDemoAccount(
+  services: Services,
+  password: string,
+): Promise<{ account: Account; created: boolean }> {
   const { accounts, hasher, clock } = services;
   const existing = await accounts.get(DEMO_ACCOUNT_ID);
-  if (existing) return existing;
+  if (existing) return { account: existing, created: false };
   const created = await accounts.create({
     id: DEMO_ACCOUNT_ID,
     phone: DEMO_PHONE,
@@ -42,5 +45,5 @@ export async function seedDemoAccount(services: Services, password: string): Pro
     ],
   }));
   await accounts.link(DEMO_ACCOUNT_ID, 'console', CONSOLE_USER_ID, now);
-  return (await accounts.get(DEMO_ACCOUNT_ID)) as Account;
+  return { account: (await accounts.get(DEMO_ACCOUNT_ID)) as Account, created: true };
 }

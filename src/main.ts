@@ -168,13 +168,13 @@ async function main(): Promise<number> {
 
   if (consoleMode) {
     const password = config.demoPassword ?? randomDemoPassword();
-    await seedDemoAccount(services, password);
+    const demo = await seedDemoAccount(services, password);
     engine.setPushSender(consolePushSender(out, 'en', qrTerminal));
     out.write(`${t('en', 'console.banner')}\n`);
     out.write(
       `${
-        config.redisUrl && !config.demoPassword
-          ? t('en', 'console.demoAccountRedis', { url: config.redisUrl, id: DEMO_ACCOUNT_ID })
+        !demo.created
+          ? t('en', 'console.demoAccountRedis', { id: DEMO_ACCOUNT_ID })
           : t('en', 'console.demoAccount', {
               id: DEMO_ACCOUNT_ID,
               phone: DEMO_PHONE,

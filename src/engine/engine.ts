@@ -1,6 +1,6 @@
 import { type AnyActorRef, createActor, waitFor } from 'xstate';
 import type { FlowDefinition, FlowEvent, FlowInput, FlowOutput, ReplyEvent } from '../../flows/ports.ts';
-import { AWAITING_INPUT } from '../../flows/ports.ts';
+import { AWAITING_INPUT, COMMITTED } from '../../flows/ports.ts';
 import { type Locale, type MessageKey, resolveLocale, t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -163,7 +163,7 @@ export class Engine {
         }
         await sessions.save(chat, loaded.raw, null, 1);
         expired += 1;
-        const notice = this.expiredReply(flow.id);
+        const notice = this.expiredReply(flow.id, this.isCommitted(flow));
         await this.push?.(chat, [notice]).catch((error: unknown) => {
           log.warn({ chat: chatTag(chat), err: errorName(error) }, 'could not send the expiry notice');
         });
@@ -263,10 +263,23 @@ export class Engine {
     return this.idleTimeoutMs;
   }
 
-  expiredReply(flowId: string): Reply {
+  /** True when the flow's persisted state is past its change (tagged COMMITTED). */
+  isCommitted(active: Session['flow']): boolean {
+    const flow = active ? this.flows.get(active.id) : undefined;
+    if (!active || !flow || flow.version !== active.version) return false;
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: persisted snapshots are untyped JSON by nature
+      const actor = createActor(flow.machine, { snapshot: active.snapshot as any });
+      return actor.getSnapshot().hasTag(COMMITTED);
+    } catch {
+      return false;
+    }
+  }
+
+  expiredReply(flowId: string, committed = false): Reply {
     const flow = this.flows.get(flowId);
     return {
-      key: 'common.expired',
+      key: committed ? 'common.expiredAfterChange' : 'common.expired',
       params: { flow: flow ? t('en', flow.title) : flowId, minutes: Math.round(this.idleTimeoutMs / 60_000) },
     };
   }
@@ -351,7 +364,7 @@ class Turn {
     // Judged on the question that was actually asked, even if the flow has expired since.
     if (session?.prompt?.input === 'secret' && this.input.action.type === 'text') this.inputWasSecret = true;
     if (this.flow && session && this.now - session.lastActiveAt > this.engine.idleMs) {
-      this.replies.push(this.engine.expiredReply(this.flow.id));
+      this.replies.push(this.engine.expiredReply(this.flow.id, this.engine.isCommitted(this.flow)));
       this.flow = null;
       this.prompt = null;
     }
@@ -415,9 +428,10 @@ class Turn {
     switch (command) {
       case 'cancel':
         if (this.flow) {
+          const committed = this.engine.isCommitted(this.flow);
           this.flow = null;
           this.prompt = null;
-          this.say('common.cancelled');
+          this.say(committed ? 'common.cancelledAfterChange' : 'common.cancelled');
         } else {
           this.prompt = null;
           this.say('common.nothingToCancel');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import argon2 from 'argon2';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { render, runConsole, toUserInput } from '../../adapters/console/console-adapter.ts';
 import { systemClock } from '../../src/clock.ts';
 import { DEMO_ACCOUNT_ID, seedDemoAccount } from '../../src/demo.ts';
@@ -12,6 +12,7 @@ import { OutboxDelivery } from '../../src/delivery/outbox.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createEngine, createServices } from '../../src/services.ts';
+import { uniquePrefix } from '../helpers/redis.ts';
 import { ROOT, runScript } from '../helpers/run-process.ts';
 
 const DEMO_PASSWORD = 'Sunny-Demo-2024';
@@ -68,6 +69,33 @@ describe('console adapter', () => {
       ['sms', '+8613800138000'],
     ]);
     for (const line of lines) expect(Object.keys(line).sort()).toEqual(['at', 'channel', 'text', 'to']);
+  });
+
+  it('keeps the demo on Redis when REDIS_URL is set: a second run sees the changed password', async () => {
+    const env = {
+      DEMO_PASSWORD,
+      REDIS_URL: inject('redisUrl'),
+      REDIS_PREFIX: uniquePrefix(),
+      SECRET_KEY: 'r'.repeat(40),
+    };
+    const first = await runScript('src/main.ts', {
+      stdin: ['/password', DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, ''].join('\n'),
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`Its password is: ${DEMO_PASSWORD}`);
+    expect(first.stdout).toContain('Done: your password was changed');
+    const second = await runScript('src/main.ts', {
+      stdin: ['/password', DEMO_PASSWORD, '/cancel', '/password', NEW_PASSWORD, ''].join('\n'),
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('already exists there');
+    expect(second.stdout).not.toContain(DEMO_PASSWORD);
+    expect(second.stdout).toContain('That is not your current password. You have 4 more tries.');
+    expect(second.stdout).toContain('Thanks, that is confirmed. Now type your new password.');
   });
 
   it('walks the "I forgot it" path interactively, reading the code from the printed outbox', async () => {

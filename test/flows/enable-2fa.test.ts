@@ -156,6 +156,24 @@ describe('turning on two-step verification (/2fa)', () => {
     expect(h.delivery.sent).toEqual([]);
   });
 
+  it('does not claim "nothing was changed" when cancelled or expired after 2FA is already on', async () => {
+    const h = await createFlowHarness();
+    const chat = h.chat();
+    await chat.command('2fa');
+    const secret = shownKey(await chat.text(h.password));
+    await chat.text(await authenticator(secret, h.clock).code());
+    expect(keys(await chat.command('cancel'))).toEqual(['common.cancelledAfterChange']);
+    expect((await h.account()).twoFactor.enabled).toBe(true);
+
+    const other = await createFlowHarness();
+    const idle = other.chat();
+    await idle.command('2fa');
+    const otherSecret = shownKey(await idle.text(other.password));
+    await idle.text(await authenticator(otherSecret, other.clock).code());
+    other.clock.advance(16 * MINUTE);
+    expect(keys(await idle.text('hello'))).toEqual(['common.expiredAfterChange', 'common.notUnderstood']);
+  });
+
   it('offers to turn 2FA off, make new recovery codes or keep it when it is already on', async () => {
     const h = await createFlowHarness();
     await turnOnTwoFactor(h);

@@ -8,6 +8,8 @@ export const common = {
   'common.help':
     'Here is what I can do:\n/menu - show all tasks\n/cancel - stop the current task (nothing is changed)\n/help - this message\n\nDuring a task, just answer my questions. Nothing is changed until the very last step, and you can stop at any time with /cancel.',
   'common.cancelled': 'Stopped. Nothing was changed. Send /menu when you want to start something else.',
+  'common.cancelledAfterChange':
+    'Closed. The change you already confirmed stays in place; nothing else was changed. Send /menu when you want to start something else.',
   'common.nothingToCancel': 'There is nothing to cancel right now. Send /menu to see what I can do.',
   'common.notUnderstood':
     'Sorry, I did not understand that. Send /menu to see what I can do, or /help for help.',
@@ -24,6 +26,8 @@ export const common = {
     'For your safety I only handle this in a private chat with me. Please open a private chat and send /{command} there.',
   'common.expired':
     'Your previous task ({flow}) stopped after {minutes} minutes without an answer, so nothing was changed. You can start again at any time.',
+  'common.expiredAfterChange':
+    'Your previous task ({flow}) was closed after {minutes} minutes without an answer. The change you had confirmed stays in place.',
   'common.flowReset':
     'I was updated while you were in the middle of a task ({flow}), so that task was reset. Nothing was changed. Please start it again.',
   'common.internalError':

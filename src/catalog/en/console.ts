@@ -4,7 +4,8 @@ export const consoleText = {
     'lockstep console demo. Type /menu to see what I can do, /help for help, /cancel to stop a task. Press Ctrl-D to quit.',
   'console.demoAccount':
     'Demo account {id} (phone {phone}, email {email}) is linked to this console. Its password is: {password}',
-  'console.demoAccountRedis': 'Using Redis at {url}. Demo account {id} is linked to this console.',
+  'console.demoAccountRedis':
+    'Using Redis. Demo account {id} already exists there and is linked to this console; it keeps the password it has.',
   'console.outbox': '[outbox] {channel} to {to}: {text}',
   'console.outboxSubject': '[outbox] email to {to}, subject "{subject}":\n{text}',
   'console.choice': '  {number}) {label}',
