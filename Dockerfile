@@ -2,7 +2,11 @@
 FROM node:20.20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# argon2 and esbuild ship prebuilt binaries inside their npm packages; no compiler is needed.
+# argon2 is compiled at install (its install script is allowed in package.json): the build stage needs
+# a compiler; the final image does not.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20.20-bookworm-slim
