@@ -20,6 +20,17 @@ import {
   type SecondFactorResult,
   type SendCodeResult,
 } from './ports.ts';
+import {
+  askCodePrompt,
+  codeCheckReply,
+  codeSendFailedReply,
+  codeSentReply,
+  type CodeCheckReplies,
+  failedWith,
+  lockedMinutes,
+  secondFactorReply,
+  wrongPasswordReply,
+} from './outcomes.ts';
 
 /** Purpose of the re-authentication code sent to the phone. */
 export const REAUTH_CODE_PURPOSE = 'email-reauth';
@@ -67,11 +78,19 @@ interface Context {
   asked: { password: boolean; address: boolean };
 }
 
-const deadCodeKey = {
-  expired: 'email.codeExpired',
-  exhausted: 'email.codeExhausted',
-  missing: 'email.codeMissing',
-} as const;
+/** Code replies of this flow: "not a code" is no new prompt, and dead codes are worded for each step. */
+const reauthCodeReplies: CodeCheckReplies = {
+  formatPrompts: false,
+  dead: {
+    expired: 'email.reauthCodeExpired',
+    exhausted: 'email.reauthCodeExhausted',
+    missing: 'email.reauthCodeDead',
+  },
+};
+const newCodeReplies: CodeCheckReplies = {
+  formatPrompts: false,
+  dead: { expired: 'email.codeExpired', exhausted: 'email.codeExhausted', missing: 'email.codeMissing' },
+};
 
 export const changeEmailMachine = setup({
   types: {
@@ -207,23 +226,16 @@ export const changeEmailMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'locked',
+            guard: ({ event }) => failedWith(event.output, 'locked'),
             target: 'offerPhone',
             actions: assign({
-              lockedMinutes: ({ event }) =>
-                !event.output.ok && 'minutes' in event.output ? event.output.minutes : 15,
+              lockedMinutes: ({ event }) => lockedMinutes(event.output),
             }),
           },
           {
             target: 'askPassword',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'email.wrongPassword' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => wrongPasswordReply('email.wrongPassword', event.output)),
           },
         ],
         onError: { target: 'askPassword', actions: 'internalError' },
@@ -264,41 +276,19 @@ export const changeEmailMachine = setup({
             target: 'askReauthCode',
             actions: [
               assign({ reauthCodeTo: ({ event }) => (event.output.ok ? event.output.to : null) }),
-              emit(({ event }) => ({
-                type: 'reply' as const,
-                key: 'codes.sent' as const,
-                params: { to: event.output.ok ? event.output.to : '' },
-              })),
+              emit(({ event }) => codeSentReply(event.output)),
             ],
           },
           {
             // A cool-down with a code already out: keep waiting for that code.
             guard: ({ event, context }) =>
-              !event.output.ok && event.output.reason === 'cooldown' && context.reauthCodeTo !== null,
+              failedWith(event.output, 'cooldown') && context.reauthCodeTo !== null,
             target: 'askReauthCode',
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.cooldown' as const,
-              params: { seconds: !event.output.ok && 'seconds' in event.output ? event.output.seconds : 60 },
-            })),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
           {
             target: 'askPassword',
-            actions: emit(({ event }) =>
-              !event.output.ok && event.output.reason === 'cooldown'
-                ? {
-                    type: 'reply' as const,
-                    key: 'codes.cooldown' as const,
-                    params: { seconds: event.output.seconds },
-                  }
-                : {
-                    type: 'reply' as const,
-                    key:
-                      !event.output.ok && event.output.reason === 'hourlyCap'
-                        ? ('codes.hourlyCap' as const)
-                        : ('codes.deliveryFailed' as const),
-                  },
-            ),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
         ],
         onError: {
@@ -309,13 +299,7 @@ export const changeEmailMachine = setup({
     },
     askReauthCode: {
       tags: [AWAITING_INPUT],
-      entry: emit(({ context }) => ({
-        type: 'reply' as const,
-        key: 'codes.askCode' as const,
-        params: { to: context.reauthCodeTo ?? '' },
-        input: 'secret' as const,
-        choices: [{ value: 'resend', label: 'codes.choiceResend' as const }],
-      })),
+      entry: emit(({ context }) => askCodePrompt(context.reauthCodeTo)),
       on: {
         'user.text': { target: 'checkingReauthCode', actions: 'takeText' },
         'user.choice': {
@@ -336,36 +320,22 @@ export const changeEmailMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'wrong',
+            guard: ({ event }) => failedWith(event.output, 'wrong'),
             target: 'askReauthCode',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.wrong' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => codeCheckReply(event.output, reauthCodeReplies)),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'format',
+            guard: ({ event }) => failedWith(event.output, 'format'),
             target: 'askReauthCode',
-            actions: emit({ type: 'reply', key: 'codes.format' } as const),
+            actions: emit(({ event }) => codeCheckReply(event.output, reauthCodeReplies)),
           },
           {
             // Expired, exhausted or gone: back to the choice between password and a new code.
             target: 'askPassword',
             actions: [
               assign({ reauthCodeTo: null }),
-              emit(({ event }) => ({
-                type: 'reply' as const,
-                key:
-                  !event.output.ok && event.output.reason === 'expired'
-                    ? ('email.reauthCodeExpired' as const)
-                    : !event.output.ok && event.output.reason === 'exhausted'
-                      ? ('email.reauthCodeExhausted' as const)
-                      : ('email.reauthCodeDead' as const),
-              })),
+              emit(({ event }) => codeCheckReply(event.output, reauthCodeReplies)),
             ],
           },
         ],
@@ -392,27 +362,13 @@ export const changeEmailMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'afterProof', actions: 'markProved' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'done',
             actions: emit({ type: 'reply', key: 'twofa.tooMany' } as const),
           },
           {
             target: 'askSecondFactor',
-            actions: emit(({ event }) =>
-              !event.output.ok && event.output.reason === 'wrong'
-                ? {
-                    type: 'reply' as const,
-                    key: 'twofa.wrong' as const,
-                    params: { remaining: event.output.remaining },
-                  }
-                : {
-                    type: 'reply' as const,
-                    key:
-                      !event.output.ok && event.output.reason === 'replay'
-                        ? ('twofa.replay' as const)
-                        : ('twofa.format' as const),
-                  },
-            ),
+            actions: emit(({ event }) => secondFactorReply(event.output, { prompts: false })),
           },
         ],
         onError: { target: 'askSecondFactor', actions: 'internalError' },
@@ -453,7 +409,7 @@ export const changeEmailMachine = setup({
             actions: assign({ newEmail: ({ event }) => (event.output.ok ? event.output.email : null) }),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'done',
             actions: emit({ type: 'reply', key: 'email.tooManyAddresses' } as const),
           },
@@ -461,12 +417,11 @@ export const changeEmailMachine = setup({
             target: 'askAddress',
             actions: emit(({ event }) => ({
               type: 'reply' as const,
-              key:
-                !event.output.ok && event.output.reason === 'same'
-                  ? ('email.same' as const)
-                  : !event.output.ok && event.output.reason === 'taken'
-                    ? ('email.taken' as const)
-                    : ('email.invalid' as const),
+              key: failedWith(event.output, 'same')
+                ? ('email.same' as const)
+                : failedWith(event.output, 'taken')
+                  ? ('email.taken' as const)
+                  : ('email.invalid' as const),
             })),
           },
         ],
@@ -496,42 +451,11 @@ export const changeEmailMachine = setup({
             // Nothing new went out, but the earlier message for this address still holds.
             guard: 'hasPending',
             target: 'askNewCode',
-            actions: emit(({ event }) =>
-              !event.output.ok && event.output.reason === 'cooldown'
-                ? {
-                    type: 'reply' as const,
-                    key: 'codes.cooldown' as const,
-                    params: { seconds: event.output.seconds },
-                  }
-                : {
-                    type: 'reply' as const,
-                    key:
-                      !event.output.ok && event.output.reason === 'hourlyCap'
-                        ? ('codes.hourlyCap' as const)
-                        : ('codes.deliveryFailed' as const),
-                  },
-            ),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
           {
             target: 'askAddress',
-            actions: [
-              assign({ newEmail: null }),
-              emit(({ event }) =>
-                !event.output.ok && event.output.reason === 'cooldown'
-                  ? {
-                      type: 'reply' as const,
-                      key: 'codes.cooldown' as const,
-                      params: { seconds: event.output.seconds },
-                    }
-                  : {
-                      type: 'reply' as const,
-                      key:
-                        !event.output.ok && event.output.reason === 'hourlyCap'
-                          ? ('codes.hourlyCap' as const)
-                          : ('codes.deliveryFailed' as const),
-                    },
-              ),
-            ],
+            actions: [assign({ newEmail: null }), emit(({ event }) => codeSendFailedReply(event.output))],
           },
         ],
         onError: [
@@ -608,33 +532,21 @@ export const changeEmailMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'committing' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'wrong',
+            guard: ({ event }) => failedWith(event.output, 'wrong'),
             target: 'askNewCode',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.wrong' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => codeCheckReply(event.output, newCodeReplies)),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'format',
+            guard: ({ event }) => failedWith(event.output, 'format'),
             target: 'askNewCode',
-            actions: emit({ type: 'reply', key: 'codes.format' } as const),
+            actions: emit(({ event }) => codeCheckReply(event.output, newCodeReplies)),
           },
           {
             // The code is dead; the link may still work, and "Send a new message" gives both anew.
             target: 'askNewCode',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key:
-                !event.output.ok && (event.output.reason === 'expired' || event.output.reason === 'exhausted')
-                  ? deadCodeKey[event.output.reason]
-                  : deadCodeKey.missing,
-            })),
+            actions: emit(({ event }) => codeCheckReply(event.output, newCodeReplies)),
           },
         ],
         onError: { target: 'askNewCode', actions: 'internalError' },

@@ -20,6 +20,17 @@ import {
   type SecondFactorResult,
   type SendCodeResult,
 } from './ports.ts';
+import {
+  askCodePrompt,
+  codeCheckReply,
+  codeDestinationChoices,
+  codeSendFailedReply,
+  codeSentReply,
+  failedWith,
+  passwordLockedReply,
+  secondFactorReply,
+  wrongPasswordReply,
+} from './outcomes.ts';
 
 export const CODE_PURPOSE = 'password-reset';
 
@@ -154,26 +165,14 @@ export const changePasswordMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'locked',
+            guard: ({ event }) => failedWith(event.output, 'locked'),
             target: 'done',
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'password.locked' as const,
-              params: {
-                minutes: event.output.ok ? 0 : 'minutes' in event.output ? event.output.minutes : 15,
-              },
-            })),
+            actions: emit(({ event }) => passwordLockedReply('password.locked', event.output)),
           },
           {
             target: 'askCurrent',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'password.wrongCurrent' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => wrongPasswordReply('password.wrongCurrent', event.output)),
           },
         ],
         onError: { target: 'askCurrent', actions: 'internalError' },
@@ -186,22 +185,7 @@ export const changePasswordMachine = setup({
         type: 'reply' as const,
         key: 'password.pickDestination' as const,
         input: 'choice' as const,
-        choices: [
-          {
-            value: 'phone',
-            label: 'codes.choicePhone' as const,
-            params: { to: context.summary?.phoneMasked ?? '' },
-          },
-          ...(context.summary?.emailMasked
-            ? [
-                {
-                  value: 'email',
-                  label: 'codes.choiceEmail' as const,
-                  params: { to: context.summary.emailMasked },
-                },
-              ]
-            : []),
-        ],
+        choices: codeDestinationChoices(context.summary),
       })),
       on: {
         'user.choice': [
@@ -232,41 +216,18 @@ export const changePasswordMachine = setup({
             target: 'askCode',
             actions: [
               assign({ codeTo: ({ event }) => (event.output.ok ? event.output.to : null) }),
-              emit(({ event }) => ({
-                type: 'reply' as const,
-                key: 'codes.sent' as const,
-                params: { to: event.output.ok ? event.output.to : '' },
-              })),
+              emit(({ event }) => codeSentReply(event.output)),
             ],
           },
           {
             // A cool-down with a code already out: keep waiting for that code.
-            guard: ({ event, context }) =>
-              !event.output.ok && event.output.reason === 'cooldown' && context.codeTo !== null,
+            guard: ({ event, context }) => failedWith(event.output, 'cooldown') && context.codeTo !== null,
             target: 'askCode',
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.cooldown' as const,
-              params: { seconds: !event.output.ok && 'seconds' in event.output ? event.output.seconds : 60 },
-            })),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
           {
             target: 'pickDestination',
-            actions: emit(({ event }) =>
-              !event.output.ok && event.output.reason === 'cooldown'
-                ? {
-                    type: 'reply' as const,
-                    key: 'codes.cooldown' as const,
-                    params: { seconds: event.output.seconds },
-                  }
-                : {
-                    type: 'reply' as const,
-                    key:
-                      !event.output.ok && event.output.reason === 'hourlyCap'
-                        ? ('codes.hourlyCap' as const)
-                        : ('codes.deliveryFailed' as const),
-                  },
-            ),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
         ],
         onError: {
@@ -277,13 +238,7 @@ export const changePasswordMachine = setup({
     },
     askCode: {
       tags: [AWAITING_INPUT],
-      entry: emit(({ context }) => ({
-        type: 'reply' as const,
-        key: 'codes.askCode' as const,
-        params: { to: context.codeTo ?? '' },
-        input: 'secret' as const,
-        choices: [{ value: 'resend', label: 'codes.choiceResend' as const }],
-      })),
+      entry: emit(({ context }) => askCodePrompt(context.codeTo)),
       on: {
         'user.text': { target: 'checkingCode', actions: 'takeText' },
         'user.choice': {
@@ -305,36 +260,19 @@ export const changePasswordMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'wrong',
+            guard: ({ event }) => failedWith(event.output, 'wrong'),
             target: 'askCode',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.wrong' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => codeCheckReply(event.output)),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'format',
+            guard: ({ event }) => failedWith(event.output, 'format'),
             target: 'askCode',
-            actions: emit({ type: 'reply', key: 'codes.format', input: 'secret' } as const),
+            actions: emit(({ event }) => codeCheckReply(event.output)),
           },
           {
             target: 'pickDestination',
-            actions: [
-              assign({ codeTo: null }),
-              emit(({ event }) => ({
-                type: 'reply' as const,
-                key:
-                  !event.output.ok && event.output.reason === 'expired'
-                    ? ('codes.expired' as const)
-                    : !event.output.ok && event.output.reason === 'exhausted'
-                      ? ('codes.exhausted' as const)
-                      : ('codes.missing' as const),
-              })),
-            ],
+            actions: [assign({ codeTo: null }), emit(({ event }) => codeCheckReply(event.output))],
           },
         ],
         onError: { target: 'askCode', actions: 'internalError' },
@@ -360,29 +298,13 @@ export const changePasswordMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'askNew', actions: 'markProved' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'done',
             actions: emit({ type: 'reply', key: 'twofa.tooMany' } as const),
           },
           {
             target: 'askSecondFactor',
-            actions: emit(({ event }) =>
-              !event.output.ok && event.output.reason === 'wrong'
-                ? {
-                    type: 'reply' as const,
-                    key: 'twofa.wrong' as const,
-                    params: { remaining: event.output.remaining },
-                    input: 'secret' as const,
-                  }
-                : {
-                    type: 'reply' as const,
-                    key:
-                      !event.output.ok && event.output.reason === 'replay'
-                        ? ('twofa.replay' as const)
-                        : ('twofa.format' as const),
-                    input: 'secret' as const,
-                  },
-            ),
+            actions: emit(({ event }) => secondFactorReply(event.output)),
           },
         ],
         onError: { target: 'askSecondFactor', actions: 'internalError' },

@@ -19,6 +19,14 @@ import {
   type SecondFactorResult,
   type SendCodeResult,
 } from './ports.ts';
+import {
+  codeCheckReply,
+  codeSendFailedReply,
+  codeSentReply,
+  failedWith,
+  reply,
+  secondFactorReply,
+} from './outcomes.ts';
 
 /** The code that proves the user is the account owner (to the current number, or to the email). */
 export const OLD_PHONE_PURPOSE = 'phone-old';
@@ -60,8 +68,6 @@ interface Context {
   needsSupport: boolean;
   asked: { intro: boolean; newPhone: boolean };
 }
-
-const reply = <K extends ReplyEvent['key']>(key: K) => ({ type: 'reply' as const, key });
 
 export const changePhoneMachine = setup({
   types: {
@@ -206,51 +212,24 @@ export const changePhoneMachine = setup({
             target: 'askCode',
             actions: [
               assign({ codeTo: ({ event }) => (event.output.ok ? event.output.to : null) }),
-              emit(({ event }) => ({
-                type: 'reply' as const,
-                key: 'codes.sent' as const,
-                params: { to: event.output.ok ? event.output.to : '' },
-              })),
+              emit(({ event }) => codeSentReply(event.output)),
             ],
           },
           {
             // A code went to this destination less than a minute ago and still works: wait for it.
-            guard: ({ event, context }) =>
-              !event.output.ok && event.output.reason === 'cooldown' && context.codeTo !== null,
+            guard: ({ event, context }) => failedWith(event.output, 'cooldown') && context.codeTo !== null,
             target: 'askCode',
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.cooldown' as const,
-              params: { seconds: !event.output.ok && 'seconds' in event.output ? event.output.seconds : 60 },
-            })),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
           {
             // Nothing new was sent; a code already out still works, so stay on it.
             guard: ({ context }) => context.codeTo !== null,
             target: 'askCode',
-            actions: emit(({ event }) =>
-              reply(
-                !event.output.ok && event.output.reason === 'hourlyCap'
-                  ? 'codes.hourlyCap'
-                  : 'codes.deliveryFailed',
-              ),
-            ),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
           {
             target: 'intro',
-            actions: emit(({ event }) =>
-              !event.output.ok && event.output.reason === 'cooldown'
-                ? {
-                    type: 'reply' as const,
-                    key: 'codes.cooldown' as const,
-                    params: { seconds: event.output.seconds },
-                  }
-                : reply(
-                    !event.output.ok && event.output.reason === 'hourlyCap'
-                      ? 'codes.hourlyCap'
-                      : 'codes.deliveryFailed',
-                  ),
-            ),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
         ],
         onError: [
@@ -299,36 +278,19 @@ export const changePhoneMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'wrong',
+            guard: ({ event }) => failedWith(event.output, 'wrong'),
             target: 'askCode',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.wrong' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => codeCheckReply(event.output)),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'format',
+            guard: ({ event }) => failedWith(event.output, 'format'),
             target: 'askCode',
-            actions: emit({ type: 'reply', key: 'codes.format', input: 'secret' } as const),
+            actions: emit(({ event }) => codeCheckReply(event.output)),
           },
           {
             target: 'intro',
-            actions: [
-              assign({ codeTo: null }),
-              emit(({ event }) =>
-                reply(
-                  !event.output.ok && event.output.reason === 'expired'
-                    ? 'codes.expired'
-                    : !event.output.ok && event.output.reason === 'exhausted'
-                      ? 'codes.exhausted'
-                      : 'codes.missing',
-                ),
-              ),
-            ],
+            actions: [assign({ codeTo: null }), emit(({ event }) => codeCheckReply(event.output))],
           },
         ],
         onError: { target: 'askCode', actions: 'internalError' },
@@ -354,29 +316,13 @@ export const changePhoneMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'askNew', actions: 'markProved' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'done',
             actions: emit(reply('twofa.tooMany')),
           },
           {
             target: 'askSecondFactor',
-            actions: emit(({ event }) =>
-              !event.output.ok && event.output.reason === 'wrong'
-                ? {
-                    type: 'reply' as const,
-                    key: 'twofa.wrong' as const,
-                    params: { remaining: event.output.remaining },
-                    input: 'secret' as const,
-                  }
-                : {
-                    type: 'reply' as const,
-                    key:
-                      !event.output.ok && event.output.reason === 'replay'
-                        ? ('twofa.replay' as const)
-                        : ('twofa.format' as const),
-                    input: 'secret' as const,
-                  },
-            ),
+            actions: emit(({ event }) => secondFactorReply(event.output)),
           },
         ],
         onError: { target: 'askSecondFactor', actions: 'internalError' },
@@ -410,7 +356,7 @@ export const changePhoneMachine = setup({
             ),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'done',
             actions: emit(reply('phone.tooManyNumbers')),
           },
@@ -418,9 +364,9 @@ export const changePhoneMachine = setup({
             target: 'askNew',
             actions: emit(({ event }) =>
               reply(
-                !event.output.ok && event.output.reason === 'same'
+                failedWith(event.output, 'same')
                   ? 'phone.same'
-                  : !event.output.ok && event.output.reason === 'unavailable'
+                  : failedWith(event.output, 'unavailable')
                     ? 'phone.unavailable'
                     : 'phone.invalid',
               ),
@@ -450,41 +396,20 @@ export const changePhoneMachine = setup({
           },
           {
             // A code went to this number less than a minute ago and still works: wait for it.
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'cooldown',
+            guard: ({ event }) => failedWith(event.output, 'cooldown'),
             target: 'askNewCode',
-            actions: [
-              assign({ newCodeOut: true }),
-              emit(({ event }) => ({
-                type: 'reply' as const,
-                key: 'codes.cooldown' as const,
-                params: {
-                  seconds: !event.output.ok && 'seconds' in event.output ? event.output.seconds : 60,
-                },
-              })),
-            ],
+            actions: [assign({ newCodeOut: true }), emit(({ event }) => codeSendFailedReply(event.output))],
           },
           {
             guard: ({ context }) => context.newCodeOut,
             target: 'askNewCode',
-            actions: emit(({ event }) =>
-              reply(
-                !event.output.ok && event.output.reason === 'hourlyCap'
-                  ? 'codes.hourlyCap'
-                  : 'codes.deliveryFailed',
-              ),
-            ),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
           {
             target: 'askNew',
             actions: [
               'forgetNewPhone',
-              emit(({ event }) =>
-                reply(
-                  !event.output.ok && event.output.reason === 'hourlyCap'
-                    ? 'phone.newHourlyCap'
-                    : 'codes.deliveryFailed',
-                ),
-              ),
+              emit(({ event }) => codeSendFailedReply(event.output, 'phone.newHourlyCap')),
             ],
           },
         ],
@@ -533,36 +458,19 @@ export const changePhoneMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'freshness' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'wrong',
+            guard: ({ event }) => failedWith(event.output, 'wrong'),
             target: 'askNewCode',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.wrong' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => codeCheckReply(event.output)),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'format',
+            guard: ({ event }) => failedWith(event.output, 'format'),
             target: 'askNewCode',
-            actions: emit({ type: 'reply', key: 'codes.format', input: 'secret' } as const),
+            actions: emit(({ event }) => codeCheckReply(event.output)),
           },
           {
             target: 'askNew',
-            actions: [
-              'forgetNewPhone',
-              emit(({ event }) =>
-                reply(
-                  !event.output.ok && event.output.reason === 'expired'
-                    ? 'codes.expired'
-                    : !event.output.ok && event.output.reason === 'exhausted'
-                      ? 'codes.exhausted'
-                      : 'codes.missing',
-                ),
-              ),
-            ],
+            actions: ['forgetNewPhone', emit(({ event }) => codeCheckReply(event.output))],
           },
         ],
         onError: { target: 'askNewCode', actions: 'internalError' },

@@ -16,6 +16,7 @@ import {
   type ReplyEvent,
   type SecondFactorResult,
 } from './ports.ts';
+import { failedWith, passwordLockedReply, secondFactorReply, wrongPasswordReply } from './outcomes.ts';
 
 interface Context {
   readonly accountId: string;
@@ -124,24 +125,14 @@ export const disable2faMachine = setup({
             actions: assign({ passwordAt: ({ context }) => context.lastAt }),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'locked',
+            guard: ({ event }) => failedWith(event.output, 'locked'),
             target: 'done',
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'twofa.passwordLocked' as const,
-              params: { minutes: !event.output.ok && 'minutes' in event.output ? event.output.minutes : 15 },
-            })),
+            actions: emit(({ event }) => passwordLockedReply('twofa.passwordLocked', event.output)),
           },
           {
             target: 'askPassword',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'twofa.wrongPassword' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => wrongPasswordReply('twofa.wrongPassword', event.output)),
           },
         ],
         onError: { target: 'askPassword', actions: 'internalError' },
@@ -175,29 +166,13 @@ export const disable2faMachine = setup({
             ],
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'done',
             actions: emit({ type: 'reply', key: 'twofa.tooMany' } as const),
           },
           {
             target: 'askSecondFactor',
-            actions: emit(({ event }) =>
-              !event.output.ok && event.output.reason === 'wrong'
-                ? {
-                    type: 'reply' as const,
-                    key: 'twofa.wrong' as const,
-                    params: { remaining: event.output.remaining },
-                    input: 'secret' as const,
-                  }
-                : {
-                    type: 'reply' as const,
-                    key:
-                      !event.output.ok && event.output.reason === 'replay'
-                        ? ('twofa.replay' as const)
-                        : ('twofa.format' as const),
-                    input: 'secret' as const,
-                  },
-            ),
+            actions: emit(({ event }) => secondFactorReply(event.output)),
           },
         ],
         onError: { target: 'askSecondFactor', actions: 'internalError' },

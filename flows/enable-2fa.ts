@@ -24,6 +24,16 @@ import {
   type ReplyEvent,
   type SendCodeResult,
 } from './ports.ts';
+import {
+  askCodePrompt,
+  codeCheckReply,
+  codeDestinationChoices,
+  codeSendFailedReply,
+  codeSentReply,
+  failedWith,
+  passwordLockedReply,
+  wrongPasswordReply,
+} from './outcomes.ts';
 
 export const CODE_PURPOSE = 'twofa-enable';
 
@@ -209,24 +219,14 @@ export const enable2faMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'locked',
+            guard: ({ event }) => failedWith(event.output, 'locked'),
             target: 'done',
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'twofa.passwordLocked' as const,
-              params: { minutes: !event.output.ok && 'minutes' in event.output ? event.output.minutes : 15 },
-            })),
+            actions: emit(({ event }) => passwordLockedReply('twofa.passwordLocked', event.output)),
           },
           {
             target: 'askPassword',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'twofa.wrongPassword' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => wrongPasswordReply('twofa.wrongPassword', event.output)),
           },
         ],
         onError: { target: 'askPassword', actions: 'internalError' },
@@ -239,22 +239,7 @@ export const enable2faMachine = setup({
         type: 'reply' as const,
         key: 'twofa.pickDestination' as const,
         input: 'choice' as const,
-        choices: [
-          {
-            value: 'phone',
-            label: 'codes.choicePhone' as const,
-            params: { to: context.summary?.phoneMasked ?? '' },
-          },
-          ...(context.summary?.emailMasked
-            ? [
-                {
-                  value: 'email',
-                  label: 'codes.choiceEmail' as const,
-                  params: { to: context.summary.emailMasked },
-                },
-              ]
-            : []),
-        ],
+        choices: codeDestinationChoices(context.summary),
       })),
       on: {
         'user.choice': [
@@ -285,40 +270,17 @@ export const enable2faMachine = setup({
             target: 'askCode',
             actions: [
               assign({ codeTo: ({ event }) => (event.output.ok ? event.output.to : null) }),
-              emit(({ event }) => ({
-                type: 'reply' as const,
-                key: 'codes.sent' as const,
-                params: { to: event.output.ok ? event.output.to : '' },
-              })),
+              emit(({ event }) => codeSentReply(event.output)),
             ],
           },
           {
-            guard: ({ event, context }) =>
-              !event.output.ok && event.output.reason === 'cooldown' && context.codeTo !== null,
+            guard: ({ event, context }) => failedWith(event.output, 'cooldown') && context.codeTo !== null,
             target: 'askCode',
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.cooldown' as const,
-              params: { seconds: !event.output.ok && 'seconds' in event.output ? event.output.seconds : 60 },
-            })),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
           {
             target: 'pickDestination',
-            actions: emit(({ event }) =>
-              !event.output.ok && event.output.reason === 'cooldown'
-                ? {
-                    type: 'reply' as const,
-                    key: 'codes.cooldown' as const,
-                    params: { seconds: event.output.seconds },
-                  }
-                : {
-                    type: 'reply' as const,
-                    key:
-                      !event.output.ok && event.output.reason === 'hourlyCap'
-                        ? ('codes.hourlyCap' as const)
-                        : ('codes.deliveryFailed' as const),
-                  },
-            ),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
         ],
         onError: {
@@ -329,13 +291,7 @@ export const enable2faMachine = setup({
     },
     askCode: {
       tags: [AWAITING_INPUT],
-      entry: emit(({ context }) => ({
-        type: 'reply' as const,
-        key: 'codes.askCode' as const,
-        params: { to: context.codeTo ?? '' },
-        input: 'secret' as const,
-        choices: [{ value: 'resend', label: 'codes.choiceResend' as const }],
-      })),
+      entry: emit(({ context }) => askCodePrompt(context.codeTo)),
       on: {
         'user.text': { target: 'checkingCode', actions: 'takeText' },
         'user.choice': {
@@ -357,36 +313,19 @@ export const enable2faMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'wrong',
+            guard: ({ event }) => failedWith(event.output, 'wrong'),
             target: 'askCode',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.wrong' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => codeCheckReply(event.output)),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'format',
+            guard: ({ event }) => failedWith(event.output, 'format'),
             target: 'askCode',
-            actions: emit({ type: 'reply', key: 'codes.format', input: 'secret' } as const),
+            actions: emit(({ event }) => codeCheckReply(event.output)),
           },
           {
             target: 'pickDestination',
-            actions: [
-              assign({ codeTo: null }),
-              emit(({ event }) => ({
-                type: 'reply' as const,
-                key:
-                  !event.output.ok && event.output.reason === 'expired'
-                    ? ('codes.expired' as const)
-                    : !event.output.ok && event.output.reason === 'exhausted'
-                      ? ('codes.exhausted' as const)
-                      : ('codes.missing' as const),
-              })),
-            ],
+            actions: [assign({ codeTo: null }), emit(({ event }) => codeCheckReply(event.output))],
           },
         ],
         onError: { target: 'askCode', actions: 'internalError' },
@@ -451,7 +390,7 @@ export const enable2faMachine = setup({
             ],
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'format',
+            guard: ({ event }) => failedWith(event.output, 'format'),
             target: 'askSetupCode',
             actions: emit({ type: 'reply', key: 'twofa.setupFormat', input: 'secret' } as const),
           },

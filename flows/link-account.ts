@@ -17,6 +17,14 @@ import {
   type SecondFactorResult,
   type SendCodeResult,
 } from './ports.ts';
+import {
+  codeCheckReply,
+  codeSendFailedReply,
+  codeSentReply,
+  failedWith,
+  reply,
+  secondFactorReply,
+} from './outcomes.ts';
 
 export const LINK_CODE_PURPOSE = 'link';
 
@@ -67,8 +75,6 @@ interface Context {
   lastAt: number;
   askedDestination: boolean;
 }
-
-const reply = <K extends ReplyEvent['key']>(key: K) => ({ type: 'reply' as const, key });
 
 export const linkAccountMachine = setup({
   types: {
@@ -166,9 +172,7 @@ export const linkAccountMachine = setup({
             target: 'askDestination',
             actions: emit(({ event }) =>
               reply(
-                !event.output.ok && event.output.reason === 'needCountryCode'
-                  ? 'link.needCountryCode'
-                  : 'link.badDestination',
+                failedWith(event.output, 'needCountryCode') ? 'link.needCountryCode' : 'link.badDestination',
               ),
             ),
           },
@@ -193,57 +197,29 @@ export const linkAccountMachine = setup({
                 shownAs: ({ event }) => (event.output.ok ? event.output.to : null),
                 codeOut: true,
               }),
-              emit(({ event }) => ({
-                type: 'reply' as const,
-                key: 'link.codeSent' as const,
-                params: { to: event.output.ok ? event.output.to : '' },
-              })),
+              emit(({ event }) => codeSentReply(event.output, 'link.codeSent')),
             ],
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'done',
             actions: 'tooMany',
           },
           {
             // A code went to this destination less than a minute ago and still works: wait for it.
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'cooldown',
+            guard: ({ event }) => failedWith(event.output, 'cooldown'),
             target: 'askCode',
-            actions: [
-              assign({ codeOut: true }),
-              emit(({ event }) => ({
-                type: 'reply' as const,
-                key: 'codes.cooldown' as const,
-                params: {
-                  seconds: !event.output.ok && 'seconds' in event.output ? event.output.seconds : 60,
-                },
-              })),
-            ],
+            actions: [assign({ codeOut: true }), emit(({ event }) => codeSendFailedReply(event.output))],
           },
           {
             // Nothing new was sent: stay where we were (the code already out, if any, still works).
             guard: ({ context }) => context.codeOut,
             target: 'askCode',
-            actions: emit(({ event }) =>
-              reply(
-                !event.output.ok && event.output.reason === 'hourlyCap'
-                  ? 'codes.hourlyCap'
-                  : 'codes.deliveryFailed',
-              ),
-            ),
+            actions: emit(({ event }) => codeSendFailedReply(event.output)),
           },
           {
             target: 'askDestination',
-            actions: [
-              'forgetDestination',
-              emit(({ event }) =>
-                reply(
-                  !event.output.ok && event.output.reason === 'hourlyCap'
-                    ? 'codes.hourlyCap'
-                    : 'codes.deliveryFailed',
-                ),
-              ),
-            ],
+            actions: ['forgetDestination', emit(({ event }) => codeSendFailedReply(event.output))],
           },
         ],
         onError: [
@@ -304,41 +280,24 @@ export const linkAccountMachine = setup({
             ),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'done',
             actions: 'tooMany',
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'wrong',
+            guard: ({ event }) => failedWith(event.output, 'wrong'),
             target: 'askCode',
             reenter: true,
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'codes.wrong' as const,
-              params: {
-                remaining: !event.output.ok && 'remaining' in event.output ? event.output.remaining : 0,
-              },
-            })),
+            actions: emit(({ event }) => codeCheckReply(event.output)),
           },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'format',
+            guard: ({ event }) => failedWith(event.output, 'format'),
             target: 'askCode',
-            actions: emit({ type: 'reply', key: 'codes.format', input: 'secret' } as const),
+            actions: emit(({ event }) => codeCheckReply(event.output)),
           },
           {
             target: 'askDestination',
-            actions: [
-              'forgetDestination',
-              emit(({ event }) =>
-                reply(
-                  !event.output.ok && event.output.reason === 'expired'
-                    ? 'codes.expired'
-                    : !event.output.ok && event.output.reason === 'exhausted'
-                      ? 'codes.exhausted'
-                      : 'codes.missing',
-                ),
-              ),
-            ],
+            actions: ['forgetDestination', emit(({ event }) => codeCheckReply(event.output))],
           },
         ],
         onError: { target: 'askCode', actions: 'internalError' },
@@ -364,29 +323,13 @@ export const linkAccountMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'linking' },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'tooMany',
+            guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'done',
             actions: emit(reply('twofa.tooMany')),
           },
           {
             target: 'askSecondFactor',
-            actions: emit(({ event }) =>
-              !event.output.ok && event.output.reason === 'wrong'
-                ? {
-                    type: 'reply' as const,
-                    key: 'twofa.wrong' as const,
-                    params: { remaining: event.output.remaining },
-                    input: 'secret' as const,
-                  }
-                : {
-                    type: 'reply' as const,
-                    key:
-                      !event.output.ok && event.output.reason === 'replay'
-                        ? ('twofa.replay' as const)
-                        : ('twofa.format' as const),
-                    input: 'secret' as const,
-                  },
-            ),
+            actions: emit(({ event }) => secondFactorReply(event.output)),
           },
         ],
         onError: { target: 'askSecondFactor', actions: 'internalError' },
@@ -400,7 +343,7 @@ export const linkAccountMachine = setup({
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'done', actions: emit(reply('link.done')) },
           {
-            guard: ({ event }) => !event.output.ok && event.output.reason === 'linkedElsewhere',
+            guard: ({ event }) => failedWith(event.output, 'linkedElsewhere'),
             target: 'done',
             actions: emit(reply('link.alreadyLinked')),
           },
