@@ -100,6 +100,18 @@ async function benchEngine(url: string): Promise<void> {
     `  ${fmt(latencies.length / elapsed, 0)} turns/s; latency p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms, p99 ${fmt(percentile(latencies, 99))} ms`,
   );
 
+  // One chat alone: the cost of a turn without queueing behind 199 others.
+  const alone: number[] = [];
+  for (let t = 0; t < 200; t += 1) {
+    const begin = performance.now();
+    await engine.handle(input(chats, script[t % script.length] as UserInput['action']));
+    alone.push(performance.now() - begin);
+  }
+  alone.sort((a, b) => a - b);
+  console.log(
+    `  one chat alone, 200 turns in a row: p50 ${fmt(percentile(alone, 50), 2)} ms, p95 ${fmt(percentile(alone, 95), 2)} ms`,
+  );
+
   // The stored size of a chat in the middle of change-password (waiting for the current password).
   await engine.handle(input(0, { type: 'command', command: 'password', args: '' }));
   const raw = await redis.get(services.sessions.sessionKey({ channel: 'telegram', chatId: 'c0' }));
