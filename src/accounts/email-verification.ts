@@ -214,7 +214,8 @@ export class EmailVerificationService {
   }
 
   /**
-   * Redeems a link from the email (the `/verify-email` page): makes the change, then tells the chat
+   * Redeems a link from the email (when the button of the `/verify-email` confirm page is pressed;
+   * opening the link alone does not call this): makes the change, then tells the chat
    * that asked for it: its waiting flow finishes with "your email is verified", or, when no flow took
    * the signal (cancelled, expired), a standalone notice is pushed.
    */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Locale, type MessageKey, t } from '../catalog/catalog.ts';
 
-/** The pages a person can land on after opening an email-verification link. */
+/** The outcome pages a person can land on after confirming an email-verification link. */
 export type PageKind = 'verified' | 'expired' | 'used' | 'invalid' | 'error';
 
 const pageKeys: Record<PageKind, { readonly title: MessageKey; readonly body: MessageKey }> = {
@@ -24,6 +24,9 @@ const STYLE = [
   'h1{margin:0 0 1rem;font-size:1.5rem;line-height:1.25}',
   'p{margin:0 0 .75rem}',
   '.hint{margin-top:1.5rem;font-size:.9375rem;color:var(--muted)}',
+  'form{margin:1.5rem 0 0}',
+  'button{width:100%;min-height:3rem;padding:.75rem 1rem;border:0;border-radius:8px;background:var(--accent);color:var(--card);font:inherit;font-weight:600;cursor:pointer}',
+  'button:focus-visible{outline:3px solid var(--fg);outline-offset:2px}',
 ].join('');
 
 const tone: Record<PageKind, 'ok' | 'warn' | 'bad'> = {
@@ -36,14 +39,15 @@ const tone: Record<PageKind, 'ok' | 'warn' | 'bad'> = {
 
 /**
  * The Content-Security-Policy for every page rendered here: nothing may load or run except the one inline
- * stylesheet above, identified by its hash; no scripts, images, forms, frames or base-URL tricks.
+ * stylesheet above, identified by its hash; forms may only post back to this server (the confirm page);
+ * no scripts, images, frames or base-URL tricks, and no page may be framed.
  */
 export const PAGE_CSP = [
   "default-src 'none'",
   `style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`,
   "img-src 'none'",
   "base-uri 'none'",
-  "form-action 'none'",
+  "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
 
@@ -61,19 +65,44 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * Renders one complete, self-contained HTML page (no external assets, no script). Every sentence comes
+ * Renders one complete, self-contained outcome page (no external assets, no script). Every sentence comes
  * from the message catalog; line breaks in a message become paragraphs.
  *
  * @example renderPage('expired') // '<!doctype html><html lang="en">...This link has expired...'
  */
 export function renderPage(kind: PageKind, locale: Locale = 'en'): string {
   const keys = pageKeys[kind];
-  const title = escapeHtml(t(locale, keys.title));
-  const paragraphs = t(locale, keys.body)
+  const content = `${paragraphs(locale, keys.body)}
+<p class="hint">${escapeHtml(t(locale, 'web.closeHint'))}</p>`;
+  return layout(locale, tone[kind], t(locale, keys.title), content);
+}
+
+/**
+ * Renders the page a verification link opens: it changes nothing by itself (mail scanners open links
+ * too), it only offers one button that POSTs the token back to `/verify-email`, where it is redeemed.
+ * The token must already be validated (URL-safe base64); it is escaped anyway.
+ *
+ * @example renderConfirmPage(token) // '...<form method="post" action="/verify-email">...'
+ */
+export function renderConfirmPage(token: string, locale: Locale = 'en'): string {
+  const content = `${paragraphs(locale, 'web.confirm.body')}
+<form method="post" action="/verify-email" autocomplete="off">
+<input type="hidden" name="token" value="${escapeHtml(token)}">
+<button type="submit">${escapeHtml(t(locale, 'web.confirm.button'))}</button>
+</form>`;
+  return layout(locale, 'ok', t(locale, 'web.confirm.title'), content);
+}
+
+function paragraphs(locale: Locale, key: MessageKey): string {
+  return t(locale, key)
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => `<p>${escapeHtml(line)}</p>`)
     .join('\n');
+}
+
+function layout(locale: Locale, accent: 'ok' | 'warn' | 'bad', titleText: string, content: string): string {
+  const title = escapeHtml(titleText);
   return `<!doctype html>
 <html lang="${escapeHtml(locale)}">
 <head>
@@ -85,11 +114,10 @@ export function renderPage(kind: PageKind, locale: Locale = 'en'): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<main class="${tone[kind]}">
+<main class="${accent}">
 <p class="brand">${escapeHtml(t(locale, 'web.brand'))}</p>
 <h1>${title}</h1>
-${paragraphs}
-<p class="hint">${escapeHtml(t(locale, 'web.closeHint'))}</p>
+${content}
 </main>
 </body>
 </html>

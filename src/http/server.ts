@@ -1,7 +1,7 @@
-import { type FastifyInstance, fastify, LogController } from 'fastify';
+import { type FastifyInstance, type FastifyReply, fastify, LogController } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
-import { PAGE_CSP, type PageKind, renderPage } from './pages.ts';
+import { PAGE_CSP, type PageKind, renderConfirmPage, renderPage } from './pages.ts';
 
 /** What a health probe reports: overall readiness plus one flag per dependency (`redis`, ...). */
 export interface HealthReport {
@@ -21,8 +21,33 @@ export interface HttpServerOptions {
   readonly extraRoutes?: (app: FastifyInstance) => void;
 }
 
-/** Tokens we hand out are URL-safe base64 of a random value; anything else is rejected before lookup. */
-const verifyEmailQuery = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/) });
+/**
+ * Tokens we hand out are URL-safe base64 of a random value; anything else is rejected before lookup.
+ * The same schema checks the query of the link (GET) and the form that confirms it (POST).
+ */
+const verifyEmailToken = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/) });
+
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+/** The confirm form sends only `token=<at most 128 characters>`; anything much larger is refused (413). */
+const FORM_BODY_LIMIT = 1024;
+
+/** A parsed form body; a field sent more than once becomes an array, so the schema rejects it. */
+function parseForm(body: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(body)) {
+    const seen = fields[name];
+    fields[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return fields;
+}
+
+const pageHeaders = {
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': PAGE_CSP,
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+} as const;
 
 const pageStatus: Record<PageKind, number> = {
   verified: 200,
@@ -33,8 +58,12 @@ const pageStatus: Record<PageKind, number> = {
 };
 
 /**
- * Builds the HTTP server: a health probe for the orchestrator and the page that confirms an email
+ * Builds the HTTP server: a health probe for the orchestrator and the pages that confirm an email
  * address. It is returned ready to `listen`, not listening.
+ *
+ * Mail-security scanners (Outlook Safe Links, corporate proxies) open links by themselves, so opening
+ * the link (`GET /verify-email?token=...`) changes nothing: it only checks the token's format and shows
+ * a page with one button, which POSTs the token back to `/verify-email`; only that POST redeems it.
  *
  * The verification URL carries a secret token, so nothing here logs a URL or query string: Fastify's
  * own logger is off, and one line per request (method, route pattern, status, duration) goes to `log`.
@@ -121,32 +150,42 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   const { verifyEmail } = options;
   if (verifyEmail) {
-    // Redeeming is a side effect, so HEAD (sent by link checkers and previews) must not do it.
-    app.head('/verify-email', async (_request, reply) =>
-      reply.code(405).header('allow', 'GET').header('cache-control', 'no-store').send(),
+    const sendPage = (reply: FastifyReply, status: number, html: string) =>
+      reply.code(status).type('text/html; charset=utf-8').headers(pageHeaders).send(html);
+
+    app.addContentTypeParser(
+      FORM_CONTENT_TYPE,
+      { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
+      (_request, body, done) => done(null, parseForm(String(body))),
     );
+
+    // HEAD (sent by link checkers and previews) gets no page at all.
+    app.head('/verify-email', async (_request, reply) =>
+      reply.code(405).header('allow', 'GET, POST').header('cache-control', 'no-store').send(),
+    );
+
+    // Opening the link: format check only, no lookup, nothing redeemed. Every well-formed token gets the
+    // same confirm page, so this page does not tell whether a token exists.
     app.get('/verify-email', { exposeHeadRoute: false }, async (request, reply) => {
-      const query = verifyEmailQuery.safeParse(request.query);
+      const query = verifyEmailToken.safeParse(request.query);
+      if (!query.success) return sendPage(reply, pageStatus.invalid, renderPage('invalid'));
+      return sendPage(reply, 200, renderConfirmPage(query.data.token));
+    });
+
+    // Pressing the button on the confirm page: redeems the token and shows the outcome.
+    app.post('/verify-email', { bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
+      const isForm = (request.headers['content-type'] ?? '').toLowerCase().startsWith(FORM_CONTENT_TYPE);
+      const form = verifyEmailToken.safeParse(isForm ? request.body : undefined);
       let kind: PageKind = 'invalid';
-      if (query.success) {
+      if (form.success) {
         try {
-          kind = pageFor(await verifyEmail(query.data.token));
+          kind = pageFor(await verifyEmail(form.data.token));
         } catch (error) {
           log.error({ err: error instanceof Error ? error.name : typeof error }, 'email verification failed');
           kind = 'error';
         }
       }
-      return reply
-        .code(pageStatus[kind])
-        .type('text/html; charset=utf-8')
-        .headers({
-          'cache-control': 'no-store',
-          'referrer-policy': 'no-referrer',
-          'content-security-policy': PAGE_CSP,
-          'x-frame-options': 'DENY',
-          'cross-origin-opener-policy': 'same-origin',
-        })
-        .send(renderPage(kind));
+      return sendPage(reply, pageStatus[kind], renderPage(kind));
     });
   }
 

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EMAIL } from '../../src/demo.ts';
 import { ROOT } from '../helpers/run-process.ts';
+import { openVerifyLink } from '../helpers/verify-link.ts';
 
 const DEMO_PASSWORD = 'Sunny-Demo-2024';
 const NEW_EMAIL = 'demo.new@example.org';
@@ -110,7 +111,7 @@ describe('console demo: add or change the email', () => {
     expect(demo.errors()).toBe('');
   });
 
-  it('with PUBLIC_URL, serves the link and prints "your email is verified" without the user typing', async () => {
+  it('with PUBLIC_URL, serves the link, and once it is confirmed prints "your email is verified" without the user typing', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const demo = startDemo({ PUBLIC_URL: base, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' });
@@ -128,10 +129,18 @@ describe('console demo: add or change the email', () => {
       (await demo.waitFor(/(http:\/\/127\.0\.0\.1:\d+\/verify-email\?token=[A-Za-z0-9_-]+)/))[1] ?? '';
     await demo.waitFor(/It holds a link and a 6-digit code/);
 
-    const page = await fetch(link);
+    // Opening the link only shows the confirm page: the flow keeps waiting, nothing is printed.
+    const shown = demo.output().length;
+    const opened = await openVerifyLink(link);
+    expect(opened.status).toBe(200);
+    expect(opened.isConfirmPage).toBe(true);
+    expect(opened.token).toBe(new URL(link).searchParams.get('token'));
+    expect(demo.output().slice(shown)).not.toMatch(/Your email is verified/);
+
+    const page = await opened.confirm();
     expect(page.status).toBe(200);
     await demo.waitFor(/Your email is verified/);
-    expect((await fetch(link)).status).toBe(410);
+    expect((await opened.confirm()).status).toBe(410);
 
     // The flow is over: a line typed now is not taken as a code.
     demo.type('123456');

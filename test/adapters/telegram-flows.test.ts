@@ -26,6 +26,7 @@ import { TotpService } from '../../src/twofa/totp.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
 import { connectRedis, uniquePrefix } from '../helpers/redis.ts';
 import { type ApiCall, type FakePerson, FakeTelegramApi } from '../helpers/telegram-api.ts';
+import { openVerifyLink } from '../helpers/verify-link.ts';
 
 const SECRET_KEY = 'telegram-flows-test-secret-key-0123456789';
 const BOT_USERNAME = 'lockstep_flows_bot';
@@ -510,7 +511,7 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
       expectNoSecretInLogs(w);
     });
 
-    it('pushes "your email is verified" into the Telegram chat when the link is opened, without the user writing', async () => {
+    it('pushes "your email is verified" into the Telegram chat when the link is opened and confirmed, without the user writing', async () => {
       const w = await createWorld({ http: true });
       const { api, alice } = w;
       const { link } = await askForNewEmail(w);
@@ -520,7 +521,15 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
         return Array.isArray(result) && result.length > 0;
       }).length;
 
-      const page = await fetch(link);
+      // Opening the link only shows the confirm page: nothing is changed or sent to the chat yet.
+      const opened = await openVerifyLink(link);
+      expect(opened.status).toBe(200);
+      expect(opened.isConfirmPage).toBe(true);
+      expect(opened.token).toBe(new URL(link).searchParams.get('token'));
+      expect((await w.account()).email).toBe(EMAIL);
+      expect(api.callsOf('sendMessage', since)).toEqual([]);
+
+      const page = await opened.confirm();
       expect(page.status).toBe(200);
       const verified = await shows(w, alice.chat, 'email.verified', undefined, since);
       expect(verified.method).toBe('sendMessage');
@@ -532,7 +541,7 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
           return Array.isArray(result) && result.length > 0;
         }),
       ).toHaveLength(updatesBefore);
-      expect((await fetch(link)).status).toBe(410);
+      expect((await opened.confirm()).status).toBe(410);
 
       // The flow is over: a code typed now is not read as one.
       const after = api.calls.length;

@@ -20,6 +20,7 @@ import { RecordingDelivery } from '../helpers/fake-delivery.ts';
 import { connectRedis, uniquePrefix } from '../helpers/redis.ts';
 import { ROOT, runScript } from '../helpers/run-process.ts';
 import { type ApiCall, FakeTelegramApi } from '../helpers/telegram-api.ts';
+import { openVerifyLink } from '../helpers/verify-link.ts';
 
 /** A token of the shape BotFather hands out, so the config accepts it. */
 const TOKEN = '7000002:AAH_main-test-token-abcdefghijklmno';
@@ -369,7 +370,14 @@ describe('lockstep on Telegram, as a process (tsx src/main.ts)', { timeout: 60_0
     expect(link?.startsWith(`${base}/verify-email?token=`)).toBe(true);
 
     since = api.calls.length;
-    expect((await fetch(link ?? base)).status).toBe(200);
+    // Opening the link shows the confirm page and changes nothing; pressing its button does the change.
+    const opened = await openVerifyLink(link ?? base);
+    expect(opened.status).toBe(200);
+    expect(opened.isConfirmPage).toBe(true);
+    expect(opened.token).toBe(new URL(link ?? base).searchParams.get('token'));
+    expect((await seeding.accounts.get(created.account.id))?.email).toBe('alice@example.com');
+    expect(api.callsOf('sendMessage', since)).toEqual([]);
+    expect((await opened.confirm()).status).toBe(200);
     await sends(api, main, alice.chat.id, 'email.verified', undefined, since);
     expect((await seeding.accounts.get(created.account.id))?.email).toBe('alice.new@example.org');
 

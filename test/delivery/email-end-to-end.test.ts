@@ -21,6 +21,7 @@ import { silentLogger } from '../../src/log.ts';
 import { createEngine, createServices } from '../../src/services.ts';
 import { keys } from '../helpers/flow-harness.ts';
 import { parseMail } from '../helpers/mime.ts';
+import { openVerifyLink } from '../helpers/verify-link.ts';
 
 const SECRET_KEY = 's'.repeat(32);
 const WEBHOOK_SECRET = 'w'.repeat(32);
@@ -199,7 +200,7 @@ async function startSystem(providers: { smtpPort: number; smsUrl: string }) {
 }
 
 describe('email change with real SMTP, a real SMS webhook and the real verification page', () => {
-  it('sends the link by SMTP; following it changes the email, pushes the notice, and works only once', async () => {
+  it('sends the link by SMTP; opening it shows a confirm page, confirming changes the email, pushes the notice, and works only once', async () => {
     const smtp = await startSmtp();
     const gateway = await startSmsGateway();
     const system = await startSystem({ smtpPort: smtp.port, smsUrl: gateway.url });
@@ -225,9 +226,17 @@ describe('email change with real SMTP, a real SMS webhook and the real verificat
     expect(html).toContain(`<strong>${code}</strong>`);
     expect(await system.email()).toBe(OLD_EMAIL);
 
-    const first = await fetch(link);
+    // Opening the link (as a mail scanner would, too) only shows the confirm page: nothing changes yet.
+    const opened = await openVerifyLink(link);
+    expect(opened.status).toBe(200);
+    expect(opened.isConfirmPage).toBe(true);
+    expect(opened.token).toBe(new URL(link).searchParams.get('token'));
+    expect(await system.email()).toBe(OLD_EMAIL);
+    expect(system.pushed).toEqual([]);
+
+    const first = await opened.confirm();
     expect(first.status).toBe(200);
-    expect(await first.text()).toContain(t('en', 'web.verified.title'));
+    expect(first.body).toContain(t('en', 'web.verified.title'));
     expect(await system.email()).toBe(NEW_EMAIL);
     expect(system.pushed).toEqual([{ chat: system.chat, replies: [{ key: 'email.verified' }] }]);
 
@@ -244,9 +253,9 @@ describe('email change with real SMTP, a real SMS webhook and the real verificat
       },
     ]);
 
-    const second = await fetch(link);
+    const second = await opened.confirm();
     expect(second.status).toBe(410);
-    expect(await second.text()).toContain(t('en', 'web.used.title'));
+    expect(second.body).toContain(t('en', 'web.used.title'));
     expect(system.pushed).toHaveLength(1);
     // And the code from the same message is spent too.
     expect(keys(await system.text(code))).toEqual(['common.notUnderstood']);

@@ -23,6 +23,7 @@ import { TotpService } from '../../src/twofa/totp.ts';
 import { RecordingKv } from '../helpers/backends.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
 import { keys } from '../helpers/flow-harness.ts';
+import { openVerifyLink } from '../helpers/verify-link.ts';
 
 const SECRET_KEY = 'e'.repeat(32);
 const PASSWORD = 'Lantern-Orchard-58';
@@ -54,8 +55,14 @@ interface World {
   readonly accountId: string;
   readonly typed: string[];
   readonly chat: Driver;
-  /** Opens a link like a browser would: status and the page's title. */
+  /**
+   * Opens a link like a browser would and, when it shows the confirm page (checked: 200, the button,
+   * the token in a hidden field, and nothing changed yet), presses the button: status and title of the
+   * page that follows. A malformed link gets no confirm page: its own status and title.
+   */
   open(url: string): Promise<{ status: number; title: string }>;
+  /** Only opens a link (GET), as a mail scanner would, without confirming: status and whether it is the confirm page. */
+  scan(url: string): Promise<{ status: number; confirmPage: boolean }>;
   /** The latest link sent to `to`. */
   linkTo(to: string): string;
   email(): Promise<string | null>;
@@ -116,6 +123,7 @@ async function setup(
   const accountId = created.account.id;
   await services.accounts.link(accountId, 'console', 'u1', clock.now());
 
+  const emailNow = async () => (await services.accounts.get(accountId))?.email ?? null;
   const typed: string[] = [];
   let updates = 0;
   const ref: ChatRef = { channel: 'console', chatId: 'c1' };
@@ -150,9 +158,34 @@ async function setup(
     typed,
     chat,
     open: async (url) => {
-      const response = await fetch(url);
-      const html = await response.text();
-      return { status: response.status, title: /<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? '' };
+      const titleOf = (html: string) => /<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? '';
+      const before = {
+        email: await emailNow(),
+        pushed: pushed.length,
+        events: (await services.accounts.events(accountId)).length,
+        writes: kv.writes.length,
+      };
+      const opened = await openVerifyLink(url);
+      const token = new URL(url).searchParams.get('token') ?? '';
+      if (!/^[A-Za-z0-9_-]{16,128}$/.test(token)) {
+        expect(opened.isConfirmPage).toBe(false);
+        return { status: opened.status, title: titleOf(opened.body) };
+      }
+      expect(opened.status).toBe(200);
+      expect(opened.isConfirmPage).toBe(true);
+      expect(opened.token).toBe(token);
+      expect({
+        email: await emailNow(),
+        pushed: pushed.length,
+        events: (await services.accounts.events(accountId)).length,
+        writes: kv.writes.length,
+      }).toEqual(before);
+      const done = await opened.confirm();
+      return { status: done.status, title: titleOf(done.body) };
+    },
+    scan: async (url) => {
+      const opened = await openVerifyLink(url);
+      return { status: opened.status, confirmPage: opened.isConfirmPage };
     },
     linkTo: (to) => {
       const link = delivery
@@ -163,7 +196,7 @@ async function setup(
       if (!link) throw new Error(`no link was sent to ${to}`);
       return link;
     },
-    email: async () => (await services.accounts.get(accountId))?.email ?? null,
+    email: emailNow,
   };
 }
 
@@ -486,6 +519,30 @@ describe('add or change the email: the link', () => {
       t('en', 'email.noticeSmsChanged', { email: 'a***@example.org' }),
     ]);
     expect(noticesTo(w, OLD_EMAIL)).toHaveLength(1);
+  });
+
+  it('changes nothing when a mail scanner only opens the link; the person confirms it afterwards', async () => {
+    const w = await setup();
+    await requestVerification(w);
+    const link = w.linkTo(NEW_EMAIL);
+    const session = await w.chat.storedSession();
+    for (let i = 0; i < 3; i += 1) expect(await w.scan(link)).toEqual({ status: 200, confirmPage: true });
+    await expectUnchanged(w);
+    expect(w.pushed).toEqual([]);
+    expect(await w.chat.storedSession()).toBe(session);
+
+    expect(await w.open(link)).toEqual({ status: 200, title: page.verified });
+    expect(await w.email()).toBe(NEW_EMAIL);
+    expect(w.pushed).toEqual([{ chat: w.chat.ref, replies: [{ key: 'email.verified' }] }]);
+  });
+
+  it('still accepts the code when a mail scanner opened the link first', async () => {
+    const w = await setup();
+    const code = await requestVerification(w);
+    expect(await w.scan(w.linkTo(NEW_EMAIL))).toEqual({ status: 200, confirmPage: true });
+    await expectUnchanged(w);
+    expect(keys(await w.chat.text(code))).toEqual(['email.changed']);
+    expect(await w.email()).toBe(NEW_EMAIL);
   });
 
   it('shows "already used" when the link is opened a second time, and changes nothing more', async () => {

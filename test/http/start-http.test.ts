@@ -92,8 +92,17 @@ describe('HTTP server in the composition root', () => {
     const base = `http://127.0.0.1:${address.port}`;
     const health = await fetch(`${base}/healthz`);
     expect([health.status, await health.json()]).toEqual([200, { status: 'ok', checks: {} }]);
-    // A well-formed token the verification service never issued.
-    expect((await fetch(`${base}/verify-email?token=${'Z'.repeat(43)}`)).status).toBe(400);
+    // A well-formed token the verification service never issued: opening it shows the confirm page
+    // (no lookup on GET); confirming it reaches the service, which does not know it.
+    const token = 'Z'.repeat(43);
+    const opened = await fetch(`${base}/verify-email?token=${token}`);
+    expect(opened.status).toBe(200);
+    expect(await opened.text()).toContain(`<input type="hidden" name="token" value="${token}">`);
+    const confirmed = await fetch(`${base}/verify-email`, {
+      method: 'POST',
+      body: new URLSearchParams({ token }),
+    });
+    expect(confirmed.status).toBe(400);
   });
 
   it('does not start without PUBLIC_URL or a bot', async () => {

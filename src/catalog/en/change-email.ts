@@ -29,11 +29,11 @@ export const changeEmail = {
   'email.tooManyAddresses':
     'Too many addresses were tried in the last hour, so for your safety this task was stopped. Nothing was changed. Please try again later.',
   'email.sent':
-    'I sent a message to {to}. It holds a link and a 6-digit code: open the link (it works for 30 minutes), or type the code here (it works for 10 minutes).\nAs soon as you do either, your email address is changed and I will tell you here.',
+    'I sent a message to {to}. It holds a link and a 6-digit code: open the link and press the confirm button on that page (the link works for 30 minutes), or type the code here (it works for 10 minutes).\nAs soon as you do either, your email address is changed and I will tell you here.',
   'email.sentCodeOnly':
     'I sent a 6-digit code to {to}. It works for 10 minutes. Please type it here; your email address is changed as soon as the code is right.',
   'email.askCode':
-    'Please type the 6-digit code from the message I sent to {to}, or open the link in that message.',
+    'Please type the 6-digit code from the message I sent to {to}, or open the link in that message and confirm.',
   'email.askCodeOnly': 'Please type the 6-digit code I sent to {to}.',
   'email.choiceResend': 'Send a new message',
   'email.choiceOther': 'Use a different address',
@@ -50,9 +50,9 @@ export const changeEmail = {
   'email.changed':
     'Done: your email address is now {email}. You can use it to sign in and to recover your account. I sent a notice to your phone and to your previous address.',
   'email.verified':
-    'Your email is verified: the link in the message was opened, and the new address is now saved on your account. You can use it to sign in and to recover your account. I sent notices to your phone and, if you had one, to your previous address.',
+    'Your email is verified: the new address was confirmed with the link in the message, and it is now saved on your account. You can use it to sign in and to recover your account. I sent notices to your phone and, if you had one, to your previous address.',
   'email.linkTaken':
-    'The confirmation link was opened, but that address now belongs to another account, so it was not added to yours. Nothing was changed. Send /email to use a different address.',
+    'The new address was confirmed with the link, but it now belongs to another account, so it was not added to yours. Nothing was changed. Send /email to use a different address.',
   // The verification message. CodeService renders the code into `email.codeSlot`; the text around it
   // (with the link) is composed by the email-verification service.
   'email.codeSlot': '{code}',

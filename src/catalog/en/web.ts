@@ -1,7 +1,11 @@
-/** The web pages people open from a link in an email (verify the email address). */
+/** The web pages people open from a link in an email (confirm, then verify the email address). */
 export const web = {
   'web.brand': 'lockstep',
   'web.closeHint': 'You can close this page now and go back to your chat with the lockstep bot.',
+  'web.confirm.title': 'Confirm your new email address',
+  'web.confirm.body':
+    'Press the button below to finish changing the email address on your lockstep account; nothing changes until you do.',
+  'web.confirm.button': 'Confirm my new email address',
   'web.verified.title': 'Your email address is confirmed',
   'web.verified.body':
     'Thank you: your email address is now confirmed. From now on we can send you codes and security notices there.',
