@@ -38,3 +38,13 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 
 /** A logger that drops everything (tests that do not look at logs). */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * An error for a log line: name and message (and its cause's), never a payload, which may hold what the
+ * user typed.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const cause = error.cause instanceof Error ? `: ${error.cause.name}: ${error.cause.message}` : '';
+  return `${error.name}: ${error.message}${cause}`;
+}

@@ -23,7 +23,7 @@ import { startHttp } from './http/start-http.ts';
 import type { Kv } from './kv/kv.ts';
 import { MemoryKv } from './kv/memory-kv.ts';
 import { RedisKv } from './kv/redis-kv.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, describeError, type Logger } from './log.ts';
 import { createEngine, createServices } from './services.ts';
 import { qrTerminal } from './twofa/qr.ts';
 
@@ -123,7 +123,9 @@ async function main(): Promise<number> {
   });
   const engine = createEngine(services);
   const sweeper = setInterval(() => {
-    engine.expireIdle().catch((error: unknown) => log.warn({ err: String(error) }, 'expiry sweep failed'));
+    engine
+      .expireIdle()
+      .catch((error: unknown) => log.warn({ err: describeError(error) }, 'expiry sweep failed'));
   }, 15_000);
   sweeper.unref();
 
@@ -140,7 +142,7 @@ async function main(): Promise<number> {
     // Adapters first (they finish in-flight updates), then the HTTP server they may be served by.
     await telegram
       ?.stop()
-      .catch((error: unknown) => log.warn({ err: String(error) }, 'telegram stop failed'));
+      .catch((error: unknown) => log.warn({ err: describeError(error) }, 'telegram stop failed'));
     await http?.close();
     providers.close();
     await redis?.quit().catch(() => redis?.disconnect());
@@ -223,9 +225,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(
-      `lockstep stopped: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}\n`,
-    );
+    process.stderr.write(`lockstep stopped: ${describeError(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -8,12 +8,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Api, Bot, type Context, type Transformer, webhookCallback } from 'grammy';
 import type { BotCommand } from 'grammy/types';
 import { type Locale, type MessageKey, resolveLocale, t } from '../../src/catalog/catalog.ts';
-import type { Engine, PushSender, TurnResult } from '../../src/engine/engine.ts';
+import { type Engine, GLOBAL_COMMANDS, type PushSender, type TurnResult } from '../../src/engine/engine.ts';
 import { chatTag, type UserInput } from '../../src/engine/input.ts';
 import type { Reply } from '../../src/engine/reply.ts';
-import type { Logger } from '../../src/log.ts';
+import { describeError, type Logger } from '../../src/log.ts';
 import { sendReplies } from './render.ts';
-import { GLOBAL_COMMANDS, isUnsupportedMessage, parseChoice, toUserInput } from './to-user-input.ts';
+import { isUnsupportedMessage, parseChoice, toUserInput } from './to-user-input.ts';
 
 /** The only update types the adapter reads; everything else is not even fetched. */
 export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
@@ -126,7 +126,10 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
       pending.push(
         api.sendChatAction(chatId, 'typing', {}, signal).catch((error: unknown) => {
           if (!abort.signal.aborted)
-            log.debug({ chat: `tg:${chatId}`, err: errorSummary(error) }, 'typing failed');
+            log.debug(
+              { chat: chatTag({ channel: 'telegram', chatId }), err: describeError(error) },
+              'typing failed',
+            );
         }),
       );
     };
@@ -151,7 +154,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
       return await api.deleteMessage(input.chat.chatId, Number(input.messageId));
     } catch (error) {
       log.warn(
-        { update_id: updateId, chat: chatTag(input.chat), err: errorSummary(error) },
+        { update_id: updateId, chat: chatTag(input.chat), err: describeError(error) },
         'could not delete a message that held a secret',
       );
       return false;
@@ -168,7 +171,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
       if (!query || answering) return;
       answering = ctx.api.answerCallbackQuery(query.id, text ? { text } : {}).catch((error: unknown) => {
         log.debug(
-          { update_id: update.update_id, err: errorSummary(error) },
+          { update_id: update.update_id, err: describeError(error) },
           'could not answer a callback query',
         );
       });
@@ -203,7 +206,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
           .editMessageReplyMarkup(turn.chat.chatId, Number(turn.messageId))
           .catch((error: unknown) => {
             log.debug(
-              { update_id: update.update_id, err: errorSummary(error) },
+              { update_id: update.update_id, err: describeError(error) },
               'could not remove a keyboard',
             );
           });
@@ -216,14 +219,18 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         log,
       );
     } catch (error) {
-      const chat = input ? chatTag(input.chat) : ctx.chat ? `tg:${ctx.chat.id}` : undefined;
-      log.error({ update_id: update.update_id, chat, err: errorSummary(error) }, 'telegram update failed');
+      const chat = input
+        ? chatTag(input.chat)
+        : ctx.chat
+          ? chatTag({ channel: 'telegram', chatId: String(ctx.chat.id) })
+          : undefined;
+      log.error({ update_id: update.update_id, chat, err: describeError(error) }, 'telegram update failed');
       if (ctx.chat) {
         await ctx.api
           .sendMessage(ctx.chat.id, t(locale, 'common.internalError'))
           .catch((sendError: unknown) => {
             log.warn(
-              { update_id: update.update_id, chat, err: errorSummary(sendError) },
+              { update_id: update.update_id, chat, err: describeError(sendError) },
               'could not send the error notice',
             );
           });
@@ -250,7 +257,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
   bot.use(handleUpdate);
   bot.catch((error) => {
     log.error(
-      { update_id: error.ctx.update.update_id, err: errorSummary(error.error) },
+      { update_id: error.ctx.update.update_id, err: describeError(error.error) },
       'telegram middleware failed',
     );
   });
@@ -305,7 +312,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
       });
       runner = handle;
       handle.task()?.catch((error: unknown) => {
-        log.error({ err: errorSummary(error) }, 'telegram polling stopped');
+        log.error({ err: describeError(error) }, 'telegram polling stopped');
       });
     },
     async stop() {
@@ -344,13 +351,8 @@ function logPollingFailures(log: Logger): Transformer {
       return result;
     } catch (error) {
       if (method === 'getUpdates' && !signal?.aborted)
-        log.warn({ err: errorSummary(error) }, 'getUpdates failed');
+        log.warn({ err: describeError(error) }, 'getUpdates failed');
       throw error;
     }
   };
-}
-
-/** Name and message only: never a payload, which may hold what the user typed. */
-export function errorSummary(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
 }

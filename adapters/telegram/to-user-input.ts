@@ -4,9 +4,6 @@
 import type { Update } from 'grammy/types';
 import type { UserInput } from '../../src/engine/input.ts';
 
-/** The commands the engine itself answers, on top of every flow's own command. */
-export const GLOBAL_COMMANDS = ['start', 'menu', 'help', 'cancel'] as const;
-
 /** Telegram's hard limit for `callback_data`, in bytes. */
 export const MAX_CALLBACK_DATA_BYTES = 64;
 

@@ -3,7 +3,7 @@ import type { FlowDefinition, FlowEvent, FlowInput, FlowOutput, ReplyEvent } fro
 import { AWAITING_INPUT, COMMITTED } from '../../flows/ports.ts';
 import { type Locale, type MessageKey, resolveLocale, t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
-import type { Logger } from '../log.ts';
+import { describeError, type Logger } from '../log.ts';
 import { type ChatRef, chatTag, type UserInput } from './input.ts';
 import type { Choice, Reply } from './reply.ts';
 import type { LoadedSession, Session, SessionStore } from './session-store.ts';
@@ -46,6 +46,9 @@ export interface TurnResult {
   /** The update was already handled (a redelivery) and was ignored. */
   readonly duplicate: boolean;
 }
+
+/** The commands the engine answers in every state, whatever flow is running. */
+export const GLOBAL_COMMANDS = ['start', 'menu', 'help', 'cancel'] as const;
 
 const SEEN_TTL_MS = 24 * 60 * 60_000;
 const LOCK_TTL_MS = 60_000;
@@ -103,34 +106,27 @@ export class Engine {
   async handle(input: UserInput): Promise<TurnResult> {
     const { sessions, log } = this.options;
     const chat = input.chat;
-    if (input.updateId !== undefined && (await sessions.wasSeen(chat, input.updateId))) {
-      return { replies: [], inputWasSecret: false, duplicate: true };
-    }
     const token = await sessions.lock(chat, LOCK_TTL_MS, this.lockWaitMs);
     if (token === null) {
       log.warn({ chat: chatTag(chat) }, 'chat lock not acquired in time');
       return { replies: [{ key: 'common.timeout' }], inputWasSecret: false, duplicate: false };
     }
     try {
-      // Checked again under the lock: a redelivery may have raced the first delivery.
+      // Checked under the lock, so a redelivery racing the first delivery is seen once it is done.
       if (input.updateId !== undefined && (await sessions.wasSeen(chat, input.updateId))) {
         return { replies: [], inputWasSecret: false, duplicate: true };
       }
       const loaded = await sessions.load(chat);
       const turn = new Turn(this, input, loaded, this.options.clock.now());
       await turn.run();
-      const saved = await sessions.save(
-        chat,
-        loaded?.raw ?? null,
-        turn.nextSession(),
-        this.idleTimeoutMs + SEEN_TTL_MS,
-      );
+      const next = turn.nextSession();
+      const saved = await sessions.save(chat, loaded?.raw ?? null, next, this.idleTimeoutMs + SEEN_TTL_MS);
       if (!saved) {
         // Only possible if our lock expired mid-step and another process moved on: drop our result.
         log.error({ chat: chatTag(chat) }, 'session changed under the lock; turn discarded');
         return { replies: [{ key: 'common.timeout' }], inputWasSecret: false, duplicate: false };
       }
-      await this.trackExpiry(chat, turn.nextSession());
+      await this.trackExpiry(chat, loaded?.session ?? null, next);
       if (input.updateId !== undefined) await sessions.markSeen(chat, input.updateId, SEEN_TTL_MS);
       return { replies: turn.replies, inputWasSecret: turn.inputWasSecret, duplicate: false };
     } finally {
@@ -165,7 +161,7 @@ export class Engine {
         expired += 1;
         const notice = this.expiredReply(flow.id, this.isCommitted(flow));
         await this.push?.(chat, [notice]).catch((error: unknown) => {
-          log.warn({ chat: chatTag(chat), err: errorName(error) }, 'could not send the expiry notice');
+          log.warn({ chat: chatTag(chat), err: describeError(error) }, 'could not send the expiry notice');
         });
       } finally {
         await sessions.unlock(chat, token);
@@ -174,10 +170,13 @@ export class Engine {
     return expired;
   }
 
-  private async trackExpiry(chat: ChatRef, session: Session | null): Promise<void> {
-    if (session?.flow)
-      await this.options.sessions.scheduleExpiry(chat, session.lastActiveAt + this.idleTimeoutMs);
-    else await this.options.sessions.cancelExpiry(chat);
+  /** Keeps the expiry schedule in step with the session; a turn without a flow before or after costs nothing. */
+  private async trackExpiry(chat: ChatRef, before: Session | null, after: Session | null): Promise<void> {
+    if (after?.flow) {
+      await this.options.sessions.scheduleExpiry(chat, after.lastActiveAt + this.idleTimeoutMs);
+    } else if (before?.flow) {
+      await this.options.sessions.cancelExpiry(chat);
+    }
   }
 
   /**
@@ -202,19 +201,18 @@ export class Engine {
       const run = await this.runFlow(flow, { snapshot: active.snapshot }, { type: 'signal', name, at: now });
       if (run.replies.length === 0) return false;
       replies = run.replies;
-      const lastPrompt = [...run.replies].reverse().find((r) => r.input !== undefined && !r.sensitive);
       const next: Session | null = run.done
         ? null
         : {
             flow: { ...active, snapshot: run.snapshot },
-            prompt: lastPrompt ?? loaded.session.prompt,
+            prompt: promptOf(run.replies) ?? loaded.session.prompt,
             lastActiveAt: loaded.session.lastActiveAt,
           };
       if (!(await sessions.save(chat, loaded.raw, next, this.idleTimeoutMs + SEEN_TTL_MS))) return false;
-      await this.trackExpiry(chat, next);
+      await this.trackExpiry(chat, loaded.session, next);
     } catch (error) {
       log.error(
-        { chat: chatTag(chat), signal: name, err: errorName(error) },
+        { chat: chatTag(chat), signal: name, err: describeError(error) },
         'signal could not be delivered',
       );
       return false;
@@ -222,7 +220,7 @@ export class Engine {
       await sessions.unlock(chat, token);
     }
     await this.push?.(chat, replies).catch((error: unknown) => {
-      log.warn({ chat: chatTag(chat), err: errorName(error) }, 'could not push the signal replies');
+      log.warn({ chat: chatTag(chat), err: describeError(error) }, 'could not push the signal replies');
     });
     return true;
   }
@@ -368,11 +366,8 @@ class Turn {
       this.flow = null;
       this.prompt = null;
     }
-    if (this.flow && !this.engine.flow(this.flow.id)) {
-      this.resetFlow();
-    } else if (this.flow && this.engine.flow(this.flow.id)?.version !== this.flow.version) {
-      this.resetFlow();
-    }
+    // A flow that no longer exists, or whose version changed, cannot be restored safely.
+    if (this.flow && this.engine.flow(this.flow.id)?.version !== this.flow.version) this.resetFlow();
 
     const action = this.input.action;
     if (action.type === 'command') return this.command(action.command.toLowerCase(), action.args.trim());
@@ -540,7 +535,7 @@ class Turn {
     } catch (error) {
       // Keep the conversation where it was: the user can try again or /cancel.
       this.engine.log.error(
-        { chat: chatTag(this.input.chat), flow: flow.id, err: errorName(error) },
+        { chat: chatTag(this.input.chat), flow: flow.id, err: describeError(error) },
         'flow step failed',
       );
       this.say(error instanceof StepTimeout ? 'common.timeout' : 'common.internalError');
@@ -555,9 +550,6 @@ class Turn {
       return;
     }
     this.replies.push(...run.replies);
-    const lastPrompt = [...run.replies]
-      .reverse()
-      .find((reply) => reply.input !== undefined && !reply.sensitive);
     if (run.done) {
       this.flow = null;
       this.prompt = null;
@@ -571,14 +563,11 @@ class Turn {
       snapshot: run.snapshot,
       startedAt: previous?.startedAt ?? this.now,
     };
-    if (lastPrompt) this.prompt = lastPrompt;
+    this.prompt = promptOf(run.replies) ?? this.prompt;
   }
 }
 
-function errorName(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.name}: ${error.cause.message}` : '';
-    return `${error.name}: ${error.message}${cause}`;
-  }
-  return 'unknown error';
+/** The question a flow asked last: the latest reply that expects input and shows no secret. */
+function promptOf(replies: readonly Reply[]): Reply | null {
+  return replies.findLast((reply) => reply.input !== undefined && !reply.sensitive) ?? null;
 }
