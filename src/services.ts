@@ -110,6 +110,7 @@ export function createServices(options: ServiceOptions): Services {
     secondFactor,
     emailVerification: new EmailVerificationService({
       accounts,
+      codes,
       delivery,
       kv,
       clock,
@@ -144,8 +145,7 @@ export function createEngine(services: Services): Engine {
     flows: createFlows(services),
     sessions: services.sessions,
     identities: {
-      accountIdFor: async (channel, userId) =>
-        (await services.accounts.findByLink(channel, userId))?.id ?? null,
+      accountIdFor: (channel, userId) => services.accounts.linkedId(channel, userId),
     },
     clock: services.clock,
     log: services.log,

@@ -99,6 +99,13 @@ export class AccountStore {
     return raw === null ? null : (JSON.parse(raw) as Account);
   }
 
+  /** The account of an id that must exist (a signed-in flow's); throws `account not found` otherwise. */
+  async require(id: string): Promise<Account> {
+    const account = await this.get(id);
+    if (!account) throw new Error('account not found');
+    return account;
+  }
+
   async findByPhone(phone: string): Promise<Account | null> {
     const id = await this.kv.get(this.phoneKey(phone));
     return id === null ? null : this.get(id);
@@ -109,8 +116,13 @@ export class AccountStore {
     return id === null ? null : this.get(id);
   }
 
+  /** The id of the account a chat identity is linked to: one read, for the engine's every turn. */
+  linkedId(channel: Channel, userId: string): Promise<string | null> {
+    return this.kv.get(this.linkKey(channel, userId));
+  }
+
   async findByLink(channel: Channel, userId: string): Promise<Account | null> {
-    const id = await this.kv.get(this.linkKey(channel, userId));
+    const id = await this.linkedId(channel, userId);
     return id === null ? null : this.get(id);
   }
 

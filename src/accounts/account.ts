@@ -81,6 +81,21 @@ export interface SecurityEvent {
   readonly detail?: Readonly<Record<string, string | number | boolean>>;
 }
 
+/**
+ * The event of one code send: `code.sent`, or `code.failed` with the reason added to `detail` (which
+ * holds the purpose, the way and a masked destination, never the code).
+ */
+export function codeSendEvent(
+  at: number,
+  channel: SecurityEvent['channel'],
+  result: { readonly ok: true } | { readonly ok: false; readonly reason: string },
+  detail: Readonly<Record<string, string>>,
+): SecurityEvent {
+  return result.ok
+    ? { at, type: 'code.sent', channel, detail }
+    : { at, type: 'code.failed', channel, detail: { ...detail, reason: result.reason } };
+}
+
 /** The account as shown to operators and in logs: no hashes, no secrets. */
 export function publicView(account: Account): Record<string, unknown> {
   return {

@@ -47,8 +47,7 @@ export class ActivityService {
   /** The last 10 security events (newest first) and the signed-in sessions (most recently seen first). */
   async recent(accountId: string, locale: Locale = 'en'): Promise<ActivityView> {
     const { accounts } = this.deps;
-    const account = await accounts.get(accountId);
-    if (!account) throw new Error('account not found');
+    const account = await accounts.require(accountId);
     const events = await accounts.events(accountId, ACTIVITY_EVENTS_SHOWN);
     const sessions = [...account.sessions].sort((a, b) => b.lastSeenAt - a.lastSeenAt);
     return {

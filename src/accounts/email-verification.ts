@@ -1,5 +1,4 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import {
   type CheckAddressResult,
   type CommitEmailResult,
@@ -10,17 +9,20 @@ import {
 import type { CheckCodeResult } from '../../flows/ports.ts';
 import { t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
-import { CodeService } from '../codes/code-service.ts';
-import type { Delivery, OutgoingMessage } from '../delivery/delivery.ts';
+import type { CodeMessage, CodeService } from '../codes/code-service.ts';
+import type { Delivery } from '../delivery/delivery.ts';
 import type { ChatRef, Channel } from '../engine/input.ts';
 import { chatTag } from '../engine/input.ts';
 import type { Reply } from '../engine/reply.ts';
 import { escapeHtml } from '../http/pages.ts';
 import type { VerifyEmailOutcome } from '../http/server.ts';
 import type { Kv } from '../kv/kv.ts';
-import type { Logger } from '../log.ts';
+import { describeError, type Logger } from '../log.ts';
+import { codeSendEvent } from './account.ts';
 import type { AccountStore } from './account-store.ts';
+import { parseEmail } from './email-address.ts';
 import { maskEmail } from './mask.ts';
+import { sendNotice } from './notices.ts';
 
 /** A verification link works this long after it was sent. */
 export const EMAIL_LINK_TTL_MS = 30 * 60_000;
@@ -49,16 +51,6 @@ interface StoredLink {
   readonly state: LinkState;
 }
 
-const emailSchema = z.email();
-const MAX_EMAIL_LENGTH = 254;
-
-/** Lower-cased, trimmed, and valid by zod's `z.email()`; null otherwise. */
-export function normaliseEmail(text: string): string | null {
-  const email = text.trim().toLowerCase();
-  if (email.length > MAX_EMAIL_LENGTH) return null;
-  return emailSchema.safeParse(email).success ? email : null;
-}
-
 /**
  * Verifies a new email address before it replaces the account's: one message to the new address holds a
  * one-time link (32 random bytes, stored only as an HMAC keyed with SECRET_KEY, single use, 30 minutes)
@@ -76,6 +68,8 @@ export class EmailVerificationService {
   constructor(
     private readonly deps: {
       readonly accounts: AccountStore;
+      /** The one-time codes (the services' one): it makes, limits, stores and sends the code. */
+      readonly codes: CodeService;
       readonly delivery: Delivery;
       readonly kv: Kv;
       readonly clock: Clock;
@@ -105,16 +99,6 @@ export class EmailVerificationService {
     return `${this.prefix}{acct:${accountId}}:email-lookups`;
   }
 
-  /**
-   * The one-time codes of this purpose. CodeService makes, limits and stores a code and hands the
-   * message to `delivery`; a send gets its own instance so that its delivery can put that message's
-   * link around the code. Instances share everything else through the Kv.
-   */
-  private codes(delivery: Delivery = this.deps.delivery): CodeService {
-    const { kv, clock, secretKey, log } = this.deps;
-    return new CodeService({ kv, delivery, clock, secretKey, log, prefix: this.prefix });
-  }
-
   private digest(token: string): string {
     return createHmac('sha256', this.deps.secretKey).update(`email-link\n${token}`).digest('hex');
   }
@@ -125,10 +109,9 @@ export class EmailVerificationService {
    * cannot be used to find out which addresses are registered.
    */
   async checkAddress(accountId: string, text: string): Promise<CheckAddressResult> {
-    const email = normaliseEmail(text);
+    const email = parseEmail(text);
     if (email === null) return { ok: false, reason: 'invalid' };
-    const account = await this.deps.accounts.get(accountId);
-    if (!account) throw new Error('account not found');
+    const account = await this.deps.accounts.require(accountId);
     if (account.email === email) return { ok: false, reason: 'same' };
     const lookups = await this.deps.kv.increment(this.lookupsKey(accountId), 60 * 60_000);
     if (lookups > ADDRESS_LOOKUPS_PER_HOUR) return { ok: false, reason: 'tooMany' };
@@ -143,32 +126,25 @@ export class EmailVerificationService {
    * the account's previous link stop working.
    */
   async sendVerification(accountId: string, email: string, chat: ChatRef): Promise<SendVerificationResult> {
-    const { delivery, clock, accounts } = this.deps;
+    const { codes, clock, accounts } = this.deps;
     const token = randomBytes(32).toString('base64url');
     const link = this.publicUrl === null ? null : `${this.publicUrl}/verify-email?token=${token}`;
-    // CodeService renders the code alone as the text (`email.codeSlot`); the message around it is ours.
-    const wrapping: Delivery = {
-      send: (message) => delivery.send(verificationMessage(message.to, message.text, link)),
-    };
-    const result = await this.codes(wrapping).send({
+    const result = await codes.send({
       subject: accountId,
       purpose: NEW_EMAIL_CODE_PURPOSE,
       channel: 'email',
       to: email,
       shownAs: email,
-      message: { sms: 'email.codeSlot', emailSubject: 'email.verifySubject', emailText: 'email.codeSlot' },
+      message: (code) => verificationMessage(code, link),
     });
-    await accounts.appendEvent(accountId, {
-      at: clock.now(),
-      type: result.ok ? 'code.sent' : 'code.failed',
-      channel: chat.channel,
-      detail: {
+    await accounts.appendEvent(
+      accountId,
+      codeSendEvent(clock.now(), chat.channel, result, {
         purpose: NEW_EMAIL_CODE_PURPOSE,
         via: 'email',
         to: maskEmail(email),
-        ...(result.ok ? {} : { reason: result.reason }),
-      },
-    });
+      }),
+    );
     if (!result.ok) return result;
     await this.supersede(accountId);
     if (link !== null) {
@@ -190,7 +166,7 @@ export class EmailVerificationService {
 
   /** Checks the code typed in the chat; it only works for the address it was sent to. */
   checkCode(accountId: string, email: string, code: string): Promise<CheckCodeResult> {
-    return this.codes().check(accountId, NEW_EMAIL_CODE_PURPOSE, email, code);
+    return this.deps.codes.check(accountId, NEW_EMAIL_CODE_PURPOSE, email, code);
   }
 
   /**
@@ -238,7 +214,7 @@ export class EmailVerificationService {
       return 'invalid';
     }
     const taken = await chats.signal(chat, EMAIL_VERIFIED_SIGNAL).catch((error: unknown) => {
-      log.warn({ chat: chatTag(chat), err: errorName(error) }, 'the email-verified signal failed');
+      log.warn({ chat: chatTag(chat), err: describeError(error) }, 'the email-verified signal failed');
       return false;
     });
     if (!taken) await this.tell(chats, chat, { key: 'email.verified' });
@@ -249,7 +225,7 @@ export class EmailVerificationService {
     try {
       await chats.notify(chat, [reply]);
     } catch (error) {
-      this.deps.log.warn({ chat: chatTag(chat), err: errorName(error) }, 'could not notify the chat');
+      this.deps.log.warn({ chat: chatTag(chat), err: describeError(error) }, 'could not notify the chat');
     }
   }
 
@@ -260,46 +236,41 @@ export class EmailVerificationService {
     channel: Channel | 'web',
     via: 'code' | 'link',
   ): Promise<CommitEmailResult> {
-    const { accounts, kv, clock, delivery, log } = this.deps;
-    const before = await accounts.get(accountId);
-    if (!before) throw new Error('account not found');
+    const { accounts, codes, kv, clock } = this.deps;
+    const before = await accounts.require(accountId);
     const changed = await accounts.changeEmail(accountId, email);
     if (!changed.ok) {
       if (changed.reason === 'taken') return { ok: false, reason: 'taken' };
       throw new Error('account not found');
     }
-    await this.codes().discard(accountId, NEW_EMAIL_CODE_PURPOSE);
+    await codes.discard(accountId, NEW_EMAIL_CODE_PURPOSE);
     await kv.del(this.pointerKey(accountId));
+    const masked = maskEmail(email);
     await accounts.appendEvent(accountId, {
       at: clock.now(),
       type: 'email.changed',
       channel,
       detail: {
         via,
-        to: maskEmail(email),
+        to: masked,
         ...(before.email !== null ? { from: maskEmail(before.email) } : {}),
       },
     });
-    const masked = maskEmail(email);
-    const notices: OutgoingMessage[] = [
+    // The phone always hears of it; the previous address (when there was one) is told it was replaced.
+    await sendNotice(
+      this.deps,
       {
-        channel: 'sms',
-        to: before.phone,
-        text: t('en', before.email ? 'email.noticeSmsChanged' : 'email.noticeSmsAdded', { email: masked }),
+        accountId,
+        phone: before.phone,
+        email: before.email !== null && before.email !== email ? before.email : null,
       },
-    ];
-    if (before.email !== null && before.email !== email) {
-      notices.push({
-        channel: 'email',
-        to: before.email,
-        subject: t('en', 'email.noticeOldSubject'),
-        text: t('en', 'email.noticeOldText', { email: masked }),
-      });
-    }
-    for (const outcome of await Promise.allSettled(notices.map((notice) => delivery.send(notice)))) {
-      if (outcome.status === 'rejected')
-        log.warn({ accountId }, 'an email-change notice could not be delivered');
-    }
+      {
+        sms: before.email ? 'email.noticeSmsChanged' : 'email.noticeSmsAdded',
+        emailSubject: 'email.noticeOldSubject',
+        emailText: 'email.noticeOldText',
+        params: { email: masked },
+      },
+    );
     return { ok: true, replaced: before.email !== null };
   }
 
@@ -339,8 +310,8 @@ export class EmailVerificationService {
   }
 }
 
-/** The verification email, as text and as HTML (the same paragraphs, the link clickable). */
-export function verificationMessage(to: string, code: string, link: string | null): OutgoingMessage {
+/** The verification email around `code`, as text and as HTML (the same paragraphs, the link clickable). */
+export function verificationMessage(code: string, link: string | null): CodeMessage {
   const text =
     link === null
       ? t('en', 'email.verifyTextCodeOnly', { code })
@@ -359,14 +330,8 @@ export function verificationMessage(to: string, code: string, link: string | nul
     })
     .join('\n');
   return {
-    channel: 'email',
-    to,
     subject: t('en', 'email.verifySubject'),
     text,
     html: `<!doctype html>\n<html><body>\n${html}\n</body></html>\n`,
   };
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
 }

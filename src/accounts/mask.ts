@@ -13,6 +13,5 @@ export function maskPhone(e164: string): string {
 /** `user@example.com` -> `u***@example.com`. */
 export function maskEmail(email: string): string {
   const [local = '', domain = ''] = email.split('@');
-  const visible = local.length <= 2 ? local.slice(0, 1) : local.slice(0, 1);
-  return `${visible}***@${domain}`;
+  return `${local.slice(0, 1)}***@${domain}`;
 }

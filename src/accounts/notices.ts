@@ -10,13 +10,25 @@ export interface Notice {
   readonly params?: MessageParams;
 }
 
+/** Where a notice about an account goes: usually its phone and email, or e.g. its previous address. */
+export interface NoticeRecipients {
+  /** The account the notice is about (for the log line when a notice cannot be delivered). */
+  readonly accountId: string;
+  readonly phone: string | null;
+  readonly email: string | null;
+}
+
 /**
- * Sends a security notice to a phone and (when there is one) an email address. A notice that cannot be
- * delivered is logged and does not undo the change it reports.
+ * Sends a security notice to a phone and (when there is one) an email address, at the same time. A notice
+ * that cannot be delivered is logged (the account and the notice's key, nothing else) and does not undo
+ * the change it reports.
+ *
+ * @example
+ * await sendNotice(deps, { accountId: account.id, phone: account.phone, email: account.email }, notice);
  */
 export async function sendNotice(
   deps: { readonly delivery: Delivery; readonly log: Logger },
-  to: { readonly phone: string | null; readonly email: string | null },
+  to: NoticeRecipients,
   notice: Notice,
 ): Promise<void> {
   const sends = [
@@ -36,6 +48,18 @@ export async function sendNotice(
   ];
   for (const outcome of await Promise.allSettled(sends)) {
     if (outcome.status === 'rejected')
-      deps.log.warn({ notice: notice.sms }, 'a security notice could not be delivered');
+      deps.log.warn(
+        { accountId: to.accountId, notice: notice.sms },
+        'a security notice could not be delivered',
+      );
   }
+}
+
+/** The notice's recipients for an account: its own phone and email. */
+export function ownContacts(account: {
+  readonly id: string;
+  readonly phone: string;
+  readonly email: string | null;
+}): NoticeRecipients {
+  return { accountId: account.id, phone: account.phone, email: account.email };
 }

@@ -6,16 +6,16 @@ import type {
   SendCodeResult,
   CheckCodeResult,
 } from '../../flows/ports.ts';
-import { t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import type { CodeService } from '../codes/code-service.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import type { Channel } from '../engine/input.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
-import type { Account } from './account.ts';
+import { codeSendEvent } from './account.ts';
 import type { AccountStore } from './account-store.ts';
 import { maskEmail, maskPhone } from './mask.ts';
+import { ownContacts, sendNotice } from './notices.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 
@@ -47,18 +47,12 @@ export class PasswordService {
     return `${this.deps.prefix ?? 'ls:'}{acct:${accountId}}:pw-fail`;
   }
 
-  private async account(accountId: string): Promise<Account> {
-    const account = await this.deps.accounts.get(accountId);
-    if (!account) throw new Error('account not found');
-    return account;
-  }
-
   async lockedForMs(accountId: string): Promise<number> {
     return (await this.deps.kv.ttl(this.lockKey(accountId))) ?? 0;
   }
 
   async summary(accountId: string): Promise<AccountSummary> {
-    const account = await this.account(accountId);
+    const account = await this.deps.accounts.require(accountId);
     return {
       phoneMasked: maskPhone(account.phone),
       emailMasked: account.email ? maskEmail(account.email) : null,
@@ -72,7 +66,7 @@ export class PasswordService {
     const { kv, hasher, accounts, clock } = this.deps;
     const locked = await this.lockedForMs(accountId);
     if (locked > 0) return { ok: false, reason: 'locked', minutes: Math.ceil(locked / 60_000) };
-    const account = await this.account(accountId);
+    const account = await this.deps.accounts.require(accountId);
     if (await hasher.verify(account.passwordHash, password)) {
       await kv.del(this.failKey(accountId));
       if (hasher.needsRehash(account.passwordHash)) {
@@ -96,7 +90,7 @@ export class PasswordService {
 
   /** Sends a code to the account's own phone or email. */
   async sendCode(accountId: string, purpose: string, via: CodeVia): Promise<SendCodeResult> {
-    const account = await this.account(accountId);
+    const account = await this.deps.accounts.require(accountId);
     if (via === 'email' && !account.email) return { ok: false, reason: 'noDestination' };
     const to = via === 'phone' ? account.phone : (account.email as string);
     const result = await this.deps.codes.send({
@@ -106,24 +100,22 @@ export class PasswordService {
       to,
       shownAs: via === 'phone' ? maskPhone(to) : maskEmail(to),
     });
-    await this.deps.accounts.appendEvent(accountId, {
-      at: this.deps.clock.now(),
-      type: result.ok ? 'code.sent' : 'code.failed',
-      channel: 'system',
-      detail: { purpose, via, ...(result.ok ? {} : { reason: result.reason }) },
-    });
+    await this.deps.accounts.appendEvent(
+      accountId,
+      codeSendEvent(this.deps.clock.now(), 'system', result, { purpose, via }),
+    );
     return result;
   }
 
   async checkCode(accountId: string, purpose: string, via: CodeVia, code: string): Promise<CheckCodeResult> {
-    const account = await this.account(accountId);
+    const account = await this.deps.accounts.require(accountId);
     const to = via === 'phone' ? account.phone : (account.email ?? '');
     return this.deps.codes.check(accountId, purpose, to, code);
   }
 
   /** Applies the policy, then hashes: the flow keeps only the hash between "new" and "repeat". */
   async checkNew(accountId: string, password: string): Promise<NewPasswordResult> {
-    const account = await this.account(accountId);
+    const account = await this.deps.accounts.require(accountId);
     const policy = checkPasswordPolicy(password, { accountId, phone: account.phone, email: account.email });
     if (!policy.ok) return policy;
     if (await this.deps.hasher.verify(account.passwordHash, password))
@@ -137,7 +129,7 @@ export class PasswordService {
 
   /** Stores the new hash, signs every session out, records the event and notifies phone and email. */
   async commit(accountId: string, hash: string, channel: Channel): Promise<{ signedOut: number }> {
-    const { accounts, clock, delivery, log } = this.deps;
+    const { accounts, clock } = this.deps;
     let signedOut = 0;
     const updated = await accounts.update(accountId, (account) => {
       signedOut = account.sessions.length;
@@ -153,23 +145,11 @@ export class PasswordService {
       channel,
       detail: { count: signedOut },
     });
-    const notices = [
-      delivery.send({ channel: 'sms', to: updated.phone, text: t('en', 'password.noticeSms') }),
-      ...(updated.email
-        ? [
-            delivery.send({
-              channel: 'email',
-              to: updated.email,
-              subject: t('en', 'password.noticeEmailSubject'),
-              text: t('en', 'password.noticeEmailText'),
-            }),
-          ]
-        : []),
-    ];
-    for (const outcome of await Promise.allSettled(notices)) {
-      if (outcome.status === 'rejected')
-        log.warn({ accountId }, 'a password-change notice could not be delivered');
-    }
+    await sendNotice(this.deps, ownContacts(updated), {
+      sms: 'password.noticeSms',
+      emailSubject: 'password.noticeEmailSubject',
+      emailText: 'password.noticeEmailText',
+    });
     return { signedOut };
   }
 }

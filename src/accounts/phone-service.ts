@@ -6,10 +6,10 @@ import type { Delivery } from '../delivery/delivery.ts';
 import type { Channel } from '../engine/input.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
-import type { Account } from './account.ts';
+import { codeSendEvent } from './account.ts';
 import type { AccountStore } from './account-store.ts';
 import { maskPhone } from './mask.ts';
-import { sendNotice } from './notices.ts';
+import { ownContacts, sendNotice } from './notices.ts';
 import { formatPhone, parsePhone } from './phone-number.ts';
 
 /**
@@ -40,18 +40,12 @@ export class PhoneService {
     return `${this.deps.prefix ?? 'ls:'}{acct:${accountId}}:phone-new-tries`;
   }
 
-  private async account(accountId: string): Promise<Account> {
-    const account = await this.deps.accounts.get(accountId);
-    if (!account) throw new Error('account not found');
-    return account;
-  }
-
   /**
    * Reads the typed number (a national number is read in the country of the current one) and refuses one
    * that is not valid, is the current number, or is used by another account (without saying which).
    */
   async checkNew(accountId: string, text: string): Promise<NewPhoneResult> {
-    const account = await this.account(accountId);
+    const account = await this.deps.accounts.require(accountId);
     const parsed = parsePhone(text, { nationalIn: account.phone });
     if (!parsed.ok) return { ok: false, reason: 'invalid' };
     if (parsed.e164 === account.phone) return { ok: false, reason: 'same' };
@@ -73,17 +67,14 @@ export class PhoneService {
       shownAs: formatPhone(phone),
       message: { sms: 'phone.codeSms', emailSubject: 'codes.emailSubject', emailText: 'codes.emailText' },
     });
-    await this.deps.accounts.appendEvent(accountId, {
-      at: this.deps.clock.now(),
-      type: result.ok ? 'code.sent' : 'code.failed',
-      channel: 'system',
-      detail: {
+    await this.deps.accounts.appendEvent(
+      accountId,
+      codeSendEvent(this.deps.clock.now(), 'system', result, {
         purpose: NEW_PHONE_PURPOSE,
         via: 'phone',
         to: maskPhone(phone),
-        ...(result.ok ? {} : { reason: result.reason }),
-      },
-    });
+      }),
+    );
     return result;
   }
 
@@ -97,7 +88,7 @@ export class PhoneService {
    */
   async commit(accountId: string, phone: string, channel: Channel): Promise<CommitPhoneResult> {
     const { accounts, clock } = this.deps;
-    const before = await this.account(accountId);
+    const before = await this.deps.accounts.require(accountId);
     const changed = await accounts.changePhone(accountId, phone);
     if (!changed.ok) {
       if (changed.reason === 'taken') return { ok: false, reason: 'unavailable' };
@@ -112,16 +103,12 @@ export class PhoneService {
       channel,
       detail: { from, to },
     });
-    await sendNotice(
-      this.deps,
-      { phone: before.phone, email: before.email },
-      {
-        sms: 'phone.noticeOldSms',
-        emailSubject: 'phone.noticeEmailSubject',
-        emailText: 'phone.noticeEmailText',
-        params: { from, to },
-      },
-    );
+    await sendNotice(this.deps, ownContacts(before), {
+      sms: 'phone.noticeOldSms',
+      emailSubject: 'phone.noticeEmailSubject',
+      emailText: 'phone.noticeEmailText',
+      params: { from, to },
+    });
     return { ok: true, notifiedEmail: before.email !== null };
   }
 }

@@ -4,11 +4,11 @@
  */
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { z } from 'zod';
 import { type Account, publicView } from '../accounts/account.ts';
 import { AccountStore } from '../accounts/account-store.ts';
+import { parseEmail } from '../accounts/email-address.ts';
 import { checkPasswordPolicy } from '../accounts/password-policy.ts';
+import { parsePhone } from '../accounts/phone-number.ts';
 import { systemClock } from '../clock.ts';
 import { parseConfig } from '../config.ts';
 import { OutboxDelivery } from '../delivery/outbox.ts';
@@ -38,13 +38,12 @@ export class CommandError extends Error {
   override readonly name = 'CommandError';
 }
 
-const emailSchema = z.email({ message: 'is not a valid email address' });
-
+/** A phone number in international form (no country is assumed), as E.164. */
 export function normalisePhone(raw: string): string {
-  const parsed = parsePhoneNumberFromString(raw);
-  if (!parsed?.isValid())
+  const parsed = parsePhone(raw);
+  if (!parsed.ok)
     throw new UsageError(`--phone: "${raw}" is not a valid international number (e.g. +8613800138000)`);
-  return parsed.number;
+  return parsed.e164;
 }
 
 function identity(values: { telegram?: string; discord?: string; console?: boolean }): {
@@ -109,9 +108,8 @@ export async function runAdmin(argv: readonly string[], services: Services): Pro
       const phone = normalisePhone(values.phone);
       let email: string | null = null;
       if (typeof values.email === 'string') {
-        const checked = emailSchema.safeParse(values.email.trim());
-        if (!checked.success) throw new UsageError(`--email: "${values.email}" is not a valid email address`);
-        email = checked.data.toLowerCase();
+        email = parseEmail(values.email);
+        if (email === null) throw new UsageError(`--email: "${values.email}" is not a valid email address`);
       }
       const id = AccountStore.newId();
       const policy = checkPasswordPolicy(values.password, { accountId: id, phone, email });

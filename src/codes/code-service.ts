@@ -2,7 +2,7 @@ import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import type { CheckCodeResult, SendCodeResult } from '../../flows/ports.ts';
 import { type MessageKey, t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
-import type { Delivery } from '../delivery/delivery.ts';
+import type { Delivery, OutgoingMessage } from '../delivery/delivery.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
 
@@ -18,6 +18,22 @@ interface StoredCode {
   readonly wrong: number;
 }
 
+/** A code message as catalog keys: the SMS text, or the email's subject and text (`{code}` in the texts). */
+export interface CodeMessageKeys {
+  readonly sms: MessageKey;
+  readonly emailSubject: MessageKey;
+  readonly emailText: MessageKey;
+}
+
+/** A composed code message: everything but its channel and recipient, which come from the request. */
+export type CodeMessage = Omit<OutgoingMessage, 'channel' | 'to'>;
+
+const GENERIC_MESSAGE: CodeMessageKeys = {
+  sms: 'codes.smsText',
+  emailSubject: 'codes.emailSubject',
+  emailText: 'codes.emailText',
+};
+
 export interface CodeRequest {
   /** Whom the code proves something about: an account id, or a destination for not-yet-known users. */
   readonly subject: string;
@@ -28,12 +44,19 @@ export interface CodeRequest {
   readonly to: string;
   /** How the destination is shown to the user (masked). */
   readonly shownAs: string;
-  /** The message around the code; defaults to the generic code message. */
-  readonly message?: {
-    readonly sms: MessageKey;
-    readonly emailSubject: MessageKey;
-    readonly emailText: MessageKey;
-  };
+  /**
+   * The message around the code: catalog keys (defaults to the generic code message), or a function that
+   * composes it from the code (e.g. an email that also holds a link and an HTML part).
+   */
+  readonly message?: CodeMessageKeys | ((code: string) => CodeMessage);
+}
+
+function renderMessage(request: CodeRequest, code: string): CodeMessage {
+  const message = request.message ?? GENERIC_MESSAGE;
+  if (typeof message === 'function') return message(code);
+  return request.channel === 'sms'
+    ? { text: t('en', message.sms, { code }) }
+    : { subject: t('en', message.emailSubject), text: t('en', message.emailText, { code }) };
 }
 
 /**
@@ -80,22 +103,8 @@ export class CodeService {
     }
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    const message = request.message ?? {
-      sms: 'codes.smsText',
-      emailSubject: 'codes.emailSubject',
-      emailText: 'codes.emailText',
-    };
     try {
-      await delivery.send(
-        request.channel === 'sms'
-          ? { channel: 'sms', to: request.to, text: t('en', message.sms, { code }) }
-          : {
-              channel: 'email',
-              to: request.to,
-              subject: t('en', message.emailSubject),
-              text: t('en', message.emailText, { code }),
-            },
-      );
+      await delivery.send({ channel: request.channel, to: request.to, ...renderMessage(request, code) });
     } catch (error) {
       log.warn(
         {

@@ -1,8 +1,6 @@
-import { z } from 'zod';
 import type { DestinationResult } from '../../flows/link-account.ts';
+import { parseEmail } from '../accounts/email-address.ts';
 import { parsePhone } from '../accounts/phone-number.ts';
-
-const EMAIL = z.email().max(254);
 
 /**
  * Reads what a user typed to find their account: an email address (validated, lower-cased) or a phone
@@ -12,9 +10,9 @@ const EMAIL = z.email().max(254);
 export function parseDestination(text: string): DestinationResult {
   const typed = text.trim();
   if (typed.includes('@')) {
-    const email = EMAIL.safeParse(typed);
-    return email.success
-      ? { ok: true, destination: { kind: 'email', value: email.data.toLowerCase() } }
+    const email = parseEmail(typed);
+    return email !== null
+      ? { ok: true, destination: { kind: 'email', value: email } }
       : { ok: false, reason: 'invalid' };
   }
   const phone = parsePhone(typed);

@@ -9,9 +9,9 @@ import {
   type LinkSendResult,
 } from '../../flows/link-account.ts';
 import type { UnlinkResult } from '../../flows/unlink-account.ts';
-import type { Account } from '../accounts/account.ts';
+import { type Account, codeSendEvent } from '../accounts/account.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
-import { sendNotice } from '../accounts/notices.ts';
+import { ownContacts, sendNotice } from '../accounts/notices.ts';
 import { formatPhone } from '../accounts/phone-number.ts';
 import { t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
@@ -142,16 +142,13 @@ export class LinkService {
     const account = await this.find(destination);
     if (account) {
       const result = await this.deps.codes.send({ ...request, subject: account.id });
-      await this.deps.accounts.appendEvent(account.id, {
-        at: this.deps.clock.now(),
-        type: result.ok ? 'code.sent' : 'code.failed',
-        channel: identity.channel,
-        detail: {
+      await this.deps.accounts.appendEvent(
+        account.id,
+        codeSendEvent(this.deps.clock.now(), identity.channel, result, {
           purpose: LINK_CODE_PURPOSE,
           via: destination.kind,
-          ...(result.ok ? {} : { reason: result.reason }),
-        },
-      });
+        }),
+      );
       if (result.ok) this.latency.record(destination.kind, performance.now() - started);
       return result;
     }
@@ -202,7 +199,7 @@ export class LinkService {
       channel: identity.channel,
     });
     if (account) {
-      await sendNotice(this.deps, account, {
+      await sendNotice(this.deps, ownContacts(account), {
         sms: 'link.noticeSms',
         emailSubject: 'link.noticeEmailSubject',
         emailText: 'link.noticeEmailText',
@@ -224,7 +221,7 @@ export class LinkService {
     });
     const account = await accounts.get(accountId);
     if (account) {
-      await sendNotice(this.deps, account, {
+      await sendNotice(this.deps, ownContacts(account), {
         sms: 'unlink.noticeSms',
         emailSubject: 'unlink.noticeEmailSubject',
         emailText: 'unlink.noticeEmailText',

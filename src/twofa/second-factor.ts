@@ -59,8 +59,7 @@ export class SecondFactorService implements SecondFactorChecker {
     const { kv, accounts } = this.deps;
     const failures = Number((await kv.get(this.failKey(accountId))) ?? 0);
     if (failures >= MAX_WRONG_SECOND_FACTOR) return { ok: false, reason: 'tooMany' };
-    const account = await accounts.get(accountId);
-    if (!account) throw new Error('account not found');
+    const account = await accounts.require(accountId);
     if (!account.twoFactor.enabled || account.twoFactor.secretEnc === null) {
       throw new Error('the account has no two-step verification');
     }

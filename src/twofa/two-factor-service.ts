@@ -4,10 +4,10 @@
  */
 import type { EnableResult, NewSecretOutput, SetupCodeResult } from '../../flows/enable-2fa.ts';
 import type { RegenerateResult } from '../../flows/recovery-codes.ts';
-import type { Account, TwoFactorState } from '../accounts/account.ts';
+import type { TwoFactorState } from '../accounts/account.ts';
 import { NO_TWO_FACTOR } from '../accounts/account.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
-import { type MessageKey, t } from '../catalog/catalog.ts';
+import { type Notice, ownContacts, sendNotice } from '../accounts/notices.ts';
 import type { Clock } from '../clock.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import type { Channel } from '../engine/input.ts';
@@ -18,12 +18,6 @@ import type { SecretBox } from './secret-box.ts';
 import type { TotpService } from './totp.ts';
 
 export const RECOVERY_CODE_COUNT = 10;
-
-interface Notice {
-  readonly sms: MessageKey;
-  readonly emailSubject: MessageKey;
-  readonly emailText: MessageKey;
-}
 
 const NOTICES = {
   enabled: {
@@ -66,16 +60,10 @@ export interface TwoFactorDeps {
 export class TwoFactorService {
   constructor(private readonly deps: TwoFactorDeps) {}
 
-  private async account(accountId: string): Promise<Account> {
-    const account = await this.deps.accounts.get(accountId);
-    if (!account) throw new Error('account not found');
-    return account;
-  }
-
   /** A fresh 20-byte secret, sealed for this account, with its URI, QR code and typeable key. */
   async newSecret(accountId: string): Promise<NewSecretOutput> {
     const { totp, box } = this.deps;
-    const account = await this.account(accountId);
+    const account = await this.deps.accounts.require(accountId);
     const secret = totp.newSecret();
     const uri = totp.uri(secret, (account.email ?? account.phone).replaceAll(':', ''));
     return {
@@ -119,7 +107,7 @@ export class TwoFactorService {
     if (!updated) throw new Error('account not found');
     if (alreadyOn) return { ok: false, reason: 'alreadyOn' };
     await accounts.appendEvent(accountId, { at: clock.now(), type: 'twofa.enabled', channel });
-    await this.notify(updated, NOTICES.enabled);
+    await sendNotice(this.deps, ownContacts(updated), NOTICES.enabled);
     return { ok: true, codes: generated.codes };
   }
 
@@ -134,7 +122,7 @@ export class TwoFactorService {
     if (!updated) throw new Error('account not found');
     if (!wasOn) return;
     await accounts.appendEvent(accountId, { at: clock.now(), type: 'twofa.disabled', channel });
-    await this.notify(updated, NOTICES.disabled);
+    await sendNotice(this.deps, ownContacts(updated), NOTICES.disabled);
   }
 
   /** A new set of recovery codes; the old set stops working at once. */
@@ -154,29 +142,7 @@ export class TwoFactorService {
       type: 'twofa.recoveryRegenerated',
       channel,
     });
-    await this.notify(updated, NOTICES.regenerated);
+    await sendNotice(this.deps, ownContacts(updated), NOTICES.regenerated);
     return { ok: true, codes: generated.codes };
-  }
-
-  /** Tells the owner on their phone and email; a failed notice is logged and does not undo the change. */
-  private async notify(account: Account, notice: Notice): Promise<void> {
-    const { delivery, log } = this.deps;
-    const sends = [
-      delivery.send({ channel: 'sms', to: account.phone, text: t('en', notice.sms) }),
-      ...(account.email
-        ? [
-            delivery.send({
-              channel: 'email',
-              to: account.email,
-              subject: t('en', notice.emailSubject),
-              text: t('en', notice.emailText),
-            }),
-          ]
-        : []),
-    ];
-    for (const outcome of await Promise.allSettled(sends)) {
-      if (outcome.status === 'rejected')
-        log.warn({ accountId: account.id }, 'a two-step verification notice could not be delivered');
-    }
   }
 }

@@ -111,6 +111,7 @@ describe.each(backends)('AccountStore on $name', (backend) => {
       expect((await a.findByEmail('alice@example.com'))?.id).toBe(account.id);
       expect((await a.findByEmail('ALICE@Example.com'))?.id).toBe(account.id);
       expect((await a.findByLink('telegram', '777'))?.id).toBe(account.id);
+      expect(await a.linkedId('telegram', '777')).toBe(account.id);
     });
 
     it('finds by a reference that is an id, an E.164 phone or an email', async () => {
@@ -130,6 +131,7 @@ describe.each(backends)('AccountStore on $name', (backend) => {
       expect(await a.findByPhone('+8613800138000')).toBeNull();
       expect(await a.findByEmail('alice@example.com')).toBeNull();
       expect(await a.findByLink('discord', '1')).toBeNull();
+      expect(await a.linkedId('discord', '1')).toBeNull();
     });
   });
 

@@ -53,9 +53,7 @@ export const changeEmail = {
     'Your email is verified: the new address was confirmed with the link in the message, and it is now saved on your account. You can use it to sign in and to recover your account. I sent notices to your phone and, if you had one, to your previous address.',
   'email.linkTaken':
     'The new address was confirmed with the link, but it now belongs to another account, so it was not added to yours. Nothing was changed. Send /email to use a different address.',
-  // The verification message. CodeService renders the code into `email.codeSlot`; the text around it
-  // (with the link) is composed by the email-verification service.
-  'email.codeSlot': '{code}',
+  // The verification message (link and code), composed by the email-verification service.
   'email.verifySubject': 'Confirm your email address for lockstep',
   'email.verifyText':
     'Hello,\n\nsomeone, hopefully you, asked to use this address for a lockstep account. To confirm it, open this link within 30 minutes:\n{link}\n\nOr type this code in your chat with the lockstep bot within 10 minutes: {code}\n\nNever share the link or the code with anyone, including support staff. If you did not ask for this, ignore this message: nothing will change.',
