@@ -1,22 +1,33 @@
 import { fromPromise } from 'xstate';
-import type { AccountSummary, CheckPasswordResult, SecondFactorResult } from '../../flows/ports.ts';
+import type { CommitResult, PasswordAndCodeMachine } from '../../flows/password-and-code.ts';
+import type { FlowDefinition } from '../../flows/ports.ts';
 import type { Channel } from '../engine/input.ts';
 import type { Services } from '../services.ts';
 
 /**
- * The effects of the "password, then the second factor" proof that the turn-off-2FA and new-recovery-codes
- * flows share, bound to the real services; each flow adds its own final effect.
+ * Binds a flow built by `passwordAndCodeMachine` (turn off 2FA, new recovery codes): the shared
+ * "password, then the second factor" proof to the real services, and its final effect to `commit`.
+ *
+ * @example `bindPasswordAndCode(recoveryCodesFlow, services, (id, channel) => twoFactor.regenerateRecoveryCodes(id, channel))`
  */
-export function bindPasswordProof({ passwords, secondFactor }: Services) {
+export function bindPasswordAndCode(
+  flow: Omit<FlowDefinition, 'machine'> & { readonly machine: PasswordAndCodeMachine },
+  { passwords, secondFactor }: Services,
+  commit: (accountId: string, channel: Channel) => Promise<CommitResult>,
+): FlowDefinition {
   return {
-    loadAccount: fromPromise<AccountSummary, { accountId: string }>(({ input }) =>
-      passwords.summary(input.accountId),
-    ),
-    checkPassword: fromPromise<CheckPasswordResult, { accountId: string; password: string; channel: string }>(
-      ({ input }) => passwords.checkCurrent(input.accountId, input.password, input.channel as Channel),
-    ),
-    checkSecondFactor: fromPromise<SecondFactorResult, { accountId: string; code: string; channel: string }>(
-      ({ input }) => secondFactor.check(input.accountId, input.code, input.channel as Channel),
-    ),
+    ...flow,
+    machine: flow.machine.provide({
+      actors: {
+        loadAccount: fromPromise(({ input }) => passwords.summary(input.accountId)),
+        checkPassword: fromPromise(({ input }) =>
+          passwords.checkCurrent(input.accountId, input.password, input.channel as Channel),
+        ),
+        checkSecondFactor: fromPromise(({ input }) =>
+          secondFactor.check(input.accountId, input.code, input.channel as Channel),
+        ),
+        commit: fromPromise(({ input }) => commit(input.accountId, input.channel as Channel)),
+      },
+    }),
   };
 }
