@@ -4,8 +4,7 @@
  * - the size of a persisted session in the middle of change-password
  * - argon2id at the configured cost: time per hash and how the concurrency bound holds memory
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { systemClock } from '../src/clock.ts';
 import { OutboxDelivery } from '../src/delivery/outbox.ts';
@@ -13,30 +12,7 @@ import type { UserInput } from '../src/engine/input.ts';
 import { RedisKv } from '../src/kv/redis-kv.ts';
 import { silentLogger } from '../src/log.ts';
 import { createEngine, createServices } from '../src/services.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startRedis(): Promise<{ url: string; child: ChildProcess | null }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, child: null };
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 200; i += 1) {
-    if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG')
-      break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return { url: `redis://127.0.0.1:${port}`, child };
-}
+import { startRedisServer } from '../test/helpers/redis-server.ts';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -131,11 +107,12 @@ async function benchHashing(): Promise<void> {
   }
 }
 
-const { url, child } = await startRedis();
+const server = process.env.REDIS_URL ? null : await startRedisServer();
+const url = process.env.REDIS_URL ?? (server as { url: string }).url;
 try {
   console.log(`lockstep benchmark, Node ${process.version}, ${new Date().toISOString()}`);
   await benchHashing();
   await benchEngine(url);
 } finally {
-  child?.kill('SIGTERM');
+  server?.stop();
 }

@@ -3,9 +3,9 @@
  * lines typed into its stdin, the code read from the outbox it prints. With PUBLIC_URL set, the demo also
  * serves the verification page, and opening the link makes the console say so on its own.
  */
+import { freePort } from '../helpers/ports.ts';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EMAIL } from '../../src/demo.ts';
 import { ROOT } from '../helpers/run-process.ts';
@@ -64,16 +64,6 @@ function startDemo(env: Record<string, string> = {}) {
     output: () => out,
     errors: () => err,
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 describe('console demo: add or change the email', () => {

@@ -6,8 +6,7 @@
  * users typing and pressing buttons, and checks what the chat shows, what the account became, that every
  * message holding a secret was deleted, and that no secret reached a log line.
  */
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/ports.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Chat, InlineKeyboardMarkup, Update } from 'grammy/types';
 import argon2 from 'argon2';
@@ -24,7 +23,7 @@ import { createEngine, createServices, type Services } from '../../src/services.
 import { qrPng } from '../../src/twofa/qr.ts';
 import { TotpService } from '../../src/twofa/totp.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
-import { connectRedis, uniquePrefix } from '../helpers/redis.ts';
+import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { type ApiCall, type FakePerson, FakeTelegramApi } from '../helpers/telegram-api.ts';
 import { openVerifyLink } from '../helpers/verify-link.ts';
 
@@ -76,23 +75,6 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
-
-async function deleteByPrefix(prefix: string): Promise<void> {
-  const stream = redis.scanStream({ match: `${prefix}*`, count: 500 });
-  for await (const keys of stream as AsyncIterable<string[]>) {
-    if (keys.length > 0) await redis.unlink(...keys);
-  }
-}
-
 /**
  * The whole stack of one test: stand-in, real services on Redis (a fresh key prefix), real engine, the
  * real bot polling; an account with a password, a phone, an email and two signed-in sessions, linked to
@@ -105,7 +87,7 @@ async function createWorld(options: { readonly http?: boolean } = {}): Promise<W
   });
   cleanups.push(() => api.close());
   const prefix = uniquePrefix();
-  cleanups.push(() => deleteByPrefix(prefix));
+  cleanups.push(() => deleteByPrefix(redis, prefix));
   const logs: LogEntry[] = [];
   const capture =
     (level: LogEntry['level']) =>

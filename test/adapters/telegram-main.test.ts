@@ -3,10 +3,9 @@
  * environment variables, talking to a local stand-in of the Telegram Bot API (`TELEGRAM_API_ROOT`) and the
  * test Redis. Polling mode, webhook mode on the project's own HTTP server, graceful SIGTERM, bad config.
  */
+import { freePort } from '../helpers/ports.ts';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InlineKeyboardMarkup } from 'grammy/types';
@@ -17,7 +16,7 @@ import { RedisKv } from '../../src/kv/redis-kv.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createServices } from '../../src/services.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
-import { connectRedis, uniquePrefix } from '../helpers/redis.ts';
+import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { ROOT, runScript } from '../helpers/run-process.ts';
 import { type ApiCall, FakeTelegramApi } from '../helpers/telegram-api.ts';
 import { openVerifyLink } from '../helpers/verify-link.ts';
@@ -55,7 +54,7 @@ afterEach(async () => {
     clearTimeout(timer);
   }
   for (const api of apis.splice(0)) await api.close();
-  for (const prefix of prefixes.splice(0)) await deleteByPrefix(prefix);
+  for (const prefix of prefixes.splice(0)) await deleteByPrefix(redis, prefix);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -65,23 +64,6 @@ function killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals
   } catch {
     child.kill(signal);
   }
-}
-
-async function deleteByPrefix(prefix: string): Promise<void> {
-  const stream = redis.scanStream({ match: `${prefix}*`, count: 500 });
-  for await (const keys of stream as AsyncIterable<string[]>) {
-    if (keys.length > 0) await redis.unlink(...keys);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 async function standIn(): Promise<FakeTelegramApi> {

@@ -1,15 +1,9 @@
-/**
- * Both `Kv` backends for contract suites: every suite written as
- * `describe.each(backends)('... on $name', (backend) => { const store = backend.use(); ... })`
- * runs once against the in-memory store and once against the real `redis-server` of the test setup.
- */
-import type { Redis } from 'ioredis';
 import { afterAll, beforeEach } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import type { Kv } from '../../src/kv/kv.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { RedisKv } from '../../src/kv/redis-kv.ts';
-import { connectRedis, uniquePrefix } from './redis.ts';
+import { connectRedis, deleteByPrefix, uniquePrefix } from './redis.ts';
 
 /** One test's view of a backend; a fresh one (new prefix, new clock) for every test. */
 export interface KvFixture {
@@ -65,13 +59,6 @@ function perTest(create: () => KvFixture): KvFixture {
     },
     elapse: (ms) => get().elapse(ms),
   };
-}
-
-async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
-  const stream = redis.scanStream({ match: `${prefix}*`, count: 500 });
-  for await (const keys of stream as AsyncIterable<string[]>) {
-    if (keys.length > 0) await redis.unlink(...keys);
-  }
 }
 
 export const memoryBackend: Backend = {

@@ -15,3 +15,11 @@ export function connectRedis(): Redis {
   });
   return redis;
 }
+
+/** Deletes every key under `prefix` (the keys a test file wrote). */
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
+  const stream = redis.scanStream({ match: `${prefix}*`, count: 500 });
+  for await (const keys of stream as AsyncIterable<string[]>) {
+    if (keys.length > 0) await redis.unlink(...keys);
+  }
+}
