@@ -12,11 +12,11 @@
  * }
  * ```
  */
-import type { MessageKey } from '../src/catalog/catalog.ts';
-import type { Choice } from '../src/engine/reply.ts';
 import type {
   AccountSummary,
   CheckCodeResult,
+  Choice,
+  MessageKey,
   CheckPasswordResult,
   ReplyEvent,
   SecondFactorResult,

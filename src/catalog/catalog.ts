@@ -1,8 +1,14 @@
+import type { MessageKey, MessageParams } from '../core/messages.ts';
 import { en } from './en/index.ts';
 
-/** Every message key the catalog knows. Flows and adapters can only name these. */
-export type MessageKey = keyof typeof en;
-export type MessageParams = Readonly<Record<string, string | number>>;
+declare module '../core/messages.ts' {
+  /** The English catalog is the source of every message key and its placeholders. */
+  interface MessageCatalog {
+    readonly en: typeof en;
+  }
+}
+
+export type { MessageKey, MessageParams };
 export type Locale = 'en';
 
 const catalogs: Record<Locale, Record<MessageKey, string>> = { en };

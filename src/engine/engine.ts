@@ -1,8 +1,9 @@
-import { type AnyActorRef, createActor, waitFor } from 'xstate';
-import type { FlowDefinition, FlowEvent, FlowInput, FlowOutput, ReplyEvent } from '../../flows/ports.ts';
-import { AWAITING_INPUT, COMMITTED } from '../../flows/ports.ts';
+import type { FlowDefinition, FlowEvent, FlowInput } from '../../flows/ports.ts';
+import { COMMITTED } from '../../flows/ports.ts';
+import { type FlowRun, type FlowStart, persistedTags, runFlowStep, StepTimeout } from './runner.ts';
 import { type Locale, type MessageKey, resolveLocale, t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
+import { randomBytes } from 'node:crypto';
 import { describeError, type Logger } from '../log.ts';
 import { type ChatRef, chatTag, type UserInput } from './input.ts';
 import type { Choice, Reply } from './reply.ts';
@@ -52,21 +53,6 @@ export const GLOBAL_COMMANDS = ['start', 'menu', 'help', 'cancel'] as const;
 
 const SEEN_TTL_MS = 24 * 60 * 60_000;
 const LOCK_TTL_MS = 60_000;
-
-class FlowCrashed extends Error {
-  override readonly name = 'FlowCrashed';
-}
-
-class StepTimeout extends Error {
-  override readonly name = 'StepTimeout';
-}
-
-interface FlowRun {
-  readonly replies: Reply[];
-  readonly done: boolean;
-  readonly output: FlowOutput | undefined;
-  readonly snapshot: unknown;
-}
 
 /**
  * The conversation engine: channel-neutral, stateless between messages (all state is in the session
@@ -261,17 +247,11 @@ export class Engine {
     return this.idleTimeoutMs;
   }
 
-  /** True when the flow's persisted state is past its change (tagged COMMITTED). */
+  /** True when the flow's persisted state is past its change (tagged COMMITTED anywhere in its tree). */
   isCommitted(active: Session['flow']): boolean {
     const flow = active ? this.flows.get(active.id) : undefined;
     if (!active || !flow || flow.version !== active.version) return false;
-    try {
-      // biome-ignore lint/suspicious/noExplicitAny: persisted snapshots are untyped JSON by nature
-      const actor = createActor(flow.machine, { snapshot: active.snapshot as any });
-      return actor.getSnapshot().hasTag(COMMITTED);
-    } catch {
-      return false;
-    }
+    return persistedTags(flow.machine, active.snapshot).has(COMMITTED);
   }
 
   expiredReply(flowId: string, committed = false): Reply {
@@ -282,48 +262,9 @@ export class Engine {
     };
   }
 
-  /**
-   * Runs a flow's actor from a persisted snapshot (or from the start), feeds it one event and waits until
-   * it settles: waiting for input, or done. Only settled snapshots are ever persisted, so no invoked
-   * promise is in flight in a stored snapshot and nothing re-runs on restore.
-   */
-  async runFlow(
-    flow: FlowDefinition,
-    start: { snapshot: unknown } | { input: FlowInput },
-    event: FlowEvent | null,
-  ): Promise<FlowRun> {
-    const replies: Reply[] = [];
-    const actor: AnyActorRef =
-      'snapshot' in start
-        ? // biome-ignore lint/suspicious/noExplicitAny: persisted snapshots are untyped JSON by nature
-          createActor(flow.machine, { snapshot: start.snapshot as any })
-        : createActor(flow.machine, { input: start.input });
-    actor.on('reply', (emitted: ReplyEvent) => {
-      const { type: _type, ...reply } = emitted;
-      replies.push(reply);
-    });
-    let crashed: unknown = null;
-    actor.subscribe({ error: (error: unknown) => (crashed = error) });
-    try {
-      actor.start();
-      if (event) actor.send(event);
-      const settled = await waitFor(actor, (s) => s.status !== 'active' || s.hasTag(AWAITING_INPUT), {
-        timeout: this.stepTimeoutMs,
-      }).catch((error: unknown) => {
-        if (crashed || !(error instanceof Error) || !error.message.startsWith('Timeout')) throw error;
-        throw new StepTimeout(`${flow.id} did not settle within ${this.stepTimeoutMs} ms`);
-      });
-      if (settled.status === 'error' || crashed) throw new FlowCrashed(flow.id, { cause: crashed });
-      const done = settled.status === 'done';
-      return {
-        replies,
-        done,
-        output: done ? (settled.output as FlowOutput | undefined) : undefined,
-        snapshot: done ? null : actor.getPersistedSnapshot(),
-      };
-    } finally {
-      actor.stop();
-    }
+  /** Runs one step of a flow (see `runFlowStep`). */
+  runFlow(flow: FlowDefinition, start: FlowStart, event: FlowEvent | null): Promise<FlowRun> {
+    return runFlowStep(flow.machine, start, event, this.stepTimeoutMs);
   }
 }
 
@@ -511,6 +452,7 @@ class Turn {
       userId: this.input.userId,
       at: this.now,
       args,
+      taskId: newTaskId(),
     };
     this.flow = { id: flow.id, version: flow.version, snapshot: null, startedAt: this.now };
     await this.advance(flow, { input }, null);
@@ -570,4 +512,9 @@ class Turn {
 /** The question a flow asked last: the latest reply that expects input and shows no secret. */
 function promptOf(replies: readonly Reply[]): Reply | null {
   return replies.findLast((reply) => reply.input !== undefined && !reply.sensitive) ?? null;
+}
+
+/** A task run's id: random, short, safe in keys and logs. */
+function newTaskId(): string {
+  return `task_${randomBytes(9).toString('base64url')}`;
 }

@@ -705,6 +705,7 @@ describe('change password: model-based paths over the machine', () => {
     userId: 'u1',
     at: T0,
     args: '',
+    taskId: 'task_1',
   };
 
   const invocation = (state: string): { id: string; src: string } => {

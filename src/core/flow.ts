@@ -1,0 +1,77 @@
+import type { ChatRef } from './conversation.ts';
+import type { MessageKey } from './messages.ts';
+import type { Reply } from './reply.ts';
+
+/** Events the engine sends into a flow. `at` is the engine clock (ms), so deadlines need no timers. */
+export type FlowEvent =
+  | { readonly type: 'user.text'; readonly text: string; readonly at: number }
+  | { readonly type: 'user.choice'; readonly value: string; readonly at: number }
+  /** Something happened outside the chat (e.g. the email link was confirmed); see Engine.signal. */
+  | {
+      readonly type: 'signal';
+      readonly name: string;
+      readonly at: number;
+      readonly data?: Readonly<Record<string, string>>;
+    };
+
+/** The out-of-chat events flows react to. */
+export const SIGNALS = {
+  /** The email link was confirmed on the web page; `data.token` is the link's token (not yet spent). */
+  emailLinkConfirmed: 'email.linkConfirmed',
+} as const;
+export type SignalName = (typeof SIGNALS)[keyof typeof SIGNALS];
+
+/** What the engine gives a flow when it starts. */
+export interface FlowInput {
+  readonly accountId: string | null;
+  readonly chat: ChatRef;
+  readonly userId: string;
+  readonly at: number;
+  /** Free text after the command, e.g. a deep-link payload; flows that take none ignore it. */
+  readonly args: string;
+  /**
+   * This run of the task, unique: changes are applied once per task id, proofs are bound to it, and
+   * anything pending (an email link) dies with it.
+   */
+  readonly taskId: string;
+}
+
+/** What a flow ends with: optionally the id of a flow the engine starts next. */
+export interface FlowOutput {
+  readonly next?: string;
+}
+
+/** The one event flows emit: a reply for the user. */
+export type ReplyEvent = { readonly type: 'reply' } & Reply;
+
+/** The states in which a flow waits for the user carry this tag; the engine waits until one is reached. */
+export const AWAITING_INPUT = 'input';
+
+/**
+ * States after the flow's change is already made (e.g. "did you save your recovery codes?") carry this
+ * tag, so that /cancel or an idle timeout there does not claim that nothing was changed.
+ */
+export const COMMITTED = 'committed';
+
+/** Who may start a flow: chats linked to an account, chats not linked yet, or anybody. */
+export type Audience = 'linked' | 'unlinked' | 'any';
+
+/**
+ * A guided task as the engine sees it. `M` is the state machine (an XState machine for every flow); the
+ * core names no library, so the engine instantiates it with its own machine type.
+ */
+export interface FlowDefinition<M = unknown> {
+  readonly id: string;
+  /** Bump when a change makes old persisted snapshots meaningless (children included). */
+  readonly version: number;
+  /** The slash command that starts it, without the slash. */
+  readonly command: string;
+  /** How the task is named in sentences ("changing your password"). */
+  readonly title: MessageKey;
+  /** Its label in the menu; flows without one are reachable by command only. */
+  readonly menuLabel?: MessageKey;
+  readonly audience: Audience;
+  /** Handles secrets: runs only where replies are confidential. */
+  readonly privateOnly: boolean;
+  readonly machine: M;
+}
