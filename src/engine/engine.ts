@@ -170,9 +170,16 @@ export class Engine {
    * step) and pushes the flow's replies to the chat. Returns false when no flow took the signal; the
    * caller then tells the user itself (with `notify`) if it needs to.
    *
-   * @example await engine.signal(chat, 'email.verified') // the email flow finishes and says so
+   * With `options.taskId` the signal reaches only that run of the task: one that was cancelled, expired or
+   * replaced takes nothing. `options.data` travels with the event.
+   *
+   * @example await engine.signal(chat, 'email.linkConfirmed', { taskId, data: { token } })
    */
-  async signal(chat: ChatRef, name: string): Promise<boolean> {
+  async signal(
+    chat: ChatRef,
+    name: string,
+    options: { readonly taskId?: string; readonly data?: Readonly<Record<string, string>> } = {},
+  ): Promise<boolean> {
     const { sessions, clock, log } = this.options;
     const token = await sessions.lock(chat, LOCK_TTL_MS, this.lockWaitMs);
     if (token === null) return false;
@@ -182,9 +189,19 @@ export class Engine {
       const active = loaded?.session.flow;
       const flow = active ? this.flows.get(active.id) : undefined;
       if (!loaded || !active || !flow || flow.version !== active.version) return false;
+      if (options.taskId !== undefined && active.taskId !== options.taskId) return false;
       const now = clock.now();
       if (now - loaded.session.lastActiveAt > this.idleTimeoutMs) return false;
-      const run = await this.runFlow(flow, { snapshot: active.snapshot }, { type: 'signal', name, at: now });
+      const run = await this.runFlow(
+        flow,
+        { snapshot: active.snapshot },
+        {
+          type: 'signal',
+          name,
+          at: now,
+          ...(options.data ? { data: options.data } : {}),
+        },
+      );
       if (run.replies.length === 0) return false;
       replies = run.replies;
       const next: Session | null = run.done
@@ -454,7 +471,13 @@ class Turn {
       args,
       taskId: newTaskId(),
     };
-    this.flow = { id: flow.id, version: flow.version, snapshot: null, startedAt: this.now };
+    this.flow = {
+      id: flow.id,
+      version: flow.version,
+      snapshot: null,
+      startedAt: this.now,
+      taskId: input.taskId,
+    };
     await this.advance(flow, { input }, null);
   }
 
@@ -504,6 +527,7 @@ class Turn {
       version: flow.version,
       snapshot: run.snapshot,
       startedAt: previous?.startedAt ?? this.now,
+      ...(previous?.taskId ? { taskId: previous.taskId } : {}),
     };
     this.prompt = promptOf(run.replies) ?? this.prompt;
   }

@@ -9,6 +9,8 @@ export interface ActiveFlow {
   readonly version: number;
   readonly snapshot: unknown;
   readonly startedAt: number;
+  /** This run of the task (FlowInput.taskId); absent in sessions saved before task ids existed. */
+  readonly taskId?: string;
 }
 
 /** The conversation state of one chat; JSON-serialisable, never holds a secret. */
