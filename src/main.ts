@@ -14,11 +14,12 @@ import {
 } from '../adapters/telegram/bot.ts';
 import { t } from './catalog/catalog.ts';
 import { systemClock } from './clock.ts';
+import { type Config, parseConfig } from './config.ts';
+import { type BuiltDelivery, buildDelivery } from './delivery/select-delivery.ts';
+import { DEMO_ACCOUNT_ID, DEMO_EMAIL, DEMO_PHONE, randomDemoPassword, seedDemoAccount } from './demo.ts';
 import type { PushSender } from './engine/engine.ts';
 import type { Channel } from './engine/input.ts';
-import { type Config, parseConfig } from './config.ts';
-import { DEMO_ACCOUNT_ID, DEMO_EMAIL, DEMO_PHONE, randomDemoPassword, seedDemoAccount } from './demo.ts';
-import { type BuiltDelivery, buildDelivery } from './delivery/select-delivery.ts';
+import { RedisSessionFrame } from './engine/redis-session-frame.ts';
 import { startHttp } from './http/start-http.ts';
 import type { Kv } from './kv/kv.ts';
 import { MemoryKv } from './kv/memory-kv.ts';
@@ -120,6 +121,7 @@ async function main(): Promise<number> {
     hashing: config.hashing,
     totpIssuer: config.totpIssuer,
     publicUrl: config.http.publicUrl,
+    ...(redis ? { sessionFrame: new RedisSessionFrame(redis) } : {}),
   });
   const engine = createEngine(services);
   const sweeper = setInterval(() => {

@@ -19,7 +19,7 @@ import { CodeService } from './codes/code-service.ts';
 import type { Delivery } from './delivery/delivery.ts';
 import { Engine } from './engine/engine.ts';
 import type { Channel } from './engine/input.ts';
-import { SessionStore } from './engine/session-store.ts';
+import { type SessionFrameBackend, SessionStore } from './engine/session-store.ts';
 import type { Kv } from './kv/kv.ts';
 import { LinkService } from './linking/link-service.ts';
 import type { Logger } from './log.ts';
@@ -45,6 +45,8 @@ export interface ServiceOptions {
   readonly hashing?: { memoryCost: number; timeCost: number; parallelism: number; concurrency: number };
   readonly totpIssuer?: string;
   readonly publicUrl?: string;
+  /** The turn frame on Redis (one round trip each way); without it the frame is composed from `kv`. */
+  readonly sessionFrame?: SessionFrameBackend;
 }
 
 /** Everything below the adapters, wired together; built once per process by the composition root. */
@@ -92,7 +94,7 @@ export function createServices(options: ServiceOptions): Services {
     log,
     delivery,
     accounts,
-    sessions: new SessionStore(kv, prefix),
+    sessions: new SessionStore(kv, prefix, options.sessionFrame),
     hasher,
     codes,
     passwords,

@@ -39,6 +39,11 @@ export interface FlowInput {
 /** What a flow ends with: optionally the id of a flow the engine starts next. */
 export interface FlowOutput {
   readonly next?: string;
+  /**
+   * The flow ended because a secret step locked (too many wrong passwords or codes): the chat keeps its
+   * secret-prompt mark, so further guesses typed into it are still deleted.
+   */
+  readonly lockedOut?: boolean;
 }
 
 /** The one event flows emit: a reply for the user. */

@@ -1,13 +1,20 @@
-import type { FlowDefinition, FlowEvent, FlowInput } from '../../flows/ports.ts';
-import { COMMITTED } from '../../flows/ports.ts';
-import { type FlowRun, type FlowStart, persistedTags, runFlowStep, StepTimeout } from './runner.ts';
-import { type Locale, type MessageKey, resolveLocale, t } from '../catalog/catalog.ts';
-import type { Clock } from '../clock.ts';
 import { randomBytes } from 'node:crypto';
+import { type ChatRef, chatTag, isConfidential, type UserInput } from '../core/conversation.ts';
+import { COMMITTED, type FlowEvent, type FlowInput } from '../core/flow.ts';
+import type { MessageKey } from '../core/messages.ts';
+import type { Reply } from '../core/reply.ts';
+import { type Locale, resolveLocale, t } from '../catalog/catalog.ts';
+import type { Clock } from '../clock.ts';
 import { describeError, type Logger } from '../log.ts';
-import { type ChatRef, chatTag, type UserInput } from './input.ts';
-import type { Choice, Reply } from './reply.ts';
-import type { LoadedSession, Session, SessionStore } from './session-store.ts';
+import { type DeepLinkHandler, type FlowDefinition, FlowRegistry } from './registry.ts';
+import { type FlowRun, type FlowStart, persistedTags, runFlowStep, StepTimeout } from './runner.ts';
+import type { Frame, FrameCommit, Session, SessionStore } from './session-store.ts';
+import { withSeen } from './session-store.ts';
+import { ChatTransaction, LockLost } from './transaction.ts';
+import { GLOBAL_COMMANDS, planTurn, type TurnDecision, type TurnFacts } from './turn-rules.ts';
+
+export type { DeepLinkHandler, FlowDefinition } from './registry.ts';
+export { GLOBAL_COMMANDS };
 
 /** Finds the account a platform identity is linked to. */
 export interface IdentityResolver {
@@ -17,25 +24,24 @@ export interface IdentityResolver {
 /** Sends replies to a chat outside of a turn (expiry notices, "your email is verified"). */
 export type PushSender = (chat: ChatRef, replies: readonly Reply[]) => Promise<void>;
 
-/** A handler for `/start <payload>` deep links whose payload starts with `prefix`. */
-export interface DeepLinkHandler {
-  readonly prefix: string;
-  /** The flow to start; it receives the whole payload as `args`. */
-  readonly flowId: string;
-}
-
 export interface EngineOptions {
   readonly flows: readonly FlowDefinition[];
   readonly sessions: SessionStore;
   readonly identities: IdentityResolver;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Where out-of-turn replies go (a router over the adapters); without one, pushes fail. */
+  readonly push?: PushSender;
+  /** False while the platforms cannot be reached: the expiry sweeper then takes nothing. */
+  readonly pushReady?: () => boolean;
   /** A flow with no answer for this long is dropped (and the user told). Default 15 minutes. */
   readonly idleTimeoutMs?: number;
   /** How long one step may run before the user is told to try again. Default 20 s. */
   readonly stepTimeoutMs?: number;
   /** How long a message waits for its chat's lock. Default 30 s. */
   readonly lockWaitMs?: number;
+  /** The lock's time to live, renewed while a step runs. Default 5 s. */
+  readonly lockTtlMs?: number;
   readonly deepLinks?: readonly DeepLinkHandler[];
 }
 
@@ -48,121 +54,193 @@ export interface TurnResult {
   readonly duplicate: boolean;
 }
 
-/** The commands the engine answers in every state, whatever flow is running. */
-export const GLOBAL_COMMANDS = ['start', 'menu', 'help', 'cancel'] as const;
-
+/** Redeliveries are recognised this long after a chat's last message. */
 const SEEN_TTL_MS = 24 * 60 * 60_000;
-const LOCK_TTL_MS = 60_000;
+/** The secret-prompt mark outlives the idle timeout by this much, so a late secret is still recognised. */
+const SECRET_MARK_EXTRA_MS = 10 * 60_000;
+/** An expiry notice that could not be sent is tried again after this long, doubling, at most this often. */
+const NOTICE_RETRY_MS = 30_000;
+const NOTICE_TRIES = 6;
+
+/** A task run's id: random, short, safe in keys and logs. */
+function newTaskId(): string {
+  return `task_${randomBytes(9).toString('base64url')}`;
+}
+
+/** The question a flow asked last: the latest reply that expects input and shows no secret. */
+function promptOf(replies: readonly Reply[]): Reply | null {
+  return replies.findLast((reply) => reply.input !== undefined && !reply.sensitive) ?? null;
+}
 
 /**
  * The conversation engine: channel-neutral, stateless between messages (all state is in the session
- * store), safe with any number of processes serving the same chats.
+ * store), safe with any number of processes serving the same chats. It composes the per-chat transaction
+ * (`ChatTransaction`), the turn rules (`planTurn`), the flow runner (`runFlowStep`) and the registry.
  *
  * @example
- * const engine = new Engine({ flows, sessions, identities, clock, log });
+ * const engine = new Engine({ flows, sessions, identities, clock, log, push });
  * const { replies } = await engine.handle(input);
  */
 export class Engine {
-  private readonly flows: ReadonlyMap<string, FlowDefinition>;
-  private readonly byCommand: ReadonlyMap<string, FlowDefinition>;
+  readonly registry: FlowRegistry;
+  private readonly transaction: ChatTransaction;
   private readonly idleTimeoutMs: number;
   private readonly stepTimeoutMs: number;
-  private readonly lockWaitMs: number;
-  private push: PushSender | null = null;
+  private push: PushSender | null;
 
   constructor(private readonly options: EngineOptions) {
-    this.flows = new Map(options.flows.map((flow) => [flow.id, flow]));
-    this.byCommand = new Map(options.flows.map((flow) => [flow.command, flow]));
+    this.registry = new FlowRegistry(options.flows, options.deepLinks);
     this.idleTimeoutMs = options.idleTimeoutMs ?? 15 * 60_000;
     this.stepTimeoutMs = options.stepTimeoutMs ?? 20_000;
-    this.lockWaitMs = options.lockWaitMs ?? 30_000;
+    this.push = options.push ?? null;
+    this.transaction = new ChatTransaction({
+      sessions: options.sessions,
+      lockTtlMs: options.lockTtlMs ?? 5_000,
+      lockWaitMs: options.lockWaitMs ?? 30_000,
+    });
   }
 
   /** The flows this engine runs (adapters publish their commands). */
   get flowDefinitions(): readonly FlowDefinition[] {
-    return this.options.flows;
+    return this.registry.all;
   }
 
-  /** Where out-of-turn replies go; set by the composition root once the adapters exist. */
+  /**
+   * Where out-of-turn replies go, for callers that build the adapters after the engine.
+   * @deprecated pass `push` to the constructor (a router over the adapters).
+   */
   setPushSender(push: PushSender): void {
     this.push = push;
   }
 
+  get idleMs(): number {
+    return this.idleTimeoutMs;
+  }
+
+  get log(): Logger {
+    return this.options.log;
+  }
+
   /** Handles one inbound message end to end. Never throws for user input; infrastructure faults propagate. */
   async handle(input: UserInput): Promise<TurnResult> {
-    const { sessions, log } = this.options;
+    const { log } = this.options;
     const chat = input.chat;
-    const token = await sessions.lock(chat, LOCK_TTL_MS, this.lockWaitMs);
-    if (token === null) {
-      log.warn({ chat: chatTag(chat) }, 'chat lock not acquired in time');
-      return { replies: [{ key: 'common.timeout' }], inputWasSecret: false, duplicate: false };
-    }
     try {
-      // Checked under the lock, so a redelivery racing the first delivery is seen once it is done.
-      if (input.updateId !== undefined && (await sessions.wasSeen(chat, input.updateId))) {
-        return { replies: [], inputWasSecret: false, duplicate: true };
-      }
-      const loaded = await sessions.load(chat);
-      const turn = new Turn(this, input, loaded, this.options.clock.now());
-      await turn.run();
-      const next = turn.nextSession();
-      const saved = await sessions.save(chat, loaded?.raw ?? null, next, this.idleTimeoutMs + SEEN_TTL_MS);
-      if (!saved) {
-        // Only possible if our lock expired mid-step and another process moved on: drop our result.
-        log.error({ chat: chatTag(chat) }, 'session changed under the lock; turn discarded');
+      const result = await this.transaction.run(chat, async (frame) => {
+        if (input.updateId !== undefined && frame.seen.includes(input.updateId)) {
+          return { commit: null, value: { replies: [], inputWasSecret: false, duplicate: true } };
+        }
+        const turn = new Turn(this, input, frame, this.options.clock.now());
+        await turn.run();
+        return { commit: turn.commit(), value: turn.result() };
+      });
+      if (result === null) {
+        log.warn({ chat: chatTag(chat) }, 'chat lock not acquired in time');
         return { replies: [{ key: 'common.timeout' }], inputWasSecret: false, duplicate: false };
       }
-      await this.trackExpiry(chat, loaded?.session ?? null, next);
-      if (input.updateId !== undefined) await sessions.markSeen(chat, input.updateId, SEEN_TTL_MS);
-      return { replies: turn.replies, inputWasSecret: turn.inputWasSecret, duplicate: false };
-    } finally {
-      await sessions.unlock(chat, token);
+      return result.value;
+    } catch (error) {
+      if (!(error instanceof LockLost)) throw error;
+      // Only possible if this process stalled past the lock's TTL and another one moved on.
+      log.error({ chat: chatTag(chat) }, 'session changed under the lock; turn discarded');
+      return { replies: [{ key: 'common.timeout' }], inputWasSecret: false, duplicate: false };
     }
   }
 
   /**
+   * Starts a flow in another conversation (a slash command in a server continuing in the user's DM, a
+   * support handoff opening in the chat that redeems it) and pushes its first replies there.
+   * Returns 'busy' when that conversation is in another task.
+   */
+  async startIn(
+    chat: ChatRef,
+    userId: string,
+    flowId: string,
+    args = '',
+  ): Promise<'started' | 'busy' | 'unknown' | 'locked'> {
+    const flow = this.registry.get(flowId);
+    if (!flow) return 'unknown';
+    const input: UserInput = {
+      chat,
+      userId,
+      isPrivate: true,
+      confidential: true,
+      action: { type: 'command', command: flow.command, args },
+    };
+    const result = await this.transaction.run(chat, async (frame) => {
+      const turn = new Turn(this, input, frame, this.options.clock.now());
+      const started = await turn.startElsewhere(flow, args);
+      return { commit: started ? turn.commit() : null, value: { started, replies: turn.result().replies } };
+    });
+    if (result === null) return 'locked';
+    if (!result.value.started) return 'busy';
+    await this.pushTo(chat, result.value.replies);
+    return 'started';
+  }
+
+  /**
    * Ends flows that went idle and tells their users, instead of waiting for them to come back.
-   * Safe to call from every process; each expiry is taken by exactly one.
+   * Safe to call from every process; each expiry is taken by exactly one. A notice that cannot be sent
+   * stays with the session and is tried again later (and shown when the user comes back).
    */
   async expireIdle(limit = 100): Promise<number> {
-    const { sessions, clock, log } = this.options;
+    const { sessions, clock } = this.options;
+    if (this.options.pushReady && !this.options.pushReady()) return 0;
     const due = await sessions.takeExpired(clock.now(), limit);
     let expired = 0;
     for (const chat of due) {
-      const token = await sessions.lock(chat, LOCK_TTL_MS, 1_000);
-      if (token === null) {
+      const outcome = await this.transaction
+        .run(chat, (frame) => this.expireOne(chat, frame), 1_000)
+        .catch((error: unknown) => {
+          this.options.log.warn({ chat: chatTag(chat), err: describeError(error) }, 'expiry failed');
+          return null;
+        });
+      if (outcome === null) {
         await sessions.scheduleExpiry(chat, clock.now() + 5_000);
         continue;
       }
-      try {
-        const loaded = await sessions.load(chat);
-        const flow = loaded?.session.flow;
-        if (!loaded || !flow) continue;
-        const idleUntil = loaded.session.lastActiveAt + this.idleTimeoutMs;
-        if (idleUntil > clock.now()) {
-          await sessions.scheduleExpiry(chat, idleUntil);
-          continue;
-        }
-        await sessions.save(chat, loaded.raw, null, 1);
-        expired += 1;
-        const notice = this.expiredReply(flow.id, this.isCommitted(flow));
-        await this.push?.(chat, [notice]).catch((error: unknown) => {
-          log.warn({ chat: chatTag(chat), err: describeError(error) }, 'could not send the expiry notice');
-        });
-      } finally {
-        await sessions.unlock(chat, token);
-      }
+      if (outcome.value) expired += 1;
     }
     return expired;
   }
 
-  /** Keeps the expiry schedule in step with the session; a turn without a flow before or after costs nothing. */
-  private async trackExpiry(chat: ChatRef, before: Session | null, after: Session | null): Promise<void> {
-    if (after?.flow) {
-      await this.options.sessions.scheduleExpiry(chat, after.lastActiveAt + this.idleTimeoutMs);
-    } else if (before?.flow) {
-      await this.options.sessions.cancelExpiry(chat);
+  private async expireOne(
+    chat: ChatRef,
+    frame: Frame,
+  ): Promise<{ commit: FrameCommit | null; value: boolean }> {
+    const now = this.options.clock.now();
+    const session = frame.loaded?.session;
+    if (!session) return { commit: null, value: false };
+    const keepFor = this.idleTimeoutMs + SEEN_TTL_MS;
+    let pending = session.pending ?? [];
+    let expired = false;
+    if (session.flow) {
+      const idleUntil = session.lastActiveAt + this.idleTimeoutMs;
+      if (idleUntil > now) {
+        return { commit: this.plainCommit(session, keepFor, { dueAt: idleUntil }), value: false };
+      }
+      pending = [...pending, this.expiredReply(session.flow.id, this.isCommitted(session.flow))];
+      expired = true;
     }
+    if (pending.length === 0) return { commit: null, value: false };
+    const sent = await this.pushTo(chat, pending);
+    const tries = (session.pendingTries ?? 0) + (sent ? 0 : 1);
+    const next: Session | null =
+      sent || tries > NOTICE_TRIES
+        ? null
+        : {
+            flow: null,
+            prompt: null,
+            lastActiveAt: session.lastActiveAt,
+            ...(sent || tries > NOTICE_TRIES ? {} : { pending, pendingTries: tries }),
+          };
+    const retry =
+      sent || tries > NOTICE_TRIES ? 'cancel' : { dueAt: now + NOTICE_RETRY_MS * 2 ** (tries - 1) };
+    return { commit: this.plainCommit(next, keepFor, retry), value: expired };
+  }
+
+  private plainCommit(next: Session | null, ttlMs: number, expiry: FrameCommit['expiry']): FrameCommit {
+    return { next, ttlMs, secret: 'keep', secretTtlMs: 1, expiry, seen: null, seenTtlMs: 1 };
   }
 
   /**
@@ -180,51 +258,49 @@ export class Engine {
     name: string,
     options: { readonly taskId?: string; readonly data?: Readonly<Record<string, string>> } = {},
   ): Promise<boolean> {
-    const { sessions, clock, log } = this.options;
-    const token = await sessions.lock(chat, LOCK_TTL_MS, this.lockWaitMs);
-    if (token === null) return false;
+    const { clock, log } = this.options;
     let replies: Reply[] = [];
     try {
-      const loaded = await sessions.load(chat);
-      const active = loaded?.session.flow;
-      const flow = active ? this.flows.get(active.id) : undefined;
-      if (!loaded || !active || !flow || flow.version !== active.version) return false;
-      if (options.taskId !== undefined && active.taskId !== options.taskId) return false;
-      const now = clock.now();
-      if (now - loaded.session.lastActiveAt > this.idleTimeoutMs) return false;
-      const run = await this.runFlow(
-        flow,
-        { snapshot: active.snapshot },
-        {
+      const result = await this.transaction.run(chat, async (frame) => {
+        const session = frame.loaded?.session;
+        const active = session?.flow;
+        const flow = active ? this.registry.get(active.id) : undefined;
+        if (!session || !active || !flow || flow.version !== active.version)
+          return { commit: null, value: false };
+        if (options.taskId !== undefined && active.taskId !== options.taskId)
+          return { commit: null, value: false };
+        const now = clock.now();
+        if (now - session.lastActiveAt > this.idleTimeoutMs) return { commit: null, value: false };
+        const event: FlowEvent = {
           type: 'signal',
           name,
           at: now,
           ...(options.data ? { data: options.data } : {}),
-        },
-      );
-      if (run.replies.length === 0) return false;
-      replies = run.replies;
-      const next: Session | null = run.done
-        ? null
-        : {
-            flow: { ...active, snapshot: run.snapshot },
-            prompt: promptOf(run.replies) ?? loaded.session.prompt,
-            lastActiveAt: loaded.session.lastActiveAt,
-          };
-      if (!(await sessions.save(chat, loaded.raw, next, this.idleTimeoutMs + SEEN_TTL_MS))) return false;
-      await this.trackExpiry(chat, loaded.session, next);
+        };
+        const run = await this.runFlow(flow, { snapshot: active.snapshot }, event);
+        if (run.replies.length === 0) return { commit: null, value: false };
+        replies = run.replies;
+        const next: Session = {
+          ...session,
+          flow: run.done ? null : { ...active, snapshot: run.snapshot },
+          prompt: run.done ? null : (promptOf(run.replies) ?? session.prompt),
+        };
+        const commit = this.plainCommit(
+          next.flow === null && next.prompt === null ? null : next,
+          this.idleTimeoutMs + SEEN_TTL_MS,
+          run.done ? 'cancel' : 'keep',
+        );
+        return { commit, value: true };
+      });
+      if (!result?.value) return false;
     } catch (error) {
       log.error(
         { chat: chatTag(chat), signal: name, err: describeError(error) },
         'signal could not be delivered',
       );
       return false;
-    } finally {
-      await sessions.unlock(chat, token);
     }
-    await this.push?.(chat, replies).catch((error: unknown) => {
-      log.warn({ chat: chatTag(chat), err: describeError(error) }, 'could not push the signal replies');
-    });
+    await this.pushTo(chat, replies);
     return true;
   }
 
@@ -234,45 +310,33 @@ export class Engine {
     await this.push(chat, replies);
   }
 
+  /** Pushes and reports whether it worked (failures are logged, never thrown). */
+  private async pushTo(chat: ChatRef, replies: readonly Reply[]): Promise<boolean> {
+    if (replies.length === 0) return true;
+    try {
+      await this.notify(chat, replies);
+      return true;
+    } catch (error) {
+      this.options.log.warn({ chat: chatTag(chat), err: describeError(error) }, 'could not push replies');
+      return false;
+    }
+  }
+
   // ---- used by Turn -----------------------------------------------------------------------------
-
-  flow(id: string): FlowDefinition | undefined {
-    return this.flows.get(id);
-  }
-
-  flowByCommand(command: string): FlowDefinition | undefined {
-    return this.byCommand.get(command);
-  }
-
-  /** `/start <payload>`: a flow's own command (links from groups), or a registered deep-link prefix. */
-  deepLink(payload: string): FlowDefinition | undefined {
-    const byCommand = this.byCommand.get(payload);
-    if (byCommand) return byCommand;
-    const handler = this.options.deepLinks?.find((link) => payload.startsWith(link.prefix));
-    return handler ? this.flows.get(handler.flowId) : undefined;
-  }
 
   get identities(): IdentityResolver {
     return this.options.identities;
   }
 
-  get log(): Logger {
-    return this.options.log;
-  }
-
-  get idleMs(): number {
-    return this.idleTimeoutMs;
-  }
-
   /** True when the flow's persisted state is past its change (tagged COMMITTED anywhere in its tree). */
   isCommitted(active: Session['flow']): boolean {
-    const flow = active ? this.flows.get(active.id) : undefined;
+    const flow = active ? this.registry.get(active.id) : undefined;
     if (!active || !flow || flow.version !== active.version) return false;
     return persistedTags(flow.machine, active.snapshot).has(COMMITTED);
   }
 
   expiredReply(flowId: string, committed = false): Reply {
-    const flow = this.flows.get(flowId);
+    const flow = this.registry.get(flowId);
     return {
       key: committed ? 'common.expiredAfterChange' : 'common.expired',
       params: { flow: flow ? t('en', flow.title) : flowId, minutes: Math.round(this.idleTimeoutMs / 60_000) },
@@ -283,107 +347,129 @@ export class Engine {
   runFlow(flow: FlowDefinition, start: FlowStart, event: FlowEvent | null): Promise<FlowRun> {
     return runFlowStep(flow.machine, start, event, this.stepTimeoutMs);
   }
+
+  /** The frame's write for a session after a turn. */
+  commitFor(
+    before: Session | null,
+    after: Session | null,
+    secret: FrameCommit['secret'],
+    seen: readonly string[] | null,
+  ): FrameCommit {
+    const expiry: FrameCommit['expiry'] = after?.flow
+      ? { dueAt: after.lastActiveAt + this.idleTimeoutMs }
+      : before?.flow
+        ? 'cancel'
+        : 'keep';
+    return {
+      next: after,
+      ttlMs: this.idleTimeoutMs + SEEN_TTL_MS,
+      secret,
+      secretTtlMs: this.idleTimeoutMs + SECRET_MARK_EXTRA_MS,
+      expiry,
+      seen,
+      seenTtlMs: SEEN_TTL_MS,
+    };
+  }
 }
 
-/** One input being handled: the rules for global commands, flow starts and flow steps. */
+/** One input being handled: carries out the turn rules' decision. */
 class Turn {
-  readonly replies: Reply[] = [];
-  inputWasSecret = false;
+  private readonly replies: Reply[] = [];
+  private inputWasSecret = false;
   private flow: Session['flow'];
   private prompt: Reply | null;
   private touched = true;
   private readonly locale: Locale;
+  private readonly session: Session | null;
 
   constructor(
     private readonly engine: Engine,
     private readonly input: UserInput,
-    private readonly loaded: LoadedSession | null,
+    private readonly frame: Frame,
     private readonly now: number,
   ) {
-    this.flow = loaded?.session.flow ?? null;
-    this.prompt = loaded?.session.prompt ?? null;
+    this.session = frame.loaded?.session ?? null;
+    this.flow = this.session?.flow ?? null;
+    this.prompt = this.session?.prompt ?? null;
     this.locale = resolveLocale(input.locale);
   }
 
-  nextSession(): Session | null {
+  result(): TurnResult {
+    return { replies: this.replies, inputWasSecret: this.inputWasSecret, duplicate: false };
+  }
+
+  /** The session to store after this turn; null when nothing is left to remember. */
+  private nextSession(): Session | null {
     if (this.flow === null && this.prompt === null) return null;
-    const lastActiveAt = this.touched ? this.now : (this.loaded?.session.lastActiveAt ?? this.now);
+    const lastActiveAt = this.touched ? this.now : (this.session?.lastActiveAt ?? this.now);
     return { flow: this.flow, prompt: this.prompt, lastActiveAt };
+  }
+
+  /**
+   * The secret-prompt mark: set while a secret is asked, cleared when the flow moves on to a question that
+   * is not secret, is cancelled or completes; kept when the flow expires, fails or ends in a lock-out, so a
+   * late password is still recognised and deleted.
+   */
+  private secretMark(): FrameCommit['secret'] {
+    if (this.prompt?.input === 'secret') return 'set';
+    if (this.flow !== null && this.prompt !== null) return 'clear';
+    return this.markOnEnd;
+  }
+
+  private markOnEnd: FrameCommit['secret'] = 'keep';
+
+  commit(): FrameCommit {
+    return this.engine.commitFor(
+      this.session,
+      this.nextSession(),
+      this.secretMark(),
+      withSeen(this.frame.seen, this.input.updateId),
+    );
   }
 
   private say(key: MessageKey, extra: Omit<Reply, 'key'> = {}): void {
     this.replies.push({ key, ...extra });
   }
 
+  private facts(): TurnFacts {
+    return {
+      now: this.now,
+      idleMs: this.engine.idleMs,
+      secretAsked: this.frame.secretAsked,
+      registry: this.engine.registry,
+      labelOf: (choice) => t(this.locale, choice.label, choice.params),
+    };
+  }
+
   async run(): Promise<void> {
-    const session = this.loaded?.session;
-    // Judged on the question that was actually asked, even if the flow has expired since.
-    if (session?.prompt?.input === 'secret' && this.input.action.type === 'text') this.inputWasSecret = true;
-    if (this.flow && session && this.now - session.lastActiveAt > this.engine.idleMs) {
+    if (this.session?.pending?.length) this.replies.push(...this.session.pending);
+    const plan = planTurn(this.input, this.session, this.facts());
+    this.inputWasSecret = plan.inputWasSecret;
+    if (plan.expired && this.flow) {
       this.replies.push(this.engine.expiredReply(this.flow.id, this.engine.isCommitted(this.flow)));
       this.flow = null;
       this.prompt = null;
     }
-    // A flow that no longer exists, or whose version changed, cannot be restored safely.
-    if (this.flow && this.engine.flow(this.flow.id)?.version !== this.flow.version) this.resetFlow();
-
-    const action = this.input.action;
-    if (action.type === 'command') return this.command(action.command.toLowerCase(), action.args.trim());
-    if (!this.input.isPrivate) {
-      // Groups: nothing but commands is read, and nothing sensitive happens there.
-      this.touched = false;
-      return;
-    }
-    const choice = action.type === 'choice' ? action.value : this.matchChoice(action.text);
-    if (choice !== null && this.prompt?.choices && !this.prompt.choices.some((c) => c.value === choice)) {
-      this.say('common.staleChoice');
-      this.repeatPrompt();
-      return;
-    }
-    if (choice?.startsWith('menu:') && !this.flow) {
-      const flow = this.engine.flow(choice.slice('menu:'.length));
-      if (flow) return this.startFlow(flow, '');
-    }
-    if (!this.flow) {
-      this.say('common.notUnderstood');
-      this.prompt = null;
-      return;
-    }
-    const event: FlowEvent =
-      choice !== null
-        ? { type: 'user.choice', value: choice, at: this.now }
-        : { type: 'user.text', text: action.type === 'text' ? action.text : '', at: this.now };
-    await this.stepFlow(event);
+    if (plan.reset && this.flow) this.resetFlow();
+    await this.carryOut(plan.decision);
   }
 
-  /** Text that names one of the offered choices (its number or its label) counts as picking it. */
-  private matchChoice(text: string): string | null {
-    const choices = this.prompt?.choices;
-    if (!choices?.length) return null;
-    const typed = text.trim().toLowerCase();
-    const number = /^\d{1,2}$/.test(typed) ? Number(typed) : Number.NaN;
-    if (number >= 1 && number <= choices.length) return choices[number - 1]?.value ?? null;
-    const byLabel = choices.find((c) => t(this.locale, c.label, c.params).toLowerCase() === typed);
-    return byLabel?.value ?? null;
-  }
-
-  private resetFlow(): void {
-    const flow = this.flow && this.engine.flow(this.flow.id);
-    this.say('common.flowReset', {
-      params: { flow: flow ? t(this.locale, flow.title) : (this.flow?.id ?? '') },
-    });
-    this.flow = null;
-    this.prompt = null;
-  }
-
-  private async command(command: string, args: string): Promise<void> {
-    const engine = this.engine;
-    switch (command) {
+  private async carryOut(decision: TurnDecision): Promise<void> {
+    const registry = this.engine.registry;
+    switch (decision.kind) {
+      case 'tooLong':
+        this.say('common.tooLong');
+        this.repeatPrompt();
+        return;
+      case 'ignore':
+        this.touched = false;
+        return;
       case 'cancel':
         if (this.flow) {
           const committed = this.engine.isCommitted(this.flow);
           this.flow = null;
           this.prompt = null;
+          this.markOnEnd = 'clear';
           this.say(committed ? 'common.cancelledAfterChange' : 'common.cancelled');
         } else {
           this.prompt = null;
@@ -394,37 +480,60 @@ class Turn {
         this.say('common.help');
         this.repeatPrompt();
         return;
-      case 'start':
-        if (args !== '') {
-          const flow = engine.deepLink(args);
-          if (!flow) {
-            this.say('common.startPayloadUnknown');
-            return;
-          }
-          if (this.flow) return this.busy(this.flow.id);
-          return this.startFlow(flow, flow.command === args ? '' : args);
-        }
-        if (this.flow) return this.busy(this.flow.id);
-        return this.menu(true);
       case 'menu':
-        if (this.flow) return this.busy(this.flow.id);
-        return this.menu(false);
+        return this.menu(decision.welcome);
+      case 'busy':
+        return this.busy(decision.flowId);
+      case 'repeatPrompt':
+        return this.repeatPrompt();
+      case 'unknownCommand':
+        this.say('common.unknownCommand', { params: { command: decision.command } });
+        this.repeatPrompt();
+        return;
+      case 'startPayloadUnknown':
+        this.say('common.startPayloadUnknown');
+        return;
+      case 'staleChoice':
+        this.say('common.staleChoice');
+        this.repeatPrompt();
+        return;
+      case 'notUnderstood':
+        this.say('common.notUnderstood');
+        this.prompt = null;
+        return;
+      case 'start': {
+        const flow = registry.get(decision.flowId);
+        if (flow) await this.startFlow(flow, decision.args);
+        return;
+      }
+      case 'step':
+        return this.stepFlow(decision.event);
     }
-    const flow = engine.flowByCommand(command);
-    if (!flow) {
-      this.say('common.unknownCommand', { params: { command } });
-      this.repeatPrompt();
-      return;
+  }
+
+  /** For `Engine.startIn`: starts the flow unless the conversation is in another task. */
+  async startElsewhere(flow: FlowDefinition, args: string): Promise<boolean> {
+    const plan = planTurn(this.input, this.session, this.facts());
+    if (plan.expired || plan.reset) {
+      this.flow = null;
+      this.prompt = null;
     }
-    if (this.flow) {
-      if (this.flow.id === flow.id) return this.repeatPrompt();
-      return this.busy(this.flow.id);
-    }
-    return this.startFlow(flow, args);
+    if (this.flow) return false;
+    await this.startFlow(flow, args);
+    return true;
+  }
+
+  private resetFlow(): void {
+    const flow = this.flow && this.engine.registry.get(this.flow.id);
+    this.say('common.flowReset', {
+      params: { flow: flow ? t(this.locale, flow.title) : (this.flow?.id ?? '') },
+    });
+    this.flow = null;
+    this.prompt = null;
   }
 
   private busy(flowId: string): void {
-    const flow = this.engine.flow(flowId);
+    const flow = this.engine.registry.get(flowId);
     this.say('common.busyInFlow', { params: { flow: flow ? t(this.locale, flow.title) : flowId } });
     this.repeatPrompt();
   }
@@ -435,10 +544,7 @@ class Turn {
 
   private async menu(welcome: boolean): Promise<void> {
     const accountId = await this.engine.identities.accountIdFor(this.input.chat.channel, this.input.userId);
-    const audience = accountId === null ? 'unlinked' : 'linked';
-    const choices: Choice[] = this.engine.flowDefinitions
-      .filter((flow) => flow.menuLabel && (flow.audience === 'any' || flow.audience === audience))
-      .map((flow) => ({ value: `menu:${flow.id}`, label: flow.menuLabel as MessageKey }));
+    const choices = this.engine.registry.menu(accountId !== null);
     if (welcome) this.say(accountId === null ? 'common.welcomeUnlinked' : 'common.welcome');
     if (choices.length === 0) {
       this.say('common.needLinkNoFlow');
@@ -451,7 +557,7 @@ class Turn {
   }
 
   private async startFlow(flow: FlowDefinition, args: string): Promise<void> {
-    if (flow.privateOnly && !this.input.isPrivate) {
+    if (flow.privateOnly && !isConfidential(this.input)) {
       this.touched = false;
       this.say('common.privateOnly', { params: { command: flow.command }, continuePrivately: true });
       return;
@@ -459,8 +565,7 @@ class Turn {
     const accountId = await this.engine.identities.accountIdFor(this.input.chat.channel, this.input.userId);
     if (flow.audience === 'linked' && accountId === null) {
       this.prompt = null;
-      const canLink = this.engine.flowDefinitions.some((f) => f.audience === 'unlinked');
-      this.say(canLink ? 'common.needLink' : 'common.needLinkNoFlow');
+      this.say(this.engine.registry.canLink ? 'common.needLink' : 'common.needLinkNoFlow');
       return;
     }
     const input: FlowInput = {
@@ -483,16 +588,12 @@ class Turn {
 
   private async stepFlow(event: FlowEvent): Promise<void> {
     const active = this.flow;
-    const flow = active && this.engine.flow(active.id);
+    const flow = active && this.engine.registry.get(active.id);
     if (!active || !flow) return;
     await this.advance(flow, { snapshot: active.snapshot }, event);
   }
 
-  private async advance(
-    flow: FlowDefinition,
-    start: { snapshot: unknown } | { input: FlowInput },
-    event: FlowEvent | null,
-  ): Promise<void> {
+  private async advance(flow: FlowDefinition, start: FlowStart, event: FlowEvent | null): Promise<void> {
     let run: FlowRun;
     const previous = this.flow;
     try {
@@ -518,7 +619,8 @@ class Turn {
     if (run.done) {
       this.flow = null;
       this.prompt = null;
-      const next = run.output?.next ? this.engine.flow(run.output.next) : undefined;
+      this.markOnEnd = run.output?.lockedOut ? 'keep' : 'clear';
+      const next = run.output?.next ? this.engine.registry.get(run.output.next) : undefined;
       if (next) await this.startFlow(next, '');
       return;
     }
@@ -531,14 +633,4 @@ class Turn {
     };
     this.prompt = promptOf(run.replies) ?? this.prompt;
   }
-}
-
-/** The question a flow asked last: the latest reply that expects input and shows no secret. */
-function promptOf(replies: readonly Reply[]): Reply | null {
-  return replies.findLast((reply) => reply.input !== undefined && !reply.sensitive) ?? null;
-}
-
-/** A task run's id: random, short, safe in keys and logs. */
-function newTaskId(): string {
-  return `task_${randomBytes(9).toString('base64url')}`;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { type ChatRef, chatTag } from '../core/conversation.ts';
+import type { Reply } from '../core/reply.ts';
 import type { Kv } from '../kv/kv.ts';
-import { type ChatRef, chatTag } from './input.ts';
-import type { Reply } from './reply.ts';
 
 /** The flow a chat is in, with its settled XState snapshot. */
 export interface ActiveFlow {
@@ -19,6 +19,10 @@ export interface Session {
   /** The last question asked, so a stray message can be answered by asking again. */
   readonly prompt: Reply | null;
   readonly lastActiveAt: number;
+  /** Notices that could not be delivered yet (an expiry notice while the platform was down). */
+  readonly pending?: readonly Reply[];
+  /** How many times sending `pending` failed. */
+  readonly pendingTries?: number;
 }
 
 /** A loaded session together with the exact stored text, used for the conditional save. */
@@ -27,23 +31,174 @@ export interface LoadedSession {
   readonly raw: string;
 }
 
+/** What taking a chat's frame found. */
+export interface Frame {
+  readonly token: string;
+  readonly loaded: LoadedSession | null;
+  /** The chat was asked for a secret recently (kept on its own short-lived key, whatever happened since). */
+  readonly secretAsked: boolean;
+  /** The last handled update ids, newest last: redeliveries are recognised without a key per update. */
+  readonly seen: readonly string[];
+}
+
+/** What a frame's commit writes, atomically, before it releases the lock. */
+export interface FrameCommit {
+  /** The next session; null deletes it. */
+  readonly next: Session | null;
+  readonly ttlMs: number;
+  /** The secret-prompt mark: set (for `secretTtlMs`), clear, or leave as it is. */
+  readonly secret: 'set' | 'clear' | 'keep';
+  readonly secretTtlMs: number;
+  /** The idle-expiry schedule: due at a time, cancelled, or untouched. */
+  readonly expiry: { readonly dueAt: number } | 'cancel' | 'keep';
+  /** The handled update ids to remember (for `seenTtlMs`); null leaves them as they are. */
+  readonly seen: readonly string[] | null;
+  readonly seenTtlMs: number;
+}
+
 /**
- * Sessions, per-chat locks and the record of handled update ids, on any `Kv`.
+ * The storage operations of one turn's frame. Redis does each in one round trip (`RedisSessionFrame`);
+ * `KvSessionFrame` composes them from `Kv` operations for the in-memory store.
+ */
+export interface SessionFrameBackend {
+  /** SET lock NX PX + read session and secret mark; null when the lock is held by somebody else. */
+  begin(
+    keys: FrameKeys,
+    token: string,
+    lockTtlMs: number,
+  ): Promise<{ raw: string | null; secret: boolean; seen: string | null } | null>;
+  /** If the lock is still ours: write the session and the mark, schedule the expiry, release. */
+  commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean>;
+  /** Extends the lock while its holder works; false when it is no longer ours. */
+  renew(keys: FrameKeys, token: string, lockTtlMs: number): Promise<boolean>;
+  /** Releases the lock without writing (compare-and-delete). */
+  release(keys: FrameKeys, token: string): Promise<boolean>;
+}
+
+export interface FrameKeys {
+  readonly lock: string;
+  readonly session: string;
+  readonly secret: string;
+  readonly seen: string;
+  readonly expiry: string;
+}
+
+/** The frame composed from single `Kv` operations: correct in one process (the in-memory store). */
+export class KvSessionFrame implements SessionFrameBackend {
+  constructor(private readonly kv: Kv) {}
+
+  async begin(keys: FrameKeys, token: string, lockTtlMs: number) {
+    if (!(await this.kv.setIfAbsent(keys.lock, token, lockTtlMs))) return null;
+    const [raw, secret, seen] = await Promise.all([
+      this.kv.get(keys.session),
+      this.kv.get(keys.secret),
+      this.kv.get(keys.seen),
+    ]);
+    return { raw, secret: secret !== null, seen };
+  }
+
+  async commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean> {
+    if ((await this.kv.get(keys.lock)) !== token) return false;
+    if (commit.next === null) await this.kv.del(keys.session);
+    else await this.kv.set(keys.session, JSON.stringify(commit.next), commit.ttlMs);
+    if (commit.secret === 'set') await this.kv.set(keys.secret, '1', commit.secretTtlMs);
+    else if (commit.secret === 'clear') await this.kv.del(keys.secret);
+    if (commit.seen !== null) await this.kv.set(keys.seen, commit.seen.join(' '), commit.seenTtlMs);
+    if (commit.expiry === 'cancel') await this.kv.unschedule(keys.expiry, member);
+    else if (commit.expiry !== 'keep') await this.kv.schedule(keys.expiry, member, commit.expiry.dueAt);
+    await this.kv.deleteIfEquals(keys.lock, token);
+    return true;
+  }
+
+  async renew(keys: FrameKeys, token: string, lockTtlMs: number): Promise<boolean> {
+    if ((await this.kv.get(keys.lock)) !== token) return false;
+    await this.kv.set(keys.lock, token, lockTtlMs);
+    return true;
+  }
+
+  release(keys: FrameKeys, token: string): Promise<boolean> {
+    return this.kv.deleteIfEquals(keys.lock, token);
+  }
+}
+
+/** How many handled update ids a session remembers. */
+const SEEN_KEPT = 16;
+
+/** The update ids to remember after handling `updateId` (null: nothing to add). */
+export function withSeen(seen: readonly string[], updateId: string | undefined): string[] | null {
+  if (updateId === undefined) return null;
+  return [...seen.filter((id) => id !== updateId), updateId].slice(-SEEN_KEPT);
+}
+
+/**
+ * Sessions, per-chat locks, the secret-prompt mark and the idle-expiry schedule, on any `Kv` (and on Redis
+ * through a frame backend that does each half of a turn in one round trip).
  * Every key of one chat shares a hash tag (`ls:{tg:42}:session`) so it lives on one Redis Cluster slot.
  */
 export class SessionStore {
+  private readonly frame: SessionFrameBackend;
+
   constructor(
     private readonly kv: Kv,
     private readonly prefix = 'ls:',
-  ) {}
+    frame?: SessionFrameBackend,
+  ) {
+    this.frame = frame ?? new KvSessionFrame(kv);
+  }
 
   private key(chat: ChatRef, what: string): string {
     return `${this.prefix}{${chatTag(chat)}}:${what}`;
   }
 
+  private frameKeys(chat: ChatRef): FrameKeys {
+    return {
+      lock: this.key(chat, 'lock'),
+      session: this.key(chat, 'session'),
+      secret: this.key(chat, 'secret'),
+      seen: this.key(chat, 'seen'),
+      expiry: `${this.prefix}expiry`,
+    };
+  }
+
   /** The storage key of a chat's session (exposed for tests and operators). */
   sessionKey(chat: ChatRef): string {
     return this.key(chat, 'session');
+  }
+
+  /**
+   * Takes the chat's lock and reads its session and secret mark (one round trip on Redis), retrying
+   * until `waitMs` has passed. Null when the chat stayed busy.
+   */
+  async begin(chat: ChatRef, lockTtlMs: number, waitMs: number): Promise<Frame | null> {
+    const token = randomUUID();
+    const keys = this.frameKeys(chat);
+    const deadline = Date.now() + waitMs;
+    let pause = 5;
+    for (;;) {
+      const got = await this.frame.begin(keys, token, lockTtlMs);
+      if (got !== null) {
+        const loaded = got.raw === null ? null : { session: JSON.parse(got.raw) as Session, raw: got.raw };
+        const seen = got.seen ? got.seen.split(' ') : [];
+        return { token, loaded, secretAsked: got.secret, seen };
+      }
+      if (Date.now() >= deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, 100);
+    }
+  }
+
+  /** Writes the turn's outcome and releases the lock (one round trip on Redis); false when the lock was lost. */
+  commit(chat: ChatRef, token: string, commit: FrameCommit): Promise<boolean> {
+    return this.frame.commit(this.frameKeys(chat), token, commit, JSON.stringify(chat));
+  }
+
+  renew(chat: ChatRef, token: string, lockTtlMs: number): Promise<boolean> {
+    return this.frame.renew(this.frameKeys(chat), token, lockTtlMs);
+  }
+
+  /** Releases a frame's lock without writing. */
+  release(chat: ChatRef, token: string): Promise<boolean> {
+    return this.frame.release(this.frameKeys(chat), token);
   }
 
   async load(chat: ChatRef): Promise<LoadedSession | null> {
@@ -85,14 +240,6 @@ export class SessionStore {
   /** Releases the lock only if it is still ours (compare-and-delete). */
   unlock(chat: ChatRef, token: string): Promise<boolean> {
     return this.kv.deleteIfEquals(this.key(chat, 'lock'), token);
-  }
-
-  async wasSeen(chat: ChatRef, updateId: string): Promise<boolean> {
-    return (await this.kv.get(this.key(chat, `seen:${updateId}`))) !== null;
-  }
-
-  async markSeen(chat: ChatRef, updateId: string, ttlMs: number): Promise<void> {
-    await this.kv.set(this.key(chat, `seen:${updateId}`), '1', ttlMs);
   }
 
   /** Remembers when the chat's flow goes idle, so it can be expired and the user told. */

@@ -3,6 +3,8 @@ import { ManualClock } from '../../src/clock.ts';
 import type { Kv } from '../../src/kv/kv.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { RedisKv } from '../../src/kv/redis-kv.ts';
+import { RedisSessionFrame } from '../../src/engine/redis-session-frame.ts';
+import type { SessionFrameBackend } from '../../src/engine/session-store.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from './redis.ts';
 
 /** One test's view of a backend; a fresh one (new prefix, new clock) for every test. */
@@ -19,6 +21,8 @@ export interface KvFixture {
   readonly realTime: boolean;
   /** Lets `ms` pass for the store: memory moves the clock; Redis moves the clock and really waits. */
   elapse(ms: number): Promise<void>;
+  /** The session frame backend a process uses on this store (`peer`: the second process's). */
+  sessionFrame(peer?: boolean): SessionFrameBackend | undefined;
 }
 
 export interface Backend {
@@ -58,6 +62,7 @@ function perTest(create: () => KvFixture): KvFixture {
       return get().realTime;
     },
     elapse: (ms) => get().elapse(ms),
+    sessionFrame: (peer) => get().sessionFrame(peer),
   };
 }
 
@@ -76,6 +81,7 @@ export const memoryBackend: Backend = {
         clock,
         realTime: false,
         elapse: async (ms) => clock.advance(ms),
+        sessionFrame: () => undefined,
       };
     });
   },
@@ -94,6 +100,7 @@ export const redisBackend: Backend = {
     });
     const kv = new RedisKv(redis);
     const peer = new RedisKv(other);
+    const frames = [new RedisSessionFrame(redis), new RedisSessionFrame(other)] as const;
     return perTest(() => {
       const clock = new ManualClock();
       return {
@@ -106,6 +113,7 @@ export const redisBackend: Backend = {
           clock.advance(ms);
           await sleep(ms);
         },
+        sessionFrame: (peerSide) => frames[peerSide ? 1 : 0],
       };
     });
   },

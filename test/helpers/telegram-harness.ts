@@ -24,7 +24,7 @@ import { createTelegramBot, type TelegramBot, type TelegramBotOptions } from '..
 import { ManualClock } from '../../src/clock.ts';
 import { Engine, type IdentityResolver } from '../../src/engine/engine.ts';
 import type { ChatRef } from '../../src/engine/input.ts';
-import { type LoadedSession, SessionStore } from '../../src/engine/session-store.ts';
+import { type Frame, SessionStore } from '../../src/engine/session-store.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import type { Logger } from '../../src/log.ts';
 import { type FakePerson, FakeTelegramApi } from './telegram-api.ts';
@@ -177,16 +177,16 @@ export const showPictureFlow: FlowDefinition = {
   }),
 };
 
-/** A session store whose next load fails, like Redis going away for a moment. */
+/** A session store whose next load (the frame's begin) fails, like Redis going away for a moment. */
 export class FlakySessionStore extends SessionStore {
   failNextLoad = false;
 
-  override async load(chat: ChatRef): Promise<LoadedSession | null> {
+  override async begin(chat: ChatRef, lockTtlMs: number, waitMs: number): Promise<Frame | null> {
     if (this.failNextLoad) {
       this.failNextLoad = false;
       throw new Error('connection lost');
     }
-    return super.load(chat);
+    return super.begin(chat, lockTtlMs, waitMs);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRef } from '../../src/engine/input.ts';
-import { type Session, SessionStore } from '../../src/engine/session-store.ts';
+import { type FrameCommit, type Session, SessionStore } from '../../src/engine/session-store.ts';
 import { backends } from '../helpers/backends.ts';
 
 /** Short enough to wait for on Redis, long enough not to expire between a write and the next read. */
@@ -19,7 +19,7 @@ function session(lastActiveAt: number, step = 'askCurrent'): Session {
 
 describe.each(backends)('SessionStore on $name', (backend) => {
   const store = backend.use();
-  const sessions = () => new SessionStore(store.kv, store.prefix);
+  const sessions = () => new SessionStore(store.kv, store.prefix, store.sessionFrame());
 
   describe('load and save', () => {
     it('loads null for a chat that has no session', async () => {
@@ -95,7 +95,7 @@ describe.each(backends)('SessionStore on $name', (backend) => {
 
     it('is exclusive across processes too', async () => {
       const here = sessions();
-      const there = new SessionStore(store.peer, store.prefix);
+      const there = new SessionStore(store.peer, store.prefix, store.sessionFrame(true));
       expect(await here.lock(chat, 10_000, 0)).not.toBeNull();
       expect(await there.lock(chat, 10_000, 30)).toBeNull();
     });
@@ -141,16 +141,95 @@ describe.each(backends)('SessionStore on $name', (backend) => {
     });
   });
 
-  describe('handled update ids', () => {
-    it('remembers an update id until its ttl passes', async () => {
+  describe('the turn frame (begin, renew, commit, release)', () => {
+    const commit = (over: Partial<FrameCommit> = {}): FrameCommit => ({
+      next: session(5),
+      ttlMs: 60_000,
+      secret: 'keep',
+      secretTtlMs: 60_000,
+      expiry: 'keep',
+      seen: null,
+      seenTtlMs: 60_000,
+      ...over,
+    });
+
+    it('takes the lock and reads the session, the secret mark and the handled update ids at once', async () => {
       const s = sessions();
-      expect(await s.wasSeen(chat, '1001')).toBe(false);
-      await s.markSeen(chat, '1001', SHORT_TTL);
-      expect(await s.wasSeen(chat, '1001')).toBe(true);
-      expect(await s.wasSeen(chat, '1002')).toBe(false);
-      expect(await s.wasSeen(otherChat, '1001')).toBe(false);
+      const first = await s.begin(chat, 10_000, 0);
+      expect(first).toMatchObject({ loaded: null, secretAsked: false, seen: [] });
+      expect(await s.begin(chat, 10_000, 30)).toBeNull();
+      expect(
+        await s.commit(chat, first?.token ?? '', commit({ secret: 'set', seen: ['1001', '1002'] })),
+      ).toBe(true);
+      const second = await s.begin(chat, 10_000, 0);
+      expect(second?.loaded?.session).toEqual(session(5));
+      expect(second?.secretAsked).toBe(true);
+      expect(second?.seen).toEqual(['1001', '1002']);
+      expect(await s.release(chat, second?.token ?? '')).toBe(true);
+    });
+
+    it('remembers handled update ids until their ttl passes, apart per chat, even with no session left', async () => {
+      const s = sessions();
+      const frame = await s.begin(chat, 10_000, 0);
+      await s.commit(chat, frame?.token ?? '', commit({ next: null, seen: ['1001'], seenTtlMs: SHORT_TTL }));
+      const again = await s.begin(chat, 10_000, 0);
+      expect(again?.loaded).toBeNull();
+      expect(again?.seen).toEqual(['1001']);
+      await s.release(chat, again?.token ?? '');
+      const other = await s.begin(otherChat, 10_000, 0);
+      expect(other?.seen).toEqual([]);
+      await s.release(otherChat, other?.token ?? '');
       await store.elapse(SHORT_TTL + 100);
-      expect(await s.wasSeen(chat, '1001')).toBe(false);
+      const later = await s.begin(chat, 10_000, 0);
+      expect(later?.seen).toEqual([]);
+    });
+
+    it('clears the secret mark only when told, and keeps it otherwise', async () => {
+      const s = sessions();
+      let frame = await s.begin(chat, 10_000, 0);
+      await s.commit(chat, frame?.token ?? '', commit({ secret: 'set' }));
+      frame = await s.begin(chat, 10_000, 0);
+      await s.commit(chat, frame?.token ?? '', commit({ next: null, secret: 'keep' }));
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.secretAsked).toBe(true);
+      await s.commit(chat, frame?.token ?? '', commit({ secret: 'clear' }));
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.secretAsked).toBe(false);
+    });
+
+    it('writes nothing when the lock is no longer ours (it expired and another holder took it)', async () => {
+      const s = sessions();
+      const there = new SessionStore(store.peer, store.prefix, store.sessionFrame(true));
+      const mine = await s.begin(chat, SHORT_TTL, 0);
+      await store.elapse(SHORT_TTL + 100);
+      const theirs = await there.begin(chat, 10_000, 0);
+      expect(theirs).not.toBeNull();
+      expect(await s.commit(chat, mine?.token ?? '', commit({ next: session(9) }))).toBe(false);
+      expect(await s.renew(chat, mine?.token ?? '', 10_000)).toBe(false);
+      expect(await there.commit(chat, theirs?.token ?? '', commit({ next: session(10) }))).toBe(true);
+      expect((await s.load(chat))?.session).toEqual(session(10));
+    });
+
+    it('keeps a renewed lock past its first ttl, and frees the chat once renewal stops', async () => {
+      const s = sessions();
+      const mine = await s.begin(chat, SHORT_TTL * 2, 0);
+      await store.elapse(SHORT_TTL);
+      expect(await s.renew(chat, mine?.token ?? '', SHORT_TTL * 2)).toBe(true);
+      await store.elapse(SHORT_TTL + 50);
+      expect(await s.begin(chat, 10_000, 0)).toBeNull();
+      await store.elapse(SHORT_TTL * 2);
+      expect(await s.begin(chat, 10_000, 0)).not.toBeNull();
+    });
+
+    it('schedules and cancels the idle expiry in the same write', async () => {
+      const s = sessions();
+      let frame = await s.begin(chat, 10_000, 0);
+      await s.commit(chat, frame?.token ?? '', commit({ expiry: { dueAt: 1_000 } }));
+      frame = await s.begin(otherChat, 10_000, 0);
+      await s.commit(otherChat, frame?.token ?? '', commit({ expiry: { dueAt: 1_000 } }));
+      frame = await s.begin(otherChat, 10_000, 0);
+      await s.commit(otherChat, frame?.token ?? '', commit({ next: null, expiry: 'cancel' }));
+      expect(await s.takeExpired(5_000, 10)).toEqual([chat]);
     });
   });
 
@@ -179,8 +258,19 @@ describe.each(backends)('SessionStore on $name', (backend) => {
       expect(await store.kv.get(`${store.prefix}{tg:42}:session`)).toBe(JSON.stringify(session(1)));
       const token = await s.lock(chat, 10_000, 0);
       expect(await store.kv.get(`${store.prefix}{tg:42}:lock`)).toBe(token);
-      await s.markSeen(chat, '7', 10_000);
-      expect(await store.kv.get(`${store.prefix}{tg:42}:seen:7`)).not.toBeNull();
+      await s.unlock(chat, token ?? '');
+      const frame = await s.begin(chat, 10_000, 0);
+      await s.commit(chat, frame?.token ?? '', {
+        next: session(1),
+        ttlMs: 60_000,
+        secret: 'set',
+        secretTtlMs: 60_000,
+        expiry: 'keep',
+        seen: ['7'],
+        seenTtlMs: 60_000,
+      });
+      expect(await store.kv.get(`${store.prefix}{tg:42}:seen`)).toBe('7');
+      expect(await store.kv.get(`${store.prefix}{tg:42}:secret`)).not.toBeNull();
     });
 
     it('uses the default prefix ls: when none is given', () => {

@@ -32,6 +32,8 @@ export const common = {
     'I was updated while you were in the middle of a task ({flow}), so that task was reset. Nothing was changed. Please start it again.',
   'common.internalError':
     'Sorry, something went wrong on our side. Nothing was changed. Please try again in a moment, or send /cancel to start over.',
+  'common.tooLong':
+    'That message is too long for me to read (at most 4,096 characters). Nothing was changed. Please send a shorter one.',
   'common.timeout':
     'Sorry, this is taking longer than it should. Nothing was changed. Please try again in a moment.',
   'common.secretDeleted': 'For your safety I deleted your message with the secret from this chat.',

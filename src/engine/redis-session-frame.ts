@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import type { FrameCommit, FrameKeys, SessionFrameBackend } from './session-store.ts';
+
+/** KEYS: lock, session, secret, seen. ARGV: token, lock ttl. {0} when busy, else {1, session, secret, seen}. */
+const BEGIN = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
+return {1, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])}`;
+
+/**
+ * KEYS: lock, session, secret, seen. ARGV: token, session ('' deletes), session ttl, secret op
+ * (set|clear|keep), secret ttl, seen ids ('-' keeps), seen ttl. Writes only while the lock is ours, then
+ * releases it: the session and its dedupe ids are written together, so a redelivery is never re-applied.
+ */
+const COMMIT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
+if ARGV[4] == 'set' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
+elseif ARGV[4] == 'clear' then redis.call('DEL', KEYS[3]) end
+if ARGV[6] ~= '-' then redis.call('SET', KEYS[4], ARGV[6], 'PX', ARGV[7]) end
+redis.call('DEL', KEYS[1])
+return 1`;
+
+/** KEYS: lock. ARGV: token, ttl. */
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+interface FrameCommands {
+  lsFrameBegin(...args: string[]): Promise<unknown>;
+  lsFrameCommit(...args: string[]): Promise<number>;
+  lsFrameRenew(lock: string, token: string, ttl: string): Promise<number>;
+  lsFrameRelease(lock: string, token: string): Promise<number>;
+}
+
+const ms = (value: number): string => String(Math.max(1, Math.ceil(value)));
+
+/**
+ * The turn frame on Redis: `begin` (lock + load + secret mark) and `commit` (session with its dedupe ids +
+ * secret mark + unlock, pipelined with the expiry schedule) are one round trip each. The scripts are
+ * registered once with `defineCommand`, so they travel as EVALSHA.
+ */
+export class RedisSessionFrame implements SessionFrameBackend {
+  private readonly redis: Redis & FrameCommands;
+
+  constructor(redis: Redis) {
+    const commands = redis as Redis & Partial<FrameCommands>;
+    if (!commands.lsFrameBegin) {
+      redis.defineCommand('lsFrameBegin', { numberOfKeys: 4, lua: BEGIN });
+      redis.defineCommand('lsFrameCommit', { numberOfKeys: 4, lua: COMMIT });
+      redis.defineCommand('lsFrameRenew', { numberOfKeys: 1, lua: RENEW });
+      redis.defineCommand('lsFrameRelease', { numberOfKeys: 1, lua: RELEASE });
+    }
+    this.redis = redis as Redis & FrameCommands;
+  }
+
+  async begin(keys: FrameKeys, token: string, lockTtlMs: number) {
+    const reply = (await this.redis.lsFrameBegin(
+      keys.lock,
+      keys.session,
+      keys.secret,
+      keys.seen,
+      token,
+      ms(lockTtlMs),
+    )) as [number, string | null, string | null, string | null];
+    if (reply[0] !== 1) return null;
+    return { raw: reply[1] ?? null, secret: reply[2] != null, seen: reply[3] ?? null };
+  }
+
+  async commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean> {
+    const args = [
+      keys.lock,
+      keys.session,
+      keys.secret,
+      keys.seen,
+      token,
+      commit.next === null ? '' : JSON.stringify(commit.next),
+      ms(commit.ttlMs),
+      commit.secret,
+      ms(commit.secretTtlMs),
+      commit.seen === null ? '-' : commit.seen.join(' '),
+      ms(commit.seenTtlMs),
+    ];
+    if (commit.expiry === 'keep') return (await this.redis.lsFrameCommit(...args)) === 1;
+    // The schedule is one sorted set for every chat (another cluster slot), so it rides in the same
+    // round trip as a pipelined command instead of inside the script; the sweeper re-checks each entry.
+    const pipeline = this.redis.pipeline();
+    (pipeline as unknown as FrameCommands).lsFrameCommit(...args);
+    if (commit.expiry === 'cancel') pipeline.zrem(keys.expiry, member);
+    else pipeline.zadd(keys.expiry, commit.expiry.dueAt, member);
+    const results = (await pipeline.exec()) ?? [];
+    const [error, written] = results[0] ?? [new Error('empty pipeline reply'), 0];
+    if (error) throw error;
+    return written === 1;
+  }
+
+  async renew(keys: FrameKeys, token: string, lockTtlMs: number): Promise<boolean> {
+    return (await this.redis.lsFrameRenew(keys.lock, token, ms(lockTtlMs))) === 1;
+  }
+
+  async release(keys: FrameKeys, token: string): Promise<boolean> {
+    return (await this.redis.lsFrameRelease(keys.lock, token)) === 1;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The turn rules: a pure decision over one input and the session it found. No I/O, no clock, no flow
+ * runs: the engine carries the decision out.
+ */
+import type { UserInput } from '../core/conversation.ts';
+import { isConfidential } from '../core/conversation.ts';
+import type { FlowEvent } from '../core/flow.ts';
+import { type Choice, MAX_INPUT_LENGTH } from '../core/reply.ts';
+import type { FlowRegistry } from './registry.ts';
+import type { Session } from './session-store.ts';
+
+/** The commands the engine answers in every state, whatever flow is running. */
+export const GLOBAL_COMMANDS = ['start', 'menu', 'help', 'cancel'] as const;
+
+export type TurnDecision =
+  /** Text too long to read: refused before anything else. */
+  | { readonly kind: 'tooLong' }
+  /** Not for us (plain text outside a one-to-one chat): nothing is said or stored. */
+  | { readonly kind: 'ignore' }
+  | { readonly kind: 'cancel' }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'menu'; readonly welcome: boolean }
+  | { readonly kind: 'start'; readonly flowId: string; readonly args: string }
+  | { readonly kind: 'busy'; readonly flowId: string }
+  | { readonly kind: 'repeatPrompt' }
+  | { readonly kind: 'unknownCommand'; readonly command: string }
+  | { readonly kind: 'startPayloadUnknown' }
+  /** A button or number from an earlier question. */
+  | { readonly kind: 'staleChoice' }
+  | { readonly kind: 'notUnderstood' }
+  | { readonly kind: 'step'; readonly event: FlowEvent };
+
+export interface TurnPlan {
+  /** The session's flow went idle: it ends now, and the user is told. */
+  readonly expired: boolean;
+  /** The session's flow cannot be restored (removed, or another version): it ends, and the user is told. */
+  readonly reset: boolean;
+  /** The input answered a secret prompt (or came while one was recent): adapters delete it. */
+  readonly inputWasSecret: boolean;
+  readonly decision: TurnDecision;
+}
+
+export interface TurnFacts {
+  readonly now: number;
+  readonly idleMs: number;
+  /** The chat was asked for a secret recently (its own short-lived mark, kept after the flow ended). */
+  readonly secretAsked: boolean;
+  readonly registry: FlowRegistry;
+  /** The label of a choice as the user sees it (for matching typed answers). */
+  readonly labelOf: (choice: Choice) => string;
+}
+
+/** Text that names one of the offered choices (its number or its label) counts as picking it. */
+export function matchChoice(
+  text: string,
+  choices: readonly Choice[] | undefined,
+  facts: TurnFacts,
+): string | null {
+  if (!choices?.length) return null;
+  const typed = text.trim().toLowerCase();
+  const number = /^\d{1,2}$/.test(typed) ? Number(typed) : Number.NaN;
+  if (number >= 1 && number <= choices.length) return choices[number - 1]?.value ?? null;
+  const byLabel = choices.find((choice) => facts.labelOf(choice).toLowerCase() === typed);
+  return byLabel?.value ?? null;
+}
+
+/** Decides what one input does. */
+export function planTurn(input: UserInput, session: Session | null, facts: TurnFacts): TurnPlan {
+  const action = input.action;
+  const secretPrompt = session?.prompt?.input === 'secret';
+  // Judged on the question that was asked (or its mark), even if the flow has ended since.
+  const inputWasSecret = action.type === 'text' && (secretPrompt || facts.secretAsked);
+  let flow = session?.flow ?? null;
+  let prompt = session?.prompt ?? null;
+  const expired = flow !== null && session !== null && facts.now - session.lastActiveAt > facts.idleMs;
+  if (expired) {
+    flow = null;
+    prompt = null;
+  }
+  const reset = flow !== null && facts.registry.get(flow.id)?.version !== flow.version;
+  if (reset) {
+    flow = null;
+    prompt = null;
+  }
+  const plan = (decision: TurnDecision): TurnPlan => ({ expired, reset, inputWasSecret, decision });
+
+  if (action.type === 'text' && action.text.length > MAX_INPUT_LENGTH) return plan({ kind: 'tooLong' });
+  if (action.type === 'command') {
+    const command = action.command.toLowerCase();
+    const args = action.args.trim();
+    switch (command) {
+      case 'cancel':
+        return plan({ kind: 'cancel' });
+      case 'help':
+        return plan({ kind: 'help' });
+      case 'start': {
+        if (args !== '') {
+          const target = facts.registry.deepLink(args);
+          if (!target) return plan({ kind: 'startPayloadUnknown' });
+          if (flow) return plan({ kind: 'busy', flowId: flow.id });
+          return plan({ kind: 'start', flowId: target.id, args: target.command === args ? '' : args });
+        }
+        return plan(flow ? { kind: 'busy', flowId: flow.id } : { kind: 'menu', welcome: true });
+      }
+      case 'menu':
+        return plan(flow ? { kind: 'busy', flowId: flow.id } : { kind: 'menu', welcome: false });
+    }
+    const target = facts.registry.command(command);
+    if (!target) return plan({ kind: 'unknownCommand', command });
+    if (flow)
+      return plan(flow.id === target.id ? { kind: 'repeatPrompt' } : { kind: 'busy', flowId: flow.id });
+    return plan({ kind: 'start', flowId: target.id, args });
+  }
+  // Where others can read along (a group), only commands are read; confidential input (a private chat, a
+  // button or form on an ephemeral reply) is.
+  if (!isConfidential(input)) return plan({ kind: 'ignore' });
+  const choice = action.type === 'choice' ? action.value : matchChoice(action.text, prompt?.choices, facts);
+  if (choice !== null && prompt?.choices && !prompt.choices.some((c) => c.value === choice)) {
+    return plan({ kind: 'staleChoice' });
+  }
+  if (choice?.startsWith('menu:') && !flow) {
+    const target = facts.registry.get(choice.slice('menu:'.length));
+    if (target) return plan({ kind: 'start', flowId: target.id, args: '' });
+  }
+  if (!flow) return plan({ kind: 'notUnderstood' });
+  const event: FlowEvent =
+    choice !== null
+      ? { type: 'user.choice', value: choice, at: facts.now }
+      : { type: 'user.text', text: action.type === 'text' ? action.text : '', at: facts.now };
+  return plan({ kind: 'step', event });
+}
