@@ -5,18 +5,18 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Api, Bot, type Context, type Transformer, webhookCallback } from 'grammy';
+import { Bot, type Context, type Transformer, webhookCallback } from 'grammy';
 import type { BotCommand } from 'grammy/types';
 import { type Locale, type MessageKey, resolveLocale, t } from '../../src/catalog/catalog.ts';
-import { type Engine, GLOBAL_COMMANDS, type PushSender, type TurnResult } from '../../src/engine/engine.ts';
-import { chatTag, type UserInput } from '../../src/engine/input.ts';
-import type { Reply } from '../../src/engine/reply.ts';
+import { chatTag, type UserInput } from '../../src/core/conversation.ts';
+import { type Engine, GLOBAL_COMMANDS, type PushSender } from '../../src/engine/engine.ts';
+import { type ChannelPort, runTurn, SecretPromptMemory } from '../kit/run-turn.ts';
 import { describeError, type Logger } from '../../src/log.ts';
 import { sendReplies } from './render.ts';
 import { isUnsupportedMessage, parseChoice, toUserInput } from './to-user-input.ts';
 
 /** The only update types the adapter reads; everything else is not even fetched. */
-export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'] as const;
 
 /** Where `mountTelegramWebhook` serves the webhook by default; the secret token, not the path, protects it. */
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
@@ -116,49 +116,25 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
   const username = (): string | undefined =>
     options.username ?? (bot.isInited() ? bot.botInfo.username : undefined);
 
-  /** Shows "typing…" while a slow step runs; the calls are aborted as soon as the step is over. */
-  async function withTyping<T>(api: Api, chatId: string, task: () => Promise<T>): Promise<T> {
-    const abort = new AbortController();
-    // grammY types its signal with the `abort-controller` shim; the platform's signal is what it uses.
-    const signal = abort.signal as Parameters<Api['sendChatAction']>[3];
-    const pending: Promise<unknown>[] = [];
-    const typing = (): void => {
-      pending.push(
-        api.sendChatAction(chatId, 'typing', {}, signal).catch((error: unknown) => {
-          if (!abort.signal.aborted)
-            log.debug(
-              { chat: chatTag({ channel: 'telegram', chatId }), err: describeError(error) },
-              'typing failed',
-            );
-        }),
-      );
-    };
-    let interval: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      typing();
-      interval = setInterval(typing, typingIntervalMs);
-    }, typingDelayMs);
-    try {
-      return await task();
-    } finally {
-      clearTimeout(timer);
-      clearInterval(interval);
-      abort.abort();
-      await Promise.allSettled(pending);
-    }
-  }
+  const secrets = new SecretPromptMemory();
+  const target = (locale: Locale, isPrivate: boolean) => ({ locale, isPrivate, botUsername: username() });
 
-  /** Deletes the user's message that held a secret; false when Telegram refused (the user is told). */
-  async function deleteSecret(api: Api, input: UserInput, updateId: number): Promise<boolean> {
-    try {
-      return await api.deleteMessage(input.chat.chatId, Number(input.messageId));
-    } catch (error) {
-      log.warn(
-        { update_id: updateId, chat: chatTag(input.chat), err: describeError(error) },
-        'could not delete a message that held a secret',
-      );
-      return false;
-    }
+  /** The channel port of one update: what the kit may do in this chat. */
+  function portFor(ctx: Context, input: UserInput, locale: Locale): ChannelPort {
+    const chatId = input.chat.chatId;
+    return {
+      typing: () => ctx.api.sendChatAction(chatId, 'typing'),
+      deleteSecret: async () =>
+        input.isPrivate && input.messageId !== undefined
+          ? ctx.api.deleteMessage(chatId, Number(input.messageId))
+          : false,
+      retirePrompt: async () => {
+        // The buttons of a pressed message are spent; the engine repeats whatever is still open.
+        if (input.messageId !== undefined)
+          await ctx.api.editMessageReplyMarkup(chatId, Number(input.messageId));
+      },
+      send: (replies) => sendReplies(ctx.api, chatId, replies, target(locale, input.isPrivate), log),
+    };
   }
 
   async function handleUpdate(ctx: Context): Promise<void> {
@@ -176,7 +152,6 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         );
       });
     };
-    let input: UserInput | null = null;
     try {
       if (query) {
         if (parseChoice(query.data) === null) {
@@ -185,56 +160,28 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         }
         answer();
       }
-      input = toUserInput(update, { botUsername: username(), commands });
+      if (update.edited_message && ctx.chat) {
+        await ctx.api.sendMessage(ctx.chat.id, t(locale, 'telegram.editedIgnored'));
+        return;
+      }
+      const input = toUserInput(update, { botUsername: username(), commands });
       if (!input) {
         if (isUnsupportedMessage(update) && ctx.chat) {
           await ctx.api.sendMessage(ctx.chat.id, t(locale, 'telegram.unsupportedMessage'));
         }
         return;
       }
-      const turn = input;
-      const result: TurnResult = await withTyping(ctx.api, turn.chat.chatId, () => engine.handle(turn));
-      if (result.duplicate) return;
-      const notices: Reply[] = [];
-      if (result.inputWasSecret && turn.isPrivate && turn.messageId !== undefined) {
-        const deleted = await deleteSecret(ctx.api, turn, update.update_id);
-        notices.push({ key: deleted ? 'common.secretDeleted' : 'telegram.secretNotDeleted' });
-      }
-      if (query && turn.messageId !== undefined) {
-        // The buttons of a pressed message are spent; the engine repeats whatever is still open.
-        await ctx.api
-          .editMessageReplyMarkup(turn.chat.chatId, Number(turn.messageId))
-          .catch((error: unknown) => {
-            log.debug(
-              { update_id: update.update_id, err: describeError(error) },
-              'could not remove a keyboard',
-            );
-          });
-      }
-      await sendReplies(
-        ctx.api,
-        turn.chat.chatId,
-        [...notices, ...result.replies],
-        { locale, isPrivate: turn.isPrivate, botUsername: username() },
+      await runTurn(engine, input, portFor(ctx, input, locale), secrets, {
         log,
-      );
+        logFields: { update_id: update.update_id },
+        typingDelayMs,
+        typingIntervalMs,
+        secretNotDeletedKey: 'telegram.secretNotDeleted',
+        failedMessage: 'telegram update failed',
+      });
     } catch (error) {
-      const chat = input
-        ? chatTag(input.chat)
-        : ctx.chat
-          ? chatTag({ channel: 'telegram', chatId: String(ctx.chat.id) })
-          : undefined;
+      const chat = ctx.chat ? chatTag({ channel: 'telegram', chatId: String(ctx.chat.id) }) : undefined;
       log.error({ update_id: update.update_id, chat, err: describeError(error) }, 'telegram update failed');
-      if (ctx.chat) {
-        await ctx.api
-          .sendMessage(ctx.chat.id, t(locale, 'common.internalError'))
-          .catch((sendError: unknown) => {
-            log.warn(
-              { update_id: update.update_id, chat, err: describeError(sendError) },
-              'could not send the error notice',
-            );
-          });
-      }
     } finally {
       answer();
       if (answering) await answering;
@@ -284,13 +231,8 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
       throw new Error(`the Telegram adapter cannot send to a ${chat.channel} chat`);
     // Telegram ids: users (private chats) are positive, groups and channels negative.
     const isPrivate = !chat.chatId.startsWith('-');
-    await sendReplies(
-      bot.api,
-      chat.chatId,
-      replies,
-      { locale: 'en', isPrivate, botUsername: username() },
-      log,
-    );
+    secrets.saw(chat, replies);
+    await sendReplies(bot.api, chat.chatId, replies, target('en', isPrivate), log);
   };
 
   return {

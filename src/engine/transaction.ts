@@ -14,6 +14,11 @@ export class LockLost extends Error {
   override readonly name = 'LockLost';
 }
 
+/** The store could not be reached before the turn began: nothing was read, run or changed. */
+export class StoreUnavailable extends Error {
+  override readonly name = 'StoreUnavailable';
+}
+
 /**
  * The per-chat transaction of one turn: take the lock and read the session (one round trip on Redis),
  * keep the lock alive while the work runs, then write the outcome and release (one round trip).
@@ -35,7 +40,12 @@ export class ChatTransaction {
     waitMs = this.options.lockWaitMs,
   ): Promise<{ readonly value: T } | null> {
     const { sessions, lockTtlMs } = this.options;
-    const frame = await sessions.begin(chat, lockTtlMs, waitMs);
+    let frame: Awaited<ReturnType<SessionStore['begin']>>;
+    try {
+      frame = await sessions.begin(chat, lockTtlMs, waitMs);
+    } catch (error) {
+      throw new StoreUnavailable('the session store did not answer', { cause: error });
+    }
     if (frame === null) return null;
     let lost = false;
     const renewal = setInterval(

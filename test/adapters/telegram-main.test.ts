@@ -239,7 +239,7 @@ describe('lockstep on Telegram, as a process (tsx src/main.ts)', { timeout: 60_0
     expect(registered.params).toMatchObject({
       url: hookUrl,
       secret_token: WEBHOOK_SECRET,
-      allowed_updates: ['message', 'callback_query'],
+      allowed_updates: ['message', 'edited_message', 'callback_query'],
     });
     await callFrom(api, main, (call) => call.method === 'setMyCommands');
     expect(api.commands.map((entry) => entry.command)).toEqual(

@@ -92,7 +92,7 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
     ]);
     expect(menu.params.parse_mode).toBeUndefined();
     const [poll] = api.callsOf('getUpdates');
-    expect(poll?.params).toMatchObject({ timeout: 1, allowed_updates: ['message', 'callback_query'] });
+    expect(poll?.params).toMatchObject({ timeout: 1, allowed_updates: ['message', 'edited_message', 'callback_query'] });
   });
 
   it('runs a whole password change by long polling, deleting every password message and saying so', async () => {
@@ -294,13 +294,14 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
     const { api, alice, sessions, logs } = await polling();
     sessions.failNextLoad = true;
     const failing = api.userSends(alice.chat, alice.user, 'my very private words');
-    await reply(api, alice.chat, 'common.internalError');
+    // The store did not answer before anything ran: "temporarily unavailable, nothing was changed".
+    await reply(api, alice.chat, 'common.unavailable');
     const failure = logs.find((entry) => entry.msg === 'telegram update failed');
     expect(failure?.level).toBe('error');
     expect(failure?.obj).toEqual({
       update_id: failing.update_id,
       chat: `tg:${alice.chat.id}`,
-      err: 'Error: connection lost',
+      err: 'StoreUnavailable: the session store did not answer: Error: connection lost',
     });
     expect(JSON.stringify(logs)).not.toContain('my very private words');
     api.userSends(alice.chat, alice.user, '/help');
@@ -379,7 +380,7 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
       expect(registered?.params).toMatchObject({
         url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/telegram\/webhook$/),
         secret_token: SECRET,
-        allowed_updates: ['message', 'callback_query'],
+        allowed_updates: ['message', 'edited_message', 'callback_query'],
       });
       expect(api.commands.map((c) => c.command)).toEqual([
         'start',

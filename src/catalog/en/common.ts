@@ -32,6 +32,10 @@ export const common = {
     'I was updated while you were in the middle of a task ({flow}), so that task was reset. Nothing was changed. Please start it again.',
   'common.internalError':
     'Sorry, something went wrong on our side. Nothing was changed. Please try again in a moment, or send /cancel to start over.',
+  'common.unavailable':
+    'Sorry, I cannot reach my records right now, so I did not read your message. Nothing was changed. Please try again in a minute.',
+  'common.secretNotDeleted':
+    'I could not delete your message with the secret. Please delete it yourself now.',
   'common.tooLong':
     'That message is too long for me to read (at most 4,096 characters). Nothing was changed. Please send a shorter one.',
   'common.timeout':

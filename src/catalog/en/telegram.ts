@@ -8,6 +8,8 @@ export const telegram = {
   'telegram.badButton': 'This button does not work any more. Send /menu to start again.',
   'telegram.unsupportedMessage':
     'I can only read text messages. Please type your answer, or send /help to see what I can do.',
+  'telegram.editedIgnored':
+    'I read only new messages, so I did not read your edit. Please send your answer again as a new message.',
   'telegram.secretNotDeleted':
     'I could not delete your message with the secret. Please delete it yourself now: long-press it (or right-click it) and choose Delete.',
 } as const;
