@@ -16,9 +16,15 @@ import { t } from './catalog/catalog.ts';
 import { systemClock } from './clock.ts';
 import { type Config, parseConfig } from './config.ts';
 import { type BuiltDelivery, buildDelivery } from './delivery/select-delivery.ts';
-import { DEMO_ACCOUNT_ID, DEMO_EMAIL, DEMO_PHONE, randomDemoPassword, seedDemoAccount } from './demo.ts';
-import type { PushSender } from './engine/engine.ts';
-import type { Channel } from './engine/input.ts';
+import {
+  DEMO_ACCOUNT_ID,
+  DEMO_EMAIL,
+  DEMO_PHONE,
+  demoWanted,
+  randomDemoPassword,
+  seedDemoAccount,
+} from './demo.ts';
+import { PushRouter } from './engine/push.ts';
 import { RedisSessionFrame } from './engine/redis-session-frame.ts';
 import { startHttp } from './http/start-http.ts';
 import type { Kv } from './kv/kv.ts';
@@ -123,7 +129,9 @@ async function main(): Promise<number> {
     publicUrl: config.http.publicUrl,
     ...(redis ? { sessionFrame: new RedisSessionFrame(redis) } : {}),
   });
-  const engine = createEngine(services);
+  // Out-of-turn replies go through one router; each adapter registers itself below.
+  const push = new PushRouter();
+  const engine = createEngine(services, { push: push.send, pushReady: () => push.ready() });
   const sweeper = setInterval(() => {
     engine
       .expireIdle()
@@ -136,8 +144,7 @@ async function main(): Promise<number> {
   const telegram: TelegramBot | null = config.telegram
     ? createTelegramBot({ token: config.telegram.token, engine, log, apiRoot: config.telegram.apiRoot })
     : null;
-  const pushers: Partial<Record<Channel, PushSender>> = {};
-  if (telegram) pushers.telegram = telegram.pushSender;
+  if (telegram) push.register('telegram', telegram.pushSender);
   const shutdown = async () => {
     signals.dispose();
     clearInterval(sweeper);
@@ -172,21 +179,23 @@ async function main(): Promise<number> {
 
   if (consoleMode) {
     const password = config.demoPassword ?? randomDemoPassword();
-    const demo = await seedDemoAccount(services, password);
-    engine.setPushSender(consolePushSender(out, 'en', qrTerminal));
+    const demo = await seedDemoAccount(services, password, { botConfigured: !demoWanted(config) });
+    push.register('console', consolePushSender(out, 'en', qrTerminal));
     out.write(`${t('en', 'console.banner')}\n`);
-    out.write(
-      `${
-        !demo.created
-          ? t('en', 'console.demoAccountRedis', { id: DEMO_ACCOUNT_ID })
-          : t('en', 'console.demoAccount', {
-              id: DEMO_ACCOUNT_ID,
-              phone: DEMO_PHONE,
-              email: DEMO_EMAIL,
-              password,
-            })
-      }\n\n`,
-    );
+    const banner =
+      demo.status === 'created'
+        ? t('en', 'console.demoAccount', {
+            id: DEMO_ACCOUNT_ID,
+            phone: DEMO_PHONE,
+            email: DEMO_EMAIL,
+            password,
+          })
+        : demo.status === 'linkedElsewhere'
+          ? t('en', 'console.linkedElsewhere', { id: demo.linkedTo })
+          : demo.status === 'unlinked'
+            ? t('en', 'console.demoUnlinked', { id: DEMO_ACCOUNT_ID })
+            : t('en', 'console.demoAccountRedis', { id: DEMO_ACCOUNT_ID });
+    out.write(`${banner}\n\n`);
     // A signal ends the input: lines already typed are answered, then goodbye, then everything closes.
     const input = new PassThrough();
     process.stdin.pipe(input);
@@ -199,11 +208,6 @@ async function main(): Promise<number> {
     await shutdown();
     return 0;
   }
-  engine.setPushSender(async (chat, replies) => {
-    const push = pushers[chat.channel];
-    if (!push) throw new Error(`no adapter for ${chat.channel} runs in this process`);
-    await push(chat, replies);
-  });
   try {
     if (telegram && webhook) {
       await telegram.setWebhook(webhook.webhookUrl as string, webhook.webhookSecret as string);

@@ -17,7 +17,7 @@ import { bindUnlinkAccount } from './bindings/unlink-account.ts';
 import type { Clock } from './clock.ts';
 import { CodeService } from './codes/code-service.ts';
 import type { Delivery } from './delivery/delivery.ts';
-import { Engine } from './engine/engine.ts';
+import { Engine, type PushSender } from './engine/engine.ts';
 import type { Channel } from './engine/input.ts';
 import { type SessionFrameBackend, SessionStore } from './engine/session-store.ts';
 import type { Kv } from './kv/kv.ts';
@@ -142,8 +142,12 @@ export function createFlows(services: Services): FlowDefinition[] {
 }
 
 /** The engine over the services, with every flow. */
-export function createEngine(services: Services): Engine {
+export function createEngine(
+  services: Services,
+  push: { readonly push?: PushSender; readonly pushReady?: () => boolean } = {},
+): Engine {
   return new Engine({
+    ...push,
     flows: createFlows(services),
     sessions: services.sessions,
     identities: {

@@ -53,7 +53,8 @@ export type PolicyReason =
   | 'noDigit'
   | 'common'
   | 'containsPersonal'
-  | 'sameAsCurrent';
+  | 'sameAsCurrent'
+  | 'controlChars';
 
 export type NewPasswordResult =
   | { readonly ok: true; readonly hash: string }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { type Locale, resolveLocale, t } from '../catalog/catalog.ts';
+import type { Clock } from '../clock.ts';
 import { type ChatRef, chatTag, isConfidential, type UserInput } from '../core/conversation.ts';
 import { COMMITTED, type FlowEvent, type FlowInput } from '../core/flow.ts';
 import type { MessageKey } from '../core/messages.ts';
 import type { Reply } from '../core/reply.ts';
-import { type Locale, resolveLocale, t } from '../catalog/catalog.ts';
-import type { Clock } from '../clock.ts';
 import { describeError, type Logger } from '../log.ts';
+import type { PushSender } from './push.ts';
 import { type DeepLinkHandler, type FlowDefinition, FlowRegistry } from './registry.ts';
 import { type FlowRun, type FlowStart, persistedTags, runFlowStep, StepTimeout } from './runner.ts';
 import type { Frame, FrameCommit, Session, SessionStore } from './session-store.ts';
@@ -21,8 +22,7 @@ export interface IdentityResolver {
   accountIdFor(channel: ChatRef['channel'], userId: string): Promise<string | null>;
 }
 
-/** Sends replies to a chat outside of a turn (expiry notices, "your email is verified"). */
-export type PushSender = (chat: ChatRef, replies: readonly Reply[]) => Promise<void>;
+export type { PushSender } from './push.ts';
 
 export interface EngineOptions {
   readonly flows: readonly FlowDefinition[];

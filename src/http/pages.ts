@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type Locale, type MessageKey, t } from '../catalog/catalog.ts';
 
-/** The outcome pages a person can land on after confirming an email-verification link. */
-export type PageKind = 'verified' | 'expired' | 'used' | 'invalid' | 'error';
+/** The outcome pages a person can land on after confirming an email-verification link (or too many tries). */
+export type PageKind = 'verified' | 'expired' | 'used' | 'invalid' | 'error' | 'tooMany';
 
 const pageKeys: Record<PageKind, { readonly title: MessageKey; readonly body: MessageKey }> = {
   verified: { title: 'web.verified.title', body: 'web.verified.body' },
@@ -10,6 +10,7 @@ const pageKeys: Record<PageKind, { readonly title: MessageKey; readonly body: Me
   used: { title: 'web.used.title', body: 'web.used.body' },
   invalid: { title: 'web.invalid.title', body: 'web.invalid.body' },
   error: { title: 'web.error.title', body: 'web.error.body' },
+  tooMany: { title: 'web.tooMany.title', body: 'web.tooMany.body' },
 };
 
 // The only stylesheet, inline so the page needs no other request; the CSP allows exactly this text by hash.
@@ -35,6 +36,7 @@ const tone: Record<PageKind, 'ok' | 'warn' | 'bad'> = {
   used: 'warn',
   invalid: 'bad',
   error: 'bad',
+  tooMany: 'warn',
 };
 
 /**

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Logger } from '../log.ts';
 import type { Services } from '../services.ts';
-import { createHttpServer, type HealthReport } from './server.ts';
+import { createHttpServer, type HealthReport, type HttpServerOptions } from './server.ts';
 
 const PING_TIMEOUT_MS = 1_000;
 
@@ -42,6 +42,8 @@ export async function startHttp(deps: {
   readonly log: Logger;
   /** More routes on the same server (e.g. a Telegram webhook). */
   readonly extraRoutes?: (app: FastifyInstance) => void;
+  /** Timeouts, the `/verify-email` rate limit and the trusted proxies; the server's defaults otherwise. */
+  readonly server?: Pick<HttpServerOptions, 'timeouts' | 'verifyEmailRateLimit' | 'trustProxy'>;
 }): Promise<FastifyInstance | null> {
   const { config, services, engine, log } = deps;
   if (!httpWanted(config)) return null;
@@ -50,6 +52,7 @@ export async function startHttp(deps: {
     health: healthCheck(deps.redis),
     verifyEmail: (token) => services.emailVerification.redeemLink(token, engine),
     ...(deps.extraRoutes ? { extraRoutes: deps.extraRoutes } : {}),
+    ...deps.server,
   });
   await app.listen({ host: config.http.host, port: config.http.port });
   const address = app.server.address();

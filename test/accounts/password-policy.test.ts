@@ -1,8 +1,10 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { describe, expect, it } from 'vitest';
+import { t } from '../../src/catalog/catalog.ts';
 import {
   checkPasswordPolicy,
   MAX_LENGTH,
+  MAX_UNITS,
   MIN_LENGTH,
   type PolicyContext,
 } from '../../src/accounts/password-policy.ts';
@@ -75,6 +77,103 @@ describe('password policy', () => {
       expect(Buffer.byteLength(chinese)).toBeGreaterThan(128);
       expect(reason(chinese)).toBe('ok');
       expect(reason(`密${chinese}`)).toBe('tooLong');
+    });
+  });
+
+  describe('hostile input: huge passwords', () => {
+    it('refuses 100 KB and 1 MB passwords as tooLong, before looking at anything else', () => {
+      for (const size of [100 * 1024, 1024 * 1024]) {
+        // Valid in every other way, so only the length rule can refuse it.
+        expect(reason(`Zq7${'x'.repeat(size)}`), String(size)).toBe('tooLong');
+        // Refused as too long rather than for the NUL or the missing letter, which come later.
+        expect(reason('\u0000'.repeat(size))).toBe('tooLong');
+        expect(reason('9'.repeat(size))).toBe('tooLong');
+      }
+    });
+
+    it('refuses a huge password without building anything proportional to it', () => {
+      const huge = `Zq7${'😀'.repeat(512 * 1024)}`; // 1 MB of UTF-16 units in a flat string
+      const before = process.memoryUsage().heapUsed;
+      const results = Array.from({ length: 20 }, () => reason(huge));
+      const grown = process.memoryUsage().heapUsed - before;
+      expect(results.every((r) => r === 'tooLong')).toBe(true);
+      // Splitting it into characters even once would take tens of MB (one string per character).
+      expect(grown).toBeLessThan(8 * 1024 * 1024);
+    });
+
+    it('counts characters, not units, up to the unit cap: 128 family emoji are still allowed', () => {
+      const family = `a1${FAMILY.repeat(126)}`;
+      expect(family.length).toBeLessThanOrEqual(MAX_UNITS);
+      expect(reason(family)).toBe('ok');
+      expect(reason(`${family}${FAMILY}`)).toBe('tooLong');
+    });
+
+    it('refuses more than MAX_UNITS UTF-16 units as tooLong, even when they make few characters', () => {
+      expect(MAX_UNITS).toBe(2048);
+      // One letter with a pile of combining accents (zalgo) is one character but many units.
+      const zalgo = `a${'\u0301'.repeat(MAX_UNITS)}bcdefg12`;
+      expect(reason(zalgo)).toBe('tooLong');
+    });
+  });
+
+  describe('control and invisible characters', () => {
+    const base = 'Sunflower-Lantern-42';
+    const refused: Array<[string, string]> = [
+      ['NUL', '\u0000'],
+      ['tab', '\t'],
+      ['line feed', '\n'],
+      ['carriage return', '\r'],
+      ['escape', '\u001b'],
+      ['DEL', '\u007f'],
+      ['C1 control (NEL)', '\u0085'],
+      ['zero-width space', '\u200b'],
+      ['left-to-right mark', '\u200e'],
+      ['right-to-left mark', '\u200f'],
+      ['line separator', '\u2028'],
+      ['paragraph separator', '\u2029'],
+      ['left-to-right embedding', '\u202a'],
+      ['right-to-left override', '\u202e'],
+      ['word joiner', '\u2060'],
+      ['left-to-right isolate', '\u2066'],
+      ['pop directional isolate', '\u2069'],
+      ['byte-order mark', '\ufeff'],
+      ['soft hyphen', '\u00ad'],
+      ['Arabic letter mark', '\u061c'],
+      ['lone surrogate', '\ud800'],
+    ];
+
+    for (const [name, char] of refused) {
+      it(`refuses a ${name} (U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}) as controlChars, wherever it is`, () => {
+        expect(reason(`${char}${base}`)).toBe('controlChars');
+        expect(reason(`Sunflower${char}-Lantern-42`)).toBe('controlChars');
+        expect(reason(`${base}${char}`)).toBe('controlChars');
+      });
+    }
+
+    it('reports the control character before the other rules except too long', () => {
+      expect(reason('ab\t1')).toBe('controlChars');
+      expect(reason('password1\n')).toBe('controlChars');
+      expect(reason(`\u0000${'9'.repeat(20)}`)).toBe('controlChars');
+      expect(reason(`${'x'.repeat(200)}\t`)).toBe('tooLong');
+    });
+
+    it('still allows emoji (with their joiners and variation selectors), RTL letters and other scripts', () => {
+      expect(reason(`ab12${FAMILY.repeat(4)}`)).toBe('ok');
+      expect(reason('Heart❤️-Rocket🚀-42')).toBe('ok');
+      expect(reason('Thumbs👍🏽-up-2026')).toBe('ok');
+      expect(reason('Flag🏴󠁧󠁢󠁳󠁣󠁴󠁿-Scotland-7')).toBe('ok');
+      expect(reason('שלום-עולם-2024')).toBe('ok');
+      expect(reason('كلمةسرية12')).toBe('ok');
+      // Persian writes some words with a zero-width non-joiner.
+      expect(reason('می\u200cخواهم-رمز-42')).toBe('ok');
+      expect(reason('no-break\u00a0space-42')).toBe('ok');
+    });
+
+    it('has a kind, plain-words message in the catalog', () => {
+      const text = t('en', 'policy.controlChars');
+      expect(text).toMatch(/invisible or control characters/);
+      expect(text).toMatch(/like tabs or line breaks/);
+      expect(text).toMatch(/Please type it again without them\./);
     });
   });
 

@@ -397,7 +397,9 @@ describe('the rest of the server', () => {
 describe('pages', () => {
   it('are self-contained: no script, no external resource, and the CSP allows exactly the inline style', () => {
     const pages = [
-      ...(['verified', 'expired', 'used', 'invalid', 'error'] as const).map((kind) => renderPage(kind)),
+      ...(['verified', 'expired', 'used', 'invalid', 'error', 'tooMany'] as const).map((kind) =>
+        renderPage(kind),
+      ),
       renderConfirmPage(TOKEN),
     ];
     for (const html of pages) {

@@ -105,6 +105,37 @@ describe('HTTP server in the composition root', () => {
     expect(confirmed.status).toBe(400);
   });
 
+  it('passes the timeouts and the /verify-email rate limit on to the server', async () => {
+    const clock = new ManualClock();
+    const services = createServices({
+      kv: new MemoryKv(clock),
+      delivery: new RecordingDelivery(),
+      clock,
+      log: silentLogger,
+      secretKey: KEY,
+      publicUrl: 'https://lockstep.example.com',
+    });
+    const app = await startHttp({
+      config: config({ PUBLIC_URL: 'https://lockstep.example.com', HTTP_HOST: '127.0.0.1', HTTP_PORT: '0' }),
+      services,
+      engine: createEngine(services),
+      redis: null,
+      log: silentLogger,
+      server: { timeouts: { requestMs: 1_500 }, verifyEmailRateLimit: { max: 1, windowMs: 60_000 } },
+    });
+    if (!app) throw new Error('the server did not start');
+    closers.push(() => app.close());
+    expect(app.server.requestTimeout).toBe(1_500);
+    expect(app.server.headersTimeout).toBe(1_500);
+    const address = app.server.address();
+    if (typeof address !== 'object' || address === null) throw new Error('no address');
+    const link = `http://127.0.0.1:${address.port}/verify-email?token=${'Z'.repeat(43)}`;
+    expect((await fetch(link)).status).toBe(200);
+    const limited = await fetch(link);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
   it('does not start without PUBLIC_URL or a bot', async () => {
     const clock = new ManualClock();
     const services = createServices({

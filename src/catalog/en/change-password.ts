@@ -29,6 +29,8 @@ export const changePassword = {
   'policy.tooLong': 'That password is too long: at most 128 characters.',
   'policy.noLetter': 'That password has no letter: it needs at least one.',
   'policy.noDigit': 'That password has no digit: it needs at least one.',
+  'policy.controlChars':
+    'That password cannot contain invisible or control characters (like tabs or line breaks). Please type it again without them.',
   'policy.common': 'That password is among the most common passwords and easy to guess.',
   'policy.containsPersonal':
     'That password contains your phone number, email or account id, which others may know.',

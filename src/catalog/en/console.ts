@@ -6,6 +6,10 @@ export const consoleText = {
     'Demo account {id} (phone {phone}, email {email}) is linked to this console. Its password is: {password}',
   'console.demoAccountRedis':
     'Using Redis. Demo account {id} already exists there and is linked to this console; it keeps the password it has.',
+  'console.linkedElsewhere':
+    'This console is linked to account {id} (an operator linked it), so the demo account was not used.',
+  'console.demoUnlinked':
+    'Demo account {id} exists, but this console is not linked to it. Send /link to link it again.',
   'console.outbox': '[outbox] {channel} to {to}: {text}',
   'console.outboxSubject': '[outbox] email to {to}, subject "{subject}":\n{text}',
   'console.choice': '  {number}) {label}',

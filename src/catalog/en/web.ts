@@ -21,4 +21,7 @@ export const web = {
   'web.error.title': 'Something went wrong',
   'web.error.body':
     'Sorry, something went wrong on our side and your email address could not be confirmed right now. Nothing was changed.\nPlease try the same link again in a few minutes.',
+  'web.tooMany.title': 'Please wait a moment',
+  'web.tooMany.body':
+    'This page was opened many times in a short while, so for your safety it is paused for a moment. Nothing was changed.\nPlease wait a minute, then open the link from your email again.',
 } as const;
