@@ -252,6 +252,24 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
     await reply(api, alice.chat, 'password.askCurrent');
   });
 
+  it('retries a sendMessage that failed with a 5xx answer, and the conversation goes on', async () => {
+    const { api, alice } = await polling();
+    api.failNext('sendMessage', { status: 500 });
+    api.userSends(alice.chat, alice.user, '/help');
+    // auto-retry waits 3 s before its first retry of an internal server error.
+    const text = t('en', 'common.help');
+    await api.waitFor(
+      (call) => call.method === 'sendMessage' && call.status === 200 && call.params.text === text,
+      8_000,
+    );
+    const attempts = api.callsOf('sendMessage');
+    expect(attempts.map((call) => call.status)).toEqual([500, 200]);
+    expect(attempts[0]?.params.text).toBe(attempts[1]?.params.text);
+    expect((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0)).toBeGreaterThanOrEqual(2_900);
+    api.userSends(alice.chat, alice.user, '/menu');
+    await reply(api, alice.chat, 'common.menu');
+  });
+
   it('applies an update delivered twice only once', async () => {
     const { api, alice } = await polling();
     api.userSends(alice.chat, alice.user, '/password');
