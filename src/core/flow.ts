@@ -38,7 +38,15 @@ export interface FlowInput {
 
 /** What a flow ends with: optionally the id of a flow the engine starts next. */
 export interface FlowOutput {
+  /** The flow the engine starts right after this one. */
   readonly next?: string;
+  /** Arguments for `next` (e.g. a choice that was already made). */
+  readonly nextArgs?: string;
+  /**
+   * The flow to come back to once `next` (and whatever it hands on to) completes; it is started again with
+   * the args `resume` (a checkup continuing down its list after a fix).
+   */
+  readonly returnTo?: string;
   /**
    * The flow ended because a secret step locked (too many wrong passwords or codes): the chat keeps its
    * secret-prompt mark, so further guesses typed into it are still deleted.

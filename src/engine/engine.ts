@@ -556,7 +556,7 @@ class Turn {
     this.prompt = prompt;
   }
 
-  private async startFlow(flow: FlowDefinition, args: string): Promise<void> {
+  private async startFlow(flow: FlowDefinition, args: string, returnTo?: string): Promise<void> {
     if (flow.privateOnly && !isConfidential(this.input)) {
       this.touched = false;
       this.say('common.privateOnly', { params: { command: flow.command }, continuePrivately: true });
@@ -582,6 +582,7 @@ class Turn {
       snapshot: null,
       startedAt: this.now,
       taskId: input.taskId,
+      ...(returnTo ? { returnTo } : {}),
     };
     await this.advance(flow, { input }, null);
   }
@@ -609,7 +610,7 @@ class Turn {
       if (!('snapshot' in start)) this.prompt = null;
       return;
     }
-    if (event && run.replies.length === 0) {
+    if (event && run.replies.length === 0 && !run.done) {
       // The flow ignored the input (wrong kind of answer): say so and ask again.
       this.say(this.prompt?.choices?.length ? 'common.pickOne' : 'common.notUnderstood');
       this.repeatPrompt();
@@ -620,8 +621,15 @@ class Turn {
       this.flow = null;
       this.prompt = null;
       this.markOnEnd = run.output?.lockedOut ? 'keep' : 'clear';
+      // A flow hands on to `next`; one that was started on behalf of another (`returnTo`) hands back.
+      const returnTo = run.output?.returnTo ?? previous?.returnTo;
       const next = run.output?.next ? this.engine.registry.get(run.output.next) : undefined;
-      if (next) await this.startFlow(next, '');
+      if (next) {
+        await this.startFlow(next, run.output?.nextArgs ?? '', returnTo);
+        return;
+      }
+      const back = returnTo ? this.engine.registry.get(returnTo) : undefined;
+      if (back && back.id !== flow.id) await this.startFlow(back, 'resume');
       return;
     }
     this.flow = {
@@ -630,6 +638,7 @@ class Turn {
       snapshot: run.snapshot,
       startedAt: previous?.startedAt ?? this.now,
       ...(previous?.taskId ? { taskId: previous.taskId } : {}),
+      ...(previous?.returnTo ? { returnTo: previous.returnTo } : {}),
     };
     this.prompt = promptOf(run.replies) ?? this.prompt;
   }

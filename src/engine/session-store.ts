@@ -11,6 +11,8 @@ export interface ActiveFlow {
   readonly startedAt: number;
   /** This run of the task (FlowInput.taskId); absent in sessions saved before task ids existed. */
   readonly taskId?: string;
+  /** The flow to start again (with args `resume`) when this one completes. */
+  readonly returnTo?: string;
 }
 
 /** The conversation state of one chat; JSON-serialisable, never holds a secret. */

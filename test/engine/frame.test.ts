@@ -378,3 +378,77 @@ describe('startIn and undeliverable notices', () => {
     expect(members).toContain(JSON.stringify(here));
   });
 });
+
+describe('handing on and back (next, returnTo)', () => {
+  const prefix = uniquePrefix();
+
+  it('starts the next flow and, once it completes, the flow it was started for, with args "resume"', async () => {
+    const { setup, emit } = await import('xstate');
+    const { AWAITING_INPUT } = await import('../../flows/ports.ts');
+    type In = import('../../flows/ports.ts').FlowInput;
+    type Ev = import('../../flows/ports.ts').FlowEvent;
+    type Em = import('../../flows/ports.ts').ReplyEvent;
+    type Out = import('../../flows/ports.ts').FlowOutput;
+    const hub = setup({
+      types: {
+        input: {} as In,
+        events: {} as Ev,
+        emitted: {} as Em,
+        output: {} as Out,
+        context: {} as { resumed: boolean },
+      },
+    }).createMachine({
+      id: 'hub',
+      context: ({ input }) => ({ resumed: input.args === 'resume' }),
+      initial: 'pick',
+      output: { next: 'secret-test', returnTo: 'hub' },
+      states: {
+        pick: {
+          tags: [AWAITING_INPUT],
+          entry: emit(({ context }) => ({
+            type: 'reply' as const,
+            key: context.resumed ? ('common.welcome' as const) : ('common.menu' as const),
+            input: 'choice' as const,
+            choices: [{ value: 'fix', label: 'common.choiceYes' as const }],
+          })),
+          on: { 'user.choice': 'done' },
+        },
+        done: { type: 'final' },
+      },
+    });
+    const redis = connectRedis();
+    const engine = new Engine({
+      flows: [
+        {
+          id: 'hub',
+          version: 1,
+          command: 'hub',
+          title: 'password.title',
+          audience: 'any',
+          privateOnly: false,
+          machine: hub,
+        },
+        secretFlow(),
+      ],
+      sessions: new SessionStore(new RedisKv(redis), prefix, new RedisSessionFrame(redis)),
+      identities: { accountIdFor: async () => null },
+      clock: new ManualClock(),
+      log: silentLogger,
+    });
+    const here: ChatRef = { channel: 'telegram', chatId: '801' };
+    const say = (action: UserInput['action']) => engine.handle(input(action, { chat: here }));
+    expect(keys((await say({ type: 'command', command: 'hub', args: '' })).replies)).toEqual(['common.menu']);
+    expect(keys((await say({ type: 'choice', value: 'fix' })).replies)).toEqual(['password.askCurrent']);
+    // The fix completes: the hub comes back where the user left it.
+    expect(keys((await say({ type: 'text', text: 'right' })).replies)).toEqual([
+      'password.changed',
+      'common.welcome',
+    ]);
+    // /cancel inside a fix ends everything: no hand back.
+    await say({ type: 'choice', value: 'fix' });
+    expect(keys((await say({ type: 'command', command: 'cancel', args: '' })).replies)).toEqual([
+      'common.cancelled',
+    ]);
+    expect(keys((await say({ type: 'text', text: 'right' })).replies)).toEqual(['common.notUnderstood']);
+  });
+});
