@@ -10,9 +10,10 @@ import type { Clock } from '../clock.ts';
 import type { CodeService } from '../codes/code-service.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import type { Channel } from '../engine/input.ts';
+import { lockedForMs, releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
-import { codeSendEvent } from './account.ts';
+import { type Account, codeSendEvent } from './account.ts';
 import type { AccountStore } from './account-store.ts';
 import { maskEmail, maskPhone } from './mask.ts';
 import { ownContacts, sendNotice } from './notices.ts';
@@ -40,15 +41,16 @@ export class PasswordService {
     },
   ) {}
 
-  private lockKey(accountId: string): string {
-    return `${this.deps.prefix ?? 'ls:'}{acct:${accountId}}:pw-lock`;
-  }
+  /**
+   * The account's password attempts in the current window; holding MAX_WRONG_PASSWORDS it is the lock
+   * (`Kv.reserveAttempt`). Attempts being checked right now count too, so parallel guesses cannot pass it.
+   */
   private failKey(accountId: string): string {
     return `${this.deps.prefix ?? 'ls:'}{acct:${accountId}}:pw-fail`;
   }
 
-  async lockedForMs(accountId: string): Promise<number> {
-    return (await this.deps.kv.ttl(this.lockKey(accountId))) ?? 0;
+  lockedForMs(accountId: string): Promise<number> {
+    return lockedForMs(this.deps.kv, this.failKey(accountId), MAX_WRONG_PASSWORDS);
   }
 
   async summary(accountId: string): Promise<AccountSummary> {
@@ -61,14 +63,34 @@ export class PasswordService {
     };
   }
 
-  /** Five wrong passwords within 15 minutes lock the password step of the account for 15 minutes. */
+  /**
+   * Five wrong passwords within 15 minutes lock the password step of the account for 15 minutes. The attempt
+   * is reserved atomically before the (slow) argon2 check, so however many chats and processes guess at
+   * once, at most five passwords are checked per lock period; a right one clears the count.
+   */
   async checkCurrent(accountId: string, password: string, channel: Channel): Promise<CheckPasswordResult> {
     const { kv, hasher, accounts, clock } = this.deps;
-    const locked = await this.lockedForMs(accountId);
-    if (locked > 0) return { ok: false, reason: 'locked', minutes: Math.ceil(locked / 60_000) };
-    const account = await this.deps.accounts.require(accountId);
-    if (await hasher.verify(account.passwordHash, password)) {
-      await kv.del(this.failKey(accountId));
+    const failKey = this.failKey(accountId);
+    const reserved = await reserveAttempt(
+      kv,
+      failKey,
+      MAX_WRONG_PASSWORDS,
+      PASSWORD_LOCK_MS,
+      PASSWORD_LOCK_MS,
+    );
+    if (!reserved.ok) return { ok: false, reason: 'locked', minutes: Math.ceil(reserved.retryMs / 60_000) };
+    let account: Account;
+    let right: boolean;
+    try {
+      account = await accounts.require(accountId);
+      right = await hasher.verify(account.passwordHash, password);
+    } catch (error) {
+      // Nothing was checked: the attempt does not count.
+      await releaseAttempt(kv, failKey);
+      throw error;
+    }
+    if (right) {
+      await kv.del(failKey);
       if (hasher.needsRehash(account.passwordHash)) {
         const rehashed = await hasher.hash(password);
         await accounts.update(accountId, (a) =>
@@ -77,19 +99,24 @@ export class PasswordService {
       }
       return { ok: true };
     }
-    const failures = await kv.increment(this.failKey(accountId), PASSWORD_LOCK_MS);
     await accounts.appendEvent(accountId, { at: clock.now(), type: 'password.wrong', channel });
-    if (failures >= MAX_WRONG_PASSWORDS) {
-      await kv.set(this.lockKey(accountId), '1', PASSWORD_LOCK_MS);
-      await kv.del(this.failKey(accountId));
+    if (reserved.count >= MAX_WRONG_PASSWORDS) {
       await accounts.appendEvent(accountId, { at: clock.now(), type: 'password.locked', channel });
       return { ok: false, reason: 'locked', minutes: PASSWORD_LOCK_MS / 60_000 };
     }
-    return { ok: false, reason: 'wrong', remaining: MAX_WRONG_PASSWORDS - failures };
+    return { ok: false, reason: 'wrong', remaining: MAX_WRONG_PASSWORDS - reserved.count };
   }
 
-  /** Sends a code to the account's own phone or email. */
-  async sendCode(accountId: string, purpose: string, via: CodeVia): Promise<SendCodeResult> {
+  /**
+   * Sends a code to the account's own phone or email. `requester` (optional: who asked, e.g.
+   * `telegram:42`) is also capped per requester (`CodeRequest.requester`).
+   */
+  async sendCode(
+    accountId: string,
+    purpose: string,
+    via: CodeVia,
+    requester?: string,
+  ): Promise<SendCodeResult> {
     const account = await this.deps.accounts.require(accountId);
     if (via === 'email' && !account.email) return { ok: false, reason: 'noDestination' };
     const to = via === 'phone' ? account.phone : (account.email as string);
@@ -99,6 +126,7 @@ export class PasswordService {
       channel: via === 'phone' ? 'sms' : 'email',
       to,
       shownAs: via === 'phone' ? maskPhone(to) : maskEmail(to),
+      ...(requester === undefined ? {} : { requester }),
     });
     await this.deps.accounts.appendEvent(
       accountId,
@@ -127,6 +155,13 @@ export class PasswordService {
     return this.deps.hasher.verify(hash, password);
   }
 
+  /** Forgets wrong passwords counted so far, but not a lock in force (that runs its 15 minutes). */
+  private async forgetFailures(accountId: string): Promise<void> {
+    const key = this.failKey(accountId);
+    const raw = await this.deps.kv.get(key);
+    if (raw !== null && Number(raw) < MAX_WRONG_PASSWORDS) await this.deps.kv.compareAndSet(key, raw, null);
+  }
+
   /** Stores the new hash, signs every session out, records the event and notifies phone and email. */
   async commit(accountId: string, hash: string, channel: Channel): Promise<{ signedOut: number }> {
     const { accounts, clock } = this.deps;
@@ -136,7 +171,7 @@ export class PasswordService {
       return { ...account, passwordHash: hash, sessions: [], passwordChangedAt: clock.now() };
     });
     if (!updated) throw new Error('account not found');
-    await this.deps.kv.del(this.failKey(accountId));
+    await this.forgetFailures(accountId);
     const now = clock.now();
     await accounts.appendEvent(accountId, { at: now, type: 'password.changed', channel });
     await accounts.appendEvent(accountId, {

@@ -3,13 +3,22 @@ import type { CheckCodeResult, SendCodeResult } from '../../flows/ports.ts';
 import { type MessageKey, t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import type { Delivery, OutgoingMessage } from '../delivery/delivery.ts';
+import { releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
 
 export const CODE_TTL_MS = 10 * 60_000;
 export const MAX_WRONG_TRIES = 5;
 export const RESEND_COOLDOWN_MS = 60_000;
+/** Codes to one destination per hour for the owner's own flows (the default budget), whoever asks. */
 export const HOURLY_CAP = 5;
+/** Codes one requester (a chat identity) may ask for per hour, to any destinations. */
+export const REQUESTER_HOURLY_CAP = 10;
+/** `/link` codes to one destination per hour, from all chats together: a budget apart from HOURLY_CAP. */
+export const LINK_HOURLY_CAP = 4;
+/** After the n-th `/link` code to a destination, the next one waits this long times 2^(n-1): 60, 120, 240 s... */
+export const LINK_FIRST_DELAY_MS = 60_000;
+const HOUR_MS = 60 * 60_000;
 
 interface StoredCode {
   readonly hash: string;
@@ -49,7 +58,29 @@ export interface CodeRequest {
    * composes it from the code (e.g. an email that also holds a link and an HTML part).
    */
   readonly message?: CodeMessageKeys | ((code: string) => CodeMessage);
+  /**
+   * Who asked (a chat identity such as `telegram:42`). When given, the requester's own hourly budget
+   * (REQUESTER_HOURLY_CAP) is spent too, before any destination's, so a requester over its budget cannot
+   * use up a destination's.
+   */
+  readonly requester?: string;
+  /**
+   * Which per-destination budget the code spends. `owner` (the default): the account's own flows, HOURLY_CAP
+   * per destination per hour. `link`: codes asked for by chats that are not linked (anybody can start /link
+   * with anybody's number), a small budget of their own (LINK_HOURLY_CAP, growing delays from
+   * LINK_FIRST_DELAY_MS) that never spends the owner's, so a stranger cannot block the owner's codes.
+   */
+  readonly budget?: CodeBudget;
 }
+
+export type CodeBudget = 'owner' | 'link';
+
+/** What `claimBudget` took: undone when nothing went out. */
+type Claim =
+  | { readonly ok: true; readonly undo: () => Promise<void> }
+  | { readonly ok: false; readonly result: SendCodeResult };
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 function renderMessage(request: CodeRequest, code: string): CodeMessage {
   const message = request.message ?? GENERIC_MESSAGE;
@@ -62,7 +93,9 @@ function renderMessage(request: CodeRequest, code: string): CodeMessage {
 /**
  * One-time codes: 6 digits from a CSPRNG, stored only as an HMAC keyed with SECRET_KEY and bound to
  * subject, purpose and destination; 10-minute expiry, single use, 5 wrong tries kill the code, a 60 s
- * resend cool-down and an hourly cap per destination (ASVS 2.7, Kratos).
+ * resend cool-down and an hourly cap per destination (ASVS 2.7, Kratos). Budgets are kept apart: per
+ * requester when the caller names one, and per destination separately for the owner's flows and for /link
+ * (see `CodeRequest.budget`).
  */
 export class CodeService {
   constructor(
@@ -93,13 +126,12 @@ export class CodeService {
     // Claimed atomically, so two chats or processes asking at once cannot both send.
     if (!(await kv.setIfAbsent(cooldownKey, '1', RESEND_COOLDOWN_MS))) {
       const left = (await kv.ttl(cooldownKey)) ?? RESEND_COOLDOWN_MS;
-      return { ok: false, reason: 'cooldown', seconds: Math.max(1, Math.ceil(left / 1000)) };
+      return { ok: false, reason: 'cooldown', seconds: seconds(left) };
     }
-    const hourKey = `${this.deps.prefix ?? 'ls:'}code-hour:${request.to}`;
-    // Counted before sending (atomic increment): attempts past the cap never send, whoever makes them.
-    if ((await kv.increment(hourKey, 60 * 60_000)) > HOURLY_CAP) {
+    const claim = await this.claimBudget(request);
+    if (!claim.ok) {
       await kv.del(cooldownKey);
-      return { ok: false, reason: 'hourlyCap' };
+      return claim.result;
     }
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -114,8 +146,9 @@ export class CodeService {
         },
         'code delivery failed',
       );
-      // Nothing went out: the user may try again at once (the attempt still counts towards the cap).
+      // Nothing went out: the user may try again at once (the attempt still counts towards the caps).
       await kv.del(cooldownKey);
+      await claim.undo();
       return { ok: false, reason: 'deliveryFailed' };
     }
     const stored: StoredCode = {
@@ -130,6 +163,52 @@ export class CodeService {
       CODE_TTL_MS + 60_000,
     );
     return { ok: true, to: request.shownAs };
+  }
+
+  /**
+   * Spends the request's budgets, each counted atomically before sending, so attempts past a cap never send,
+   * whoever makes them and however many at once. Order: the /link wait (claimed, so only one request passes
+   * it at a time), the requester's budget, then the destination's.
+   */
+  private async claimBudget(request: CodeRequest): Promise<Claim> {
+    const { kv } = this.deps;
+    const prefix = this.deps.prefix ?? 'ls:';
+    const hourlyCap = { ok: false, result: { ok: false, reason: 'hourlyCap' } } as const;
+    const link = request.budget === 'link';
+    const waitKey = `${prefix}code-link-wait:${request.to}`;
+    if (link && !(await kv.setIfAbsent(waitKey, '1', LINK_FIRST_DELAY_MS))) {
+      const left = (await kv.ttl(waitKey)) ?? LINK_FIRST_DELAY_MS;
+      return { ok: false, result: { ok: false, reason: 'cooldown', seconds: seconds(left) } };
+    }
+    if (request.requester !== undefined) {
+      const key = `${prefix}code-req-hour:${request.requester}`;
+      if (!(await reserveAttempt(kv, key, REQUESTER_HOURLY_CAP, HOUR_MS, HOUR_MS)).ok) {
+        if (link) await kv.del(waitKey);
+        return hourlyCap;
+      }
+    }
+    if (!link) {
+      // The attempt counts towards the cap even when the delivery fails.
+      return (await kv.increment(`${prefix}code-hour:${request.to}`, HOUR_MS)) > HOURLY_CAP
+        ? hourlyCap
+        : { ok: true, undo: async () => {} };
+    }
+    const linkKey = `${prefix}code-link-hour:${request.to}`;
+    const reserved = await reserveAttempt(kv, linkKey, LINK_HOURLY_CAP, HOUR_MS, HOUR_MS);
+    if (!reserved.ok) {
+      await kv.del(waitKey);
+      return hourlyCap;
+    }
+    // The wait before the next /link code to this destination doubles with every code sent this hour.
+    await kv.set(waitKey, '1', LINK_FIRST_DELAY_MS * 2 ** (reserved.count - 1));
+    return {
+      ok: true,
+      // Nothing went out: neither the wait nor the destination's /link budget is spent.
+      undo: async () => {
+        await kv.del(waitKey);
+        await releaseAttempt(kv, linkKey);
+      },
+    };
   }
 
   /**

@@ -1,3 +1,10 @@
+/** The answer of `Kv.reserveAttempt`. */
+export type AttemptReservation =
+  /** The attempt may go ahead: it is attempt number `count` of `limit` (so `limit - count` are left after it). */
+  | { readonly ok: true; readonly count: number }
+  /** The limit is used up: nothing was counted; the lock lifts in `retryMs`. */
+  | { readonly ok: false; readonly retryMs: number };
+
 /**
  * The storage port every store is written against: a handful of atomic key-value operations that Redis
  * provides natively (and a Lua script or two) and that an in-memory map can provide for the demo and tests.
@@ -19,6 +26,23 @@ export interface Kv {
   del(key: string): Promise<void>;
   /** Adds one and returns the new count; the expiry is set when the counter is created. */
   increment(key: string, ttlMs: number): Promise<number>;
+  /**
+   * Reserves one attempt against a limit BEFORE the attempt is checked, atomically, so that concurrent
+   * attempts (any number of chats and processes) can never check more than `limit` in one window:
+   * refused while the key holds `limit` or more (locked); otherwise counts one, starting a `windowMs` window
+   * when the counter is created, and when the count reaches `limit` the key is locked for `lockMs` from now.
+   * The caller clears the key (`del`) after a successful attempt, or gives back an attempt that turned out
+   * not to count (`releaseAttempt`).
+   *
+   * Optional so that wrappers of a store keep compiling: use `reserveAttempt()` from `./attempts.ts`, which
+   * falls back to a compare-and-set loop with the same meaning when a store does not provide it.
+   */
+  reserveAttempt?(key: string, limit: number, windowMs: number, lockMs: number): Promise<AttemptReservation>;
+  /**
+   * Gives back one reserved attempt (e.g. input that was not a guess at all): the count goes down by one,
+   * never below zero; a lock set by that attempt lifts (the key keeps its expiry). A no-op on a missing key.
+   */
+  releaseAttempt?(key: string): Promise<void>;
   /** Milliseconds until the key expires; null when it does not exist or never expires. */
   ttl(key: string): Promise<number | null>;
   /** Appends to a list (an append-only log). */

@@ -1,5 +1,11 @@
 import { type Clock, systemClock } from '../clock.ts';
-import type { Kv } from './kv.ts';
+import type { AttemptReservation, Kv } from './kv.ts';
+
+/** A counter's value; anything that is not a positive count is none. */
+function counted(value: string | null): number {
+  const n = value === null ? 0 : Number.parseInt(value, 10);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
 
 interface Entry {
   value: string | string[] | Map<string, number>;
@@ -77,6 +83,32 @@ export class MemoryKv implements Kv {
     const expiresAt = current === null ? this.expiry(ttlMs) : (this.live(key)?.expiresAt ?? null);
     this.data.set(key, { value: String(next), expiresAt });
     return next;
+  }
+
+  async reserveAttempt(
+    key: string,
+    limit: number,
+    windowMs: number,
+    lockMs: number,
+  ): Promise<AttemptReservation> {
+    const entry = this.live(key);
+    const count = counted(this.string(key));
+    if (count >= limit) {
+      if (entry && entry.expiresAt === null) entry.expiresAt = this.expiry(lockMs);
+      return { ok: false, retryMs: (entry?.expiresAt ?? this.clock.now() + lockMs) - this.clock.now() };
+    }
+    const next = count + 1;
+    const expiresAt = next >= limit ? this.expiry(lockMs) : entry ? entry.expiresAt : this.expiry(windowMs);
+    this.data.set(key, { value: String(next), expiresAt });
+    return { ok: true, count: next };
+  }
+
+  async releaseAttempt(key: string): Promise<void> {
+    const entry = this.live(key);
+    const count = counted(this.string(key));
+    if (!entry || count === 0) return;
+    if (count === 1) this.data.delete(key);
+    else entry.value = String(count - 1);
   }
 
   async ttl(key: string): Promise<number | null> {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Kv } from './kv.ts';
+import type { AttemptReservation, Kv } from './kv.ts';
 
 const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[1])
@@ -31,12 +31,67 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, AR
 if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due`;
 
+const RESERVE_ATTEMPT = `
+local limit = tonumber(ARGV[1])
+local count = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if count >= limit then
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+    left = tonumber(ARGV[3])
+  end
+  return {0, left}
+end
+local n
+if count <= 0 then
+  n = 1
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+else
+  n = redis.call('INCR', KEYS[1])
+  if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+end
+if n >= limit then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return {1, n}`;
+
+const RELEASE_ATTEMPT = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if count <= 0 then return 0 end
+if count == 1 then redis.call('DEL', KEYS[1]) else redis.call('DECR', KEYS[1]) end
+return 1`;
+
+/** The scripts, registered on the client once (`defineCommand`), so they travel as EVALSHA. */
+const SCRIPTS = {
+  lsKvCompareAndSet: COMPARE_AND_SET,
+  lsKvDeleteIfEquals: DELETE_IF_EQUALS,
+  lsKvIncrement: INCREMENT,
+  lsKvTakeDue: TAKE_DUE,
+  lsKvReserveAttempt: RESERVE_ATTEMPT,
+  lsKvReleaseAttempt: RELEASE_ATTEMPT,
+} as const;
+
+/** Every script takes one key, then its arguments. */
+type KvCommands = {
+  readonly [name in keyof typeof SCRIPTS]: (key: string, ...args: string[]) => Promise<unknown>;
+};
+
+const ms = (value: number): string => String(Math.max(1, Math.ceil(value)));
+
 /**
  * `Kv` on Redis. It receives an existing ioredis client (the caller owns its lifecycle), and each
  * multi-step operation is one Lua script, so it is atomic across any number of processes.
  */
 export class RedisKv implements Kv {
-  constructor(private readonly redis: Redis) {}
+  private readonly scripts: KvCommands;
+
+  constructor(private readonly redis: Redis) {
+    const commands = redis as Redis & Partial<KvCommands>;
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
+      if (typeof commands[name as keyof KvCommands] !== 'function') {
+        redis.defineCommand(name, { numberOfKeys: 1, lua });
+      }
+    }
+    this.scripts = redis as Redis & KvCommands;
+  }
 
   get(key: string): Promise<string | null> {
     return this.redis.get(key);
@@ -44,11 +99,11 @@ export class RedisKv implements Kv {
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
     if (ttlMs === undefined) await this.redis.set(key, value);
-    else await this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+    else await this.redis.set(key, value, 'PX', ms(ttlMs));
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+    return (await this.redis.set(key, value, 'PX', ms(ttlMs), 'NX')) === 'OK';
   }
 
   async compareAndSet(
@@ -57,21 +112,19 @@ export class RedisKv implements Kv {
     value: string | null,
     ttlMs?: number,
   ): Promise<boolean> {
-    const result = await this.redis.eval(
-      COMPARE_AND_SET,
-      1,
+    const result = await this.scripts.lsKvCompareAndSet(
       key,
       expected === null ? '0' : '1',
       expected ?? '',
       value === null ? '0' : '1',
       value ?? '',
-      String(ttlMs === undefined ? 0 : Math.max(1, Math.ceil(ttlMs))),
+      ttlMs === undefined ? '0' : ms(ttlMs),
     );
     return result === 1;
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    return (await this.redis.eval(DELETE_IF_EQUALS, 1, key, value)) === 1;
+    return (await this.scripts.lsKvDeleteIfEquals(key, value)) === 1;
   }
 
   async del(key: string): Promise<void> {
@@ -79,7 +132,24 @@ export class RedisKv implements Kv {
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
-    return Number(await this.redis.eval(INCREMENT, 1, key, String(Math.max(1, Math.ceil(ttlMs)))));
+    return Number(await this.scripts.lsKvIncrement(key, ms(ttlMs)));
+  }
+
+  async reserveAttempt(
+    key: string,
+    limit: number,
+    windowMs: number,
+    lockMs: number,
+  ): Promise<AttemptReservation> {
+    const [ok, n] = (await this.scripts.lsKvReserveAttempt(key, String(limit), ms(windowMs), ms(lockMs))) as [
+      number,
+      number,
+    ];
+    return ok === 1 ? { ok: true, count: Number(n) } : { ok: false, retryMs: Number(n) };
+  }
+
+  async releaseAttempt(key: string): Promise<void> {
+    await this.scripts.lsKvReleaseAttempt(key);
   }
 
   async ttl(key: string): Promise<number | null> {
@@ -104,6 +174,6 @@ export class RedisKv implements Kv {
   }
 
   async takeDue(key: string, now: number, limit: number): Promise<string[]> {
-    return (await this.redis.eval(TAKE_DUE, 1, key, String(now), String(limit))) as string[];
+    return (await this.scripts.lsKvTakeDue(key, String(now), String(limit))) as string[];
   }
 }

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { CheckCodeResult } from '../../flows/ports.ts';
 import {
   type ChatIdentity,
   type DestinationResult,
@@ -17,6 +18,7 @@ import { t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import { CodeService } from '../codes/code-service.ts';
 import type { Delivery } from '../delivery/delivery.ts';
+import { releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
 import { parseDestination } from './destination.ts';
@@ -59,7 +61,15 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * registered. For a destination no account uses, a code is created exactly as for a real one (same store
  * writes, cool-down, hourly cap, expiry and five tries) but never sent and never accepted, and the answer is
  * held back about as long as a real delivery takes; so the replies, the next steps and (roughly) the timing
- * are the same either way. Attempts are limited per chat identity and per destination.
+ * are the same either way. Attempts are limited per chat identity and per destination, each reserved
+ * atomically before the code is sent or checked (`Kv.reserveAttempt`), so parallel attempts cannot pass
+ * the limits.
+ *
+ * Anybody can start /link with anybody's number, so nothing here may spend the owner's budgets: link codes
+ * spend the `link` budget of the destination (its own small cap with growing delays) and the asking chat's
+ * own budget, never the codes the owner's flows need; and each chat gets its own code (the chat is part of
+ * the code's purpose), so a stranger's requests and wrong tries cannot replace or use up the code another
+ * chat is waiting for.
  */
 export class LinkService {
   private readonly nobodyCodes: CodeService;
@@ -104,36 +114,50 @@ export class LinkService {
       : this.deps.accounts.findByEmail(destination.value);
   }
 
-  /** Counts one attempt; false when the chat or the destination has used up its attempts. */
-  private async countAttempt(identity: ChatIdentity, destination: LinkDestination): Promise<boolean> {
-    const { kv } = this.deps;
-    // The chat is counted first: a chat over its limit cannot keep using up a destination's attempts.
-    if ((await kv.increment(this.chatKey(identity), LINK_ATTEMPT_WINDOW_MS)) > LINK_ATTEMPTS_PER_CHAT)
-      return false;
-    return (
-      (await kv.increment(this.destinationKey(destination), LINK_ATTEMPT_WINDOW_MS)) <=
-      LINK_ATTEMPTS_PER_DESTINATION
-    );
+  private reserve(key: string, limit: number) {
+    return reserveAttempt(this.deps.kv, key, limit, LINK_ATTEMPT_WINDOW_MS, LINK_ATTEMPT_WINDOW_MS);
   }
 
-  private async attemptsLeft(identity: ChatIdentity, destination: LinkDestination): Promise<boolean> {
-    const { kv } = this.deps;
-    const [byChat, byDestination] = await Promise.all([
-      kv.get(this.chatKey(identity)),
-      kv.get(this.destinationKey(destination)),
-    ]);
-    return (
-      Number(byChat ?? 0) < LINK_ATTEMPTS_PER_CHAT &&
-      Number(byDestination ?? 0) < LINK_ATTEMPTS_PER_DESTINATION
-    );
+  /**
+   * Reserves one attempt of the chat, then one of the destination; false when either is used up. The chat
+   * comes first: a chat over its limit cannot keep using up a destination's attempts. `giveBackChat`: when
+   * the destination refuses, the chat's attempt is given back (a code check that never happened).
+   */
+  private async takeAttempt(
+    identity: ChatIdentity,
+    destination: LinkDestination,
+    giveBackChat: boolean,
+  ): Promise<boolean> {
+    if (!(await this.reserve(this.chatKey(identity), LINK_ATTEMPTS_PER_CHAT)).ok) return false;
+    if ((await this.reserve(this.destinationKey(destination), LINK_ATTEMPTS_PER_DESTINATION)).ok) return true;
+    if (giveBackChat) await releaseAttempt(this.deps.kv, this.chatKey(identity));
+    return false;
+  }
+
+  /** Gives back the attempt `takeAttempt` took (it turned out not to count). */
+  private async giveBackAttempt(identity: ChatIdentity, destination: LinkDestination): Promise<void> {
+    await releaseAttempt(this.deps.kv, this.destinationKey(destination));
+    await releaseAttempt(this.deps.kv, this.chatKey(identity));
+  }
+
+  /** The code's purpose in the code store: one code per asking chat. */
+  private purpose(identity: ChatIdentity): string {
+    return `${LINK_CODE_PURPOSE}:${this.requester(identity)}`;
+  }
+
+  private requester(identity: ChatIdentity): string {
+    return `${identity.channel}:${identity.userId}`;
   }
 
   /** Sends a link code to the destination if an account uses it; answers the same either way. */
   async requestCode(identity: ChatIdentity, destination: LinkDestination): Promise<LinkSendResult> {
-    if (!(await this.countAttempt(identity, destination))) return { ok: false, reason: 'tooMany' };
+    // Every request counts, sent or not.
+    if (!(await this.takeAttempt(identity, destination, false))) return { ok: false, reason: 'tooMany' };
     const started = performance.now();
     const request = {
-      purpose: LINK_CODE_PURPOSE,
+      purpose: this.purpose(identity),
+      requester: this.requester(identity),
+      budget: 'link' as const,
       channel: destination.kind === 'phone' ? ('sms' as const) : ('email' as const),
       to: destination.value,
       shownAs: destination.kind === 'phone' ? formatPhone(destination.value) : destination.value,
@@ -166,18 +190,26 @@ export class LinkService {
     destination: LinkDestination,
     code: string,
   ): Promise<LinkCheckResult> {
-    if (!(await this.attemptsLeft(identity, destination))) return { ok: false, reason: 'tooMany' };
-    const account = await this.find(destination);
-    const result = account
-      ? await this.deps.codes.check(account.id, LINK_CODE_PURPOSE, destination.value, code)
-      : await this.nobodyCodes.check(
-          destination.value,
-          LINK_CODE_PURPOSE,
-          `${destination.value}${NOBODY}`,
-          code,
-        );
-    if (!result.ok && (result.reason === 'wrong' || result.reason === 'exhausted')) {
-      await this.countAttempt(identity, destination);
+    if (!(await this.takeAttempt(identity, destination, true))) return { ok: false, reason: 'tooMany' };
+    let result: CheckCodeResult;
+    let account: Account | null;
+    try {
+      account = await this.find(destination);
+      result = account
+        ? await this.deps.codes.check(account.id, this.purpose(identity), destination.value, code)
+        : await this.nobodyCodes.check(
+            destination.value,
+            this.purpose(identity),
+            `${destination.value}${NOBODY}`,
+            code,
+          );
+    } catch (error) {
+      await this.giveBackAttempt(identity, destination);
+      throw error;
+    }
+    // Only a wrong code is an attempt; a right, malformed, expired or missing one gives it back.
+    if (result.ok || (result.reason !== 'wrong' && result.reason !== 'exhausted')) {
+      await this.giveBackAttempt(identity, destination);
     }
     if (result.ok) {
       return account

@@ -7,6 +7,7 @@ import type { Account } from '../accounts/account.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
 import type { Clock } from '../clock.ts';
 import type { Channel } from '../engine/input.ts';
+import { releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
 import type { SecondFactorChecker } from '../services.ts';
@@ -41,7 +42,10 @@ type Outcome = 'accepted' | 'replay' | 'stale';
  * - Recovery codes: matched against the stored hashes and removed in the same compare-and-set, so each
  *   works once (`twofa.recoveryUsed`).
  * - Five wrong codes per account within 15 minutes: every further check is `tooMany` until the window
- *   ends, whichever chat or process asks (`twofa.wrong` is recorded for each).
+ *   ends, whichever chat or process asks (`twofa.wrong` is recorded for each). Each check reserves its
+ *   attempt atomically before the code is looked at (`Kv.reserveAttempt`), so parallel checks can never
+ *   look at more than five codes; a right code clears the count, a malformed or replayed one gives its
+ *   attempt back.
  *
  * @example
  * const result = await secondFactor.check(accountId, userText, 'telegram');
@@ -57,17 +61,32 @@ export class SecondFactorService implements SecondFactorChecker {
   /** @throws when the account does not exist or has no two-step verification (nothing to check). */
   async check(accountId: string, code: string, channel: Channel): Promise<SecondFactorResult> {
     const { kv, accounts } = this.deps;
-    const failures = Number((await kv.get(this.failKey(accountId))) ?? 0);
-    if (failures >= MAX_WRONG_SECOND_FACTOR) return { ok: false, reason: 'tooMany' };
-    const account = await accounts.require(accountId);
-    if (!account.twoFactor.enabled || account.twoFactor.secretEnc === null) {
-      throw new Error('the account has no two-step verification');
+    const failKey = this.failKey(accountId);
+    const reserved = await reserveAttempt(
+      kv,
+      failKey,
+      MAX_WRONG_SECOND_FACTOR,
+      SECOND_FACTOR_WINDOW_MS,
+      SECOND_FACTOR_WINDOW_MS,
+    );
+    if (!reserved.ok) return { ok: false, reason: 'tooMany' };
+    let result: SecondFactorResult | 'wrong';
+    try {
+      const account = await accounts.require(accountId);
+      if (!account.twoFactor.enabled || account.twoFactor.secretEnc === null) {
+        throw new Error('the account has no two-step verification');
+      }
+      result = this.deps.recovery.looksLikeRecoveryCode(code)
+        ? await this.checkRecovery(account, code, channel)
+        : await this.checkTotp(account, account.twoFactor.secretEnc, code, channel);
+    } catch (error) {
+      await releaseAttempt(kv, failKey);
+      throw error;
     }
-    const result = this.deps.recovery.looksLikeRecoveryCode(code)
-      ? await this.checkRecovery(account, code, channel)
-      : await this.checkTotp(account, account.twoFactor.secretEnc, code, channel);
-    if (result === 'wrong') return this.countWrong(accountId, channel);
-    if (result.ok) await kv.del(this.failKey(accountId));
+    if (result === 'wrong') return this.countWrong(accountId, channel, reserved.count);
+    // A right code forgives earlier wrong ones; a malformed or replayed code was no guess: not counted.
+    if (result.ok) await kv.del(failKey);
+    else await releaseAttempt(kv, failKey);
     return result;
   }
 
@@ -137,9 +156,13 @@ export class SecondFactorService implements SecondFactorChecker {
     return { ok: true, method: 'recovery' };
   }
 
-  private async countWrong(accountId: string, channel: Channel): Promise<SecondFactorResult> {
-    const { kv, accounts, clock } = this.deps;
-    const failures = await kv.increment(this.failKey(accountId), SECOND_FACTOR_WINDOW_MS);
+  /** Records a wrong code that was attempt number `failures` of the window (already counted). */
+  private async countWrong(
+    accountId: string,
+    channel: Channel,
+    failures: number,
+  ): Promise<SecondFactorResult> {
+    const { accounts, clock } = this.deps;
     await accounts.appendEvent(accountId, { at: clock.now(), type: 'twofa.wrong', channel });
     if (failures >= MAX_WRONG_SECOND_FACTOR) {
       this.deps.log.warn({ accountId, channel }, 'too many wrong second-factor codes');

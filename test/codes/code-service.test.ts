@@ -6,7 +6,10 @@ import {
   type CodeRequest,
   CodeService,
   HOURLY_CAP,
+  LINK_FIRST_DELAY_MS,
+  LINK_HOURLY_CAP,
   MAX_WRONG_TRIES,
+  REQUESTER_HOURLY_CAP,
   RESEND_COOLDOWN_MS,
 } from '../../src/codes/code-service.ts';
 import type { Kv } from '../../src/kv/kv.ts';
@@ -193,6 +196,12 @@ describe('CodeService (memory store, manual clock)', () => {
       expect(await check(code)).toEqual({ ok: true });
     });
 
+    it('refuses the code exactly at its 10-minute expiry (the boundary is not inclusive)', async () => {
+      const code = await sendAndRead();
+      clock.advance(CODE_TTL_MS);
+      expect(await check(code)).toEqual({ ok: false, reason: 'expired' });
+    });
+
     it('rejects a code for another subject (account)', async () => {
       const code = await sendAndRead();
       expect(await check(code, { subject: 'acc_000000000002' })).toEqual({ ok: false, reason: 'missing' });
@@ -319,6 +328,94 @@ describe('CodeService (memory store, manual clock)', () => {
       clock.advance(60 * 60_000 - HOURLY_CAP * RESEND_COOLDOWN_MS);
       expect((await codes.send(request())).ok).toBe(true);
     });
+  });
+});
+
+describe('CodeService budgets: per requester, per destination, and /link apart', () => {
+  let clock: ManualClock;
+  let delivery: RecordingDelivery;
+  let codes: CodeService;
+
+  beforeEach(() => {
+    clock = new ManualClock();
+    delivery = new RecordingDelivery();
+    codes = new CodeService({
+      kv: new MemoryKv(clock),
+      delivery,
+      clock,
+      secretKey: SECRET,
+      log: silentLogger,
+    });
+  });
+
+  /** A /link code as a chat that is not linked asks for it. */
+  const link = (requester: string, overrides: Partial<CodeRequest> = {}) =>
+    codes.send(request({ purpose: `link:${requester}`, requester, budget: 'link', ...overrides }));
+
+  it('makes /link codes to one destination wait longer after each one: 60 s, 120 s, 240 s', async () => {
+    expect((await link('tg:1')).ok).toBe(true);
+    // Another chat asking for the same number waits too.
+    expect(await link('tg:2')).toEqual({ ok: false, reason: 'cooldown', seconds: 60 });
+    clock.advance(LINK_FIRST_DELAY_MS);
+    expect((await link('tg:2')).ok).toBe(true);
+    clock.advance(LINK_FIRST_DELAY_MS);
+    expect(await link('tg:1')).toEqual({ ok: false, reason: 'cooldown', seconds: 60 });
+    clock.advance(LINK_FIRST_DELAY_MS);
+    expect((await link('tg:1')).ok).toBe(true);
+    clock.advance(3 * LINK_FIRST_DELAY_MS);
+    expect(await link('tg:3')).toEqual({ ok: false, reason: 'cooldown', seconds: 60 });
+    clock.advance(LINK_FIRST_DELAY_MS);
+    expect((await link('tg:3')).ok).toBe(true);
+    expect(delivery.to(PHONE)).toHaveLength(4);
+  });
+
+  it(`sends at most ${LINK_HOURLY_CAP} /link codes to one destination an hour, whoever asks`, async () => {
+    for (let i = 0; i < LINK_HOURLY_CAP; i += 1) {
+      expect((await link(`tg:${i}`)).ok).toBe(true);
+      clock.advance(LINK_FIRST_DELAY_MS * 2 ** i);
+    }
+    expect(await link('tg:new')).toEqual({ ok: false, reason: 'hourlyCap' });
+    expect(delivery.to(PHONE)).toHaveLength(LINK_HOURLY_CAP);
+    // Another destination has its own /link budget.
+    expect((await link('tg:new', { to: '+4915112345678' })).ok).toBe(true);
+  });
+
+  it('never spends the owner’s budget of a destination on /link codes', async () => {
+    for (let i = 0; i < LINK_HOURLY_CAP; i += 1) {
+      await link(`tg:${i}`);
+      clock.advance(LINK_FIRST_DELAY_MS * 2 ** i);
+    }
+    expect(await link('tg:more')).toEqual({ ok: false, reason: 'hourlyCap' });
+    for (let i = 0; i < HOURLY_CAP; i += 1) {
+      expect((await codes.send(request())).ok).toBe(true);
+      clock.advance(RESEND_COOLDOWN_MS);
+    }
+    expect(await codes.send(request())).toEqual({ ok: false, reason: 'hourlyCap' });
+  });
+
+  it(`caps one requester at ${REQUESTER_HOURLY_CAP} codes an hour, to any destinations, without touching others`, async () => {
+    const to = (i: number) => `+49151000000${String(i).padStart(2, '0')}`;
+    for (let i = 0; i < REQUESTER_HOURLY_CAP; i += 1) {
+      expect((await codes.send(request({ to: to(i), requester: 'tg:7' }))).ok).toBe(true);
+    }
+    const over = await codes.send(request({ to: to(99), requester: 'tg:7' }));
+    expect(over).toEqual({ ok: false, reason: 'hourlyCap' });
+    // The refused request spent nothing of the destination's budget, and starts no cool-down there.
+    expect((await codes.send(request({ to: to(99), requester: 'tg:8' }))).ok).toBe(true);
+    expect((await codes.send(request({ to: to(98) }))).ok).toBe(true);
+    clock.advance(60 * 60_000);
+    expect((await codes.send(request({ to: to(97), requester: 'tg:7' }))).ok).toBe(true);
+  });
+
+  it('spends neither the /link wait nor the /link budget when the provider refuses the message', async () => {
+    delivery.failNext();
+    expect(await link('tg:1')).toEqual({ ok: false, reason: 'deliveryFailed' });
+    expect((await link('tg:1')).ok).toBe(true);
+    for (let i = 1; i < LINK_HOURLY_CAP; i += 1) {
+      clock.advance(LINK_FIRST_DELAY_MS * 2 ** (i - 1));
+      expect((await link(`tg:${i + 1}`)).ok).toBe(true);
+    }
+    expect(delivery.to(PHONE)).toHaveLength(LINK_HOURLY_CAP);
   });
 });
 

@@ -193,4 +193,11 @@ export class RecordingKv implements Kv {
   takeDue(key: string, now: number, limit: number): Promise<string[]> {
     return this.inner.takeDue(key, now, limit);
   }
+  // The store's own atomic attempt operations, so flow tests run the same script production does.
+  get reserveAttempt(): Kv['reserveAttempt'] {
+    return this.inner.reserveAttempt?.bind(this.inner);
+  }
+  get releaseAttempt(): Kv['releaseAttempt'] {
+    return this.inner.releaseAttempt?.bind(this.inner);
+  }
 }

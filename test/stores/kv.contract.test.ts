@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { releaseAttempt, reserveAttempt } from '../../src/kv/attempts.ts';
+import type { Kv } from '../../src/kv/kv.ts';
 import { backends } from '../helpers/backends.ts';
+
+/** The same store without its own attempt operations, so the helpers' compare-and-set fallback runs. */
+function withoutAttemptOps(kv: Kv): Kv {
+  return new Proxy(kv, {
+    get(target, name, receiver) {
+      if (name === 'reserveAttempt' || name === 'releaseAttempt') return undefined;
+      const value = Reflect.get(target, name, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 /**
  * Short enough to wait for on Redis, long enough that a busy machine does not expire a key between a
@@ -298,6 +311,106 @@ describe.each(backends)('Kv contract on $name', (backend) => {
       expect(taken).toHaveLength(members.length);
       expect(new Set(taken).size).toBe(members.length);
       expect([...taken].sort()).toEqual([...members].sort());
+    });
+  });
+
+  describe.each([
+    { how: 'the store’s own operation', wrap: (kv: Kv) => kv },
+    { how: 'the compare-and-set fallback', wrap: withoutAttemptOps },
+  ])('reserveAttempt / releaseAttempt through $how', ({ wrap }) => {
+    const kv = () => wrap(store.kv);
+    const peer = () => wrap(store.peer);
+    const reserve = (k: string, limit = 3, windowMs = 10_000, lockMs = 20_000, on = kv()) =>
+      reserveAttempt(on, key(k), limit, windowMs, lockMs);
+
+    it('counts attempts up to the limit, then refuses without counting', async () => {
+      expect(await reserve('a')).toEqual({ ok: true, count: 1 });
+      expect(await reserve('a')).toEqual({ ok: true, count: 2 });
+      expect(await reserve('a')).toEqual({ ok: true, count: 3 });
+      const refused = await reserve('a');
+      expect(refused).toMatchObject({ ok: false });
+      expect(await store.kv.get(key('a'))).toBe('3');
+    });
+
+    it('starts a window with the first attempt, and locks for lockMs from the attempt that reached the limit', async () => {
+      await reserve('w', 3, 5_000, 60_000);
+      const window = await store.kv.ttl(key('w'));
+      expect(window).toBeGreaterThan(4_000);
+      expect(window).toBeLessThanOrEqual(5_000);
+      await reserve('w', 3, 5_000, 60_000);
+      // The window does not slide with later attempts.
+      expect(await store.kv.ttl(key('w'))).toBeLessThanOrEqual(5_000);
+      await reserve('w', 3, 5_000, 60_000);
+      const lock = await store.kv.ttl(key('w'));
+      expect(lock).toBeGreaterThan(55_000);
+      expect(lock).toBeLessThanOrEqual(60_000);
+      const refused = await reserve('w', 3, 5_000, 60_000);
+      if (refused.ok) throw new Error('expected a refusal');
+      expect(refused.retryMs).toBeGreaterThan(55_000);
+      expect(refused.retryMs).toBeLessThanOrEqual(60_000);
+    });
+
+    it('forgets the attempts when the window ends, and lifts the lock when it ends', async () => {
+      await reserve('e', 3, SHORT_TTL, SHORT_TTL);
+      await store.elapse(PAST_SHORT_TTL);
+      expect(await reserve('e', 3, SHORT_TTL, SHORT_TTL)).toEqual({ ok: true, count: 1 });
+      await reserve('e', 3, SHORT_TTL, SHORT_TTL);
+      await reserve('e', 3, SHORT_TTL, SHORT_TTL);
+      expect(await reserve('e', 3, SHORT_TTL, SHORT_TTL)).toMatchObject({ ok: false });
+      await store.elapse(PAST_SHORT_TTL);
+      expect(await reserve('e', 3, SHORT_TTL, SHORT_TTL)).toEqual({ ok: true, count: 1 });
+    });
+
+    it('does not extend the lock with refused attempts', async () => {
+      for (let i = 0; i < 3; i += 1) await reserve('x', 3, 10_000, SHORT_TTL);
+      await store.elapse(SHORT_TTL / 2);
+      expect(await reserve('x', 3, 10_000, SHORT_TTL)).toMatchObject({ ok: false });
+      await store.elapse(SHORT_TTL / 2 + 100);
+      expect(await reserve('x', 3, 10_000, SHORT_TTL)).toEqual({ ok: true, count: 1 });
+    });
+
+    it('gives an attempt back on release, which lifts a lock that attempt set', async () => {
+      await reserve('r');
+      await reserve('r');
+      expect(await reserve('r')).toEqual({ ok: true, count: 3 });
+      await releaseAttempt(kv(), key('r'));
+      expect(await store.kv.get(key('r'))).toBe('2');
+      expect(await reserve('r')).toEqual({ ok: true, count: 3 });
+    });
+
+    it('never releases below zero, and releasing a missing key is harmless', async () => {
+      await releaseAttempt(kv(), key('none'));
+      expect(await store.kv.get(key('none'))).toBeNull();
+      await reserve('one');
+      await releaseAttempt(kv(), key('one'));
+      await releaseAttempt(kv(), key('one'));
+      expect(await store.kv.get(key('one'))).toBeNull();
+      expect(await reserve('one')).toEqual({ ok: true, count: 1 });
+    });
+
+    it('keeps the expiry on release', async () => {
+      await reserve('t', 3, SHORT_TTL, SHORT_TTL);
+      await reserve('t', 3, SHORT_TTL, SHORT_TTL);
+      await releaseAttempt(kv(), key('t'));
+      expect(await store.kv.ttl(key('t'))).toBeGreaterThan(0);
+      await store.elapse(PAST_SHORT_TTL);
+      expect(await store.kv.get(key('t'))).toBeNull();
+    });
+
+    it('starts over once the key is deleted (a success clears the failures)', async () => {
+      for (let i = 0; i < 3; i += 1) await reserve('d');
+      await store.kv.del(key('d'));
+      expect(await reserve('d')).toEqual({ ok: true, count: 1 });
+    });
+
+    it('lets exactly `limit` of many concurrent attempts through, from two connections', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => reserve('race', 5, 10_000, 20_000, i % 2 === 0 ? kv() : peer())),
+      );
+      const granted = results.flatMap((r) => (r.ok ? [r.count] : []));
+      expect(granted.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+      expect(results.filter((r) => !r.ok)).toHaveLength(25);
+      expect(await store.kv.get(key('race'))).toBe('5');
     });
   });
 });
