@@ -65,24 +65,25 @@ function countTrips(redis: Redis): { trips: () => number; commands: () => number
   };
 }
 
+/** An engine on its own Redis connection with the Redis frame, the test flows and a manual clock. */
+function redisEngine(prefix: string, overrides: Partial<EngineOptions> = {}, redis = connectRedis()): Engine {
+  return new Engine({
+    flows: [counterFlow({ delayMs: 1 }), secretFlow()],
+    sessions: new SessionStore(new RedisKv(redis), prefix, new RedisSessionFrame(redis)),
+    identities: { accountIdFor: async () => null },
+    clock: new ManualClock(),
+    log: silentLogger,
+    ...overrides,
+  });
+}
+
 describe('the turn frame on Redis', () => {
   const prefix = uniquePrefix();
-  const clients: Redis[] = [];
   afterEach(() => {
     seq += 100;
   });
-
-  function engineOn(redis: Redis, overrides: Partial<EngineOptions> = {}): Engine {
-    clients.push(redis);
-    return new Engine({
-      flows: [counterFlow({ delayMs: 1 }), secretFlow()],
-      sessions: new SessionStore(new RedisKv(redis), prefix, new RedisSessionFrame(redis)),
-      identities: { accountIdFor: async () => null },
-      clock: new ManualClock(),
-      log: silentLogger,
-      ...overrides,
-    });
-  }
+  const engineOn = (redis: Redis, overrides: Partial<EngineOptions> = {}) =>
+    redisEngine(prefix, overrides, redis);
 
   it('costs two round trips per turn: one to take the chat, one to store it and let go', async () => {
     const redis = connectRedis();
@@ -275,14 +276,8 @@ describe('startIn and undeliverable notices', () => {
   const prefix = uniquePrefix();
 
   it('starts a flow in another conversation and pushes its first replies there; refuses a busy one', async () => {
-    const redis = connectRedis();
     const pushed: { chat: ChatRef; keys: string[] }[] = [];
-    const engine = new Engine({
-      flows: [counterFlow({ delayMs: 1 }), secretFlow()],
-      sessions: new SessionStore(new RedisKv(redis), prefix, new RedisSessionFrame(redis)),
-      identities: { accountIdFor: async () => null },
-      clock: new ManualClock(),
-      log: silentLogger,
+    const engine = redisEngine(prefix, {
       push: async (to, replies) => void pushed.push({ chat: to, keys: keys(replies) }),
     });
     const dm: ChatRef = { channel: 'discord', chatId: 'dm-77' };
@@ -301,16 +296,11 @@ describe('startIn and undeliverable notices', () => {
   });
 
   it('keeps an expiry notice it could not push, tries again later, and shows it when the user comes back', async () => {
-    const redis = connectRedis();
     const clock = new ManualClock();
     let up = false;
     const pushed: string[][] = [];
-    const engine = new Engine({
-      flows: [counterFlow({ delayMs: 1 })],
-      sessions: new SessionStore(new RedisKv(redis), prefix, new RedisSessionFrame(redis)),
-      identities: { accountIdFor: async () => null },
+    const engine = redisEngine(prefix, {
       clock,
-      log: silentLogger,
       idleTimeoutMs: 60_000,
       push: async (_to, replies) => {
         if (!up) throw new Error('platform down');
@@ -336,14 +326,9 @@ describe('startIn and undeliverable notices', () => {
   });
 
   it('shows a notice that could not be pushed when the user writes first', async () => {
-    const redis = connectRedis();
     const clock = new ManualClock();
-    const engine = new Engine({
-      flows: [counterFlow({ delayMs: 1 })],
-      sessions: new SessionStore(new RedisKv(redis), prefix, new RedisSessionFrame(redis)),
-      identities: { accountIdFor: async () => null },
+    const engine = redisEngine(prefix, {
       clock,
-      log: silentLogger,
       idleTimeoutMs: 60_000,
       push: async () => {
         throw new Error('platform down');
@@ -358,14 +343,9 @@ describe('startIn and undeliverable notices', () => {
   });
 
   it('takes no expiries while the platform cannot be reached', async () => {
-    const redis = connectRedis();
     const clock = new ManualClock();
-    const engine = new Engine({
-      flows: [counterFlow({ delayMs: 1 })],
-      sessions: new SessionStore(new RedisKv(redis), prefix, new RedisSessionFrame(redis)),
-      identities: { accountIdFor: async () => null },
+    const engine = redisEngine(prefix, {
       clock,
-      log: silentLogger,
       idleTimeoutMs: 60_000,
       push: async () => undefined,
       pushReady: () => false,
@@ -374,7 +354,7 @@ describe('startIn and undeliverable notices', () => {
     await engine.handle(input({ type: 'command', command: 'count', args: '' }, { chat: here }));
     clock.advance(61_000);
     expect(await engine.expireIdle()).toBe(0);
-    const members = await redis.zrange(`${prefix}expiry`, 0, -1);
+    const members = await connectRedis().zrange(`${prefix}expiry`, 0, -1);
     expect(members).toContain(JSON.stringify(here));
   });
 });
