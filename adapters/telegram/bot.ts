@@ -10,8 +10,8 @@ import type { BotCommand } from 'grammy/types';
 import { type Locale, type MessageKey, resolveLocale, t } from '../../src/catalog/catalog.ts';
 import { chatTag, type UserInput } from '../../src/core/conversation.ts';
 import { type Engine, GLOBAL_COMMANDS, type PushSender } from '../../src/engine/engine.ts';
-import { type ChannelPort, runTurn, SecretPromptMemory } from '../kit/run-turn.ts';
 import { describeError, type Logger } from '../../src/log.ts';
+import { type ChannelPort, runTurn, SecretPromptMemory } from '../kit/run-turn.ts';
 import { sendReplies } from './render.ts';
 import { isUnsupportedMessage, parseChoice, toUserInput } from './to-user-input.ts';
 
@@ -26,6 +26,7 @@ const GLOBAL_COMMAND_LABELS: Record<(typeof GLOBAL_COMMANDS)[number], MessageKey
   menu: 'telegram.cmd.menu',
   help: 'telegram.cmd.help',
   cancel: 'telegram.cmd.cancel',
+  support: 'telegram.cmd.support',
 };
 
 // https://core.telegram.org/bots/api#botcommand

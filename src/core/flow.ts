@@ -52,7 +52,20 @@ export interface FlowOutput {
    * secret-prompt mark, so further guesses typed into it are still deleted.
    */
   readonly lockedOut?: boolean;
+  /** The flow reached a dead end only a person can solve: the conversation is handed to support. */
+  readonly escalate?: { readonly reason: string };
 }
+
+/** One line of a conversation as support sees it: the bot's message keys, the user's words (secrets redacted). */
+export interface TranscriptEntry {
+  readonly at: number;
+  readonly from: 'user' | 'bot';
+  /** A message key for the bot; for the user the text (cut short), `[redacted]` for a secret, or `choice:<value>`. */
+  readonly text: string;
+}
+
+/** The choice value a flow offers at a dead end to ask for a person ("Talk to support"). */
+export const SUPPORT_CHOICE = 'support';
 
 /** The one event flows emit: a reply for the user. */
 export type ReplyEvent = { readonly type: 'reply' } & Reply;

@@ -2,13 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { type Locale, resolveLocale, t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import { type ChatRef, chatTag, isConfidential, type UserInput } from '../core/conversation.ts';
-import { COMMITTED, type FlowEvent, type FlowInput } from '../core/flow.ts';
+import { COMMITTED, type FlowEvent, type FlowInput, type TranscriptEntry } from '../core/flow.ts';
 import type { MessageKey } from '../core/messages.ts';
 import type { Reply } from '../core/reply.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { PushSender } from './push.ts';
 import { type DeepLinkHandler, type FlowDefinition, FlowRegistry } from './registry.ts';
-import { type FlowRun, type FlowStart, persistedTags, runFlowStep, StepTimeout } from './runner.ts';
+import {
+  type FlowRun,
+  type FlowStart,
+  persistedTags,
+  persistedValue,
+  runFlowStep,
+  StepTimeout,
+} from './runner.ts';
 import type { Frame, FrameCommit, Session, SessionStore } from './session-store.ts';
 import { withSeen } from './session-store.ts';
 import { ChatTransaction, LockLost } from './transaction.ts';
@@ -43,6 +50,28 @@ export interface EngineOptions {
   /** The lock's time to live, renewed while a step runs. Default 5 s. */
   readonly lockTtlMs?: number;
   readonly deepLinks?: readonly DeepLinkHandler[];
+  /** Where conversations go that need a person; without it the user is only told how to reach support. */
+  readonly escalations?: EscalationDesk;
+  /** How users reach support (SUPPORT_CONTACT): an address, a link, hours. */
+  readonly supportContact?: string;
+}
+
+/** What an escalation to a person carries. Never a secret: the transcript was redacted at capture. */
+export interface EscalationRequest {
+  readonly chat: ChatRef;
+  readonly userId: string;
+  readonly accountId: string | null;
+  /** The task and the step it was in, when there was one. */
+  readonly flowId: string | null;
+  readonly step: string | null;
+  readonly reason: string;
+  readonly transcript: readonly TranscriptEntry[];
+  readonly at: number;
+}
+
+/** Opens escalations (the support desk); called under the chat's lock, so the hand-over is atomic. */
+export interface EscalationDesk {
+  open(request: EscalationRequest): Promise<{ readonly id: string }>;
 }
 
 /** What one handled input produced. */
@@ -54,6 +83,9 @@ export interface TurnResult {
   readonly duplicate: boolean;
 }
 
+/** How many transcript lines a running task keeps, and how much of each typed text. */
+const TRANSCRIPT_KEPT = 16;
+const TRANSCRIPT_TEXT_MAX = 80;
 /** Redeliveries are recognised this long after a chat's last message. */
 const SEEN_TTL_MS = 24 * 60 * 60_000;
 /** The secret-prompt mark outlives the idle timeout by this much, so a late secret is still recognised. */
@@ -322,7 +354,38 @@ export class Engine {
     }
   }
 
+  /**
+   * Hands a conversation back from a person to the bot (the escalation was resolved), then pushes
+   * `replies` (the agent's message, a new handoff). False when that escalation does not own it.
+   */
+  async release(chat: ChatRef, escalationId: string, replies: readonly Reply[] = []): Promise<boolean> {
+    const result = await this.transaction.run(chat, async (frame) => {
+      const session = frame.loaded?.session;
+      if (session?.owner?.escalationId !== escalationId) return { commit: null, value: false };
+      const { owner: _owner, ...rest } = session;
+      const next = rest.flow === null && rest.prompt === null && !rest.pending ? null : rest;
+      return { commit: this.plainCommit(next, this.idleTimeoutMs + SEEN_TTL_MS, 'keep'), value: true };
+    });
+    if (!result?.value) return false;
+    await this.pushTo(chat, replies);
+    return true;
+  }
+
   // ---- used by Turn -----------------------------------------------------------------------------
+
+  get escalations(): EscalationDesk | undefined {
+    return this.options.escalations;
+  }
+
+  get contact(): string {
+    return this.options.supportContact ?? t('en', 'support.defaultContact');
+  }
+
+  /** The state a persisted flow is in, as text (for an escalation). */
+  stepOf(active: NonNullable<Session['flow']>): string | null {
+    const flow = this.registry.get(active.id);
+    return flow ? persistedValue(flow.machine, active.snapshot) : null;
+  }
 
   get identities(): IdentityResolver {
     return this.options.identities;
@@ -381,6 +444,8 @@ class Turn {
   private touched = true;
   private readonly locale: Locale;
   private readonly session: Session | null;
+  private transcript: TranscriptEntry[];
+  private owner: Session['owner'];
 
   constructor(
     private readonly engine: Engine,
@@ -391,6 +456,8 @@ class Turn {
     this.session = frame.loaded?.session ?? null;
     this.flow = this.session?.flow ?? null;
     this.prompt = this.session?.prompt ?? null;
+    this.transcript = [...(this.session?.transcript ?? [])];
+    this.owner = this.session?.owner;
     this.locale = resolveLocale(input.locale);
   }
 
@@ -400,9 +467,35 @@ class Turn {
 
   /** The session to store after this turn; null when nothing is left to remember. */
   private nextSession(): Session | null {
-    if (this.flow === null && this.prompt === null) return null;
+    if (this.flow === null && this.prompt === null && !this.owner) return null;
     const lastActiveAt = this.touched ? this.now : (this.session?.lastActiveAt ?? this.now);
-    return { flow: this.flow, prompt: this.prompt, lastActiveAt };
+    // The transcript is kept only while a task runs (for an escalation from it), capped.
+    const transcript = this.flow ? this.transcriptWithTurn().slice(-TRANSCRIPT_KEPT) : [];
+    return {
+      flow: this.flow,
+      prompt: this.prompt,
+      lastActiveAt,
+      ...(this.owner ? { owner: this.owner } : {}),
+      ...(transcript.length ? { transcript } : {}),
+    };
+  }
+
+  /** The transcript with this turn's input and replies, the input redacted when it was a secret. */
+  private transcriptWithTurn(): TranscriptEntry[] {
+    const action = this.input.action;
+    const said =
+      action.type === 'text'
+        ? this.inputWasSecret
+          ? '[redacted]'
+          : action.text.slice(0, TRANSCRIPT_TEXT_MAX)
+        : action.type === 'choice'
+          ? `choice:${action.value.slice(0, TRANSCRIPT_TEXT_MAX)}`
+          : `/${action.command}`;
+    return [
+      ...this.transcript,
+      { at: this.now, from: 'user', text: said },
+      ...this.replies.map((reply) => ({ at: this.now, from: 'bot' as const, text: reply.key })),
+    ];
   }
 
   /**
@@ -497,6 +590,12 @@ class Turn {
         this.say('common.staleChoice');
         this.repeatPrompt();
         return;
+      case 'withPerson':
+        this.touched = false;
+        this.say('support.withPerson', { params: { contact: this.engine.contact } });
+        return;
+      case 'escalate':
+        return this.escalate(decision.reason);
       case 'notUnderstood':
         this.say('common.notUnderstood');
         this.prompt = null;
@@ -521,6 +620,33 @@ class Turn {
     if (this.flow) return false;
     await this.startFlow(flow, args);
     return true;
+  }
+
+  /** Hands the conversation to a person: the task stops here and the bot stays quiet until it is resolved. */
+  private async escalate(reason: string): Promise<void> {
+    const contact = this.engine.contact;
+    const desk = this.engine.escalations;
+    if (!desk) {
+      this.say('support.contactOnly', { params: { contact } });
+      this.repeatPrompt();
+      return;
+    }
+    const accountId = await this.engine.identities.accountIdFor(this.input.chat.channel, this.input.userId);
+    const { id } = await desk.open({
+      chat: this.input.chat,
+      userId: this.input.userId,
+      accountId,
+      flowId: this.flow?.id ?? null,
+      step: this.flow ? this.engine.stepOf(this.flow) : null,
+      reason,
+      transcript: this.transcriptWithTurn().slice(-TRANSCRIPT_KEPT),
+      at: this.now,
+    });
+    this.flow = null;
+    this.prompt = null;
+    this.markOnEnd = 'keep';
+    this.owner = { escalationId: id, since: this.now };
+    this.say('support.escalated', { params: { contact } });
   }
 
   private resetFlow(): void {
@@ -621,6 +747,12 @@ class Turn {
       this.flow = null;
       this.prompt = null;
       this.markOnEnd = run.output?.lockedOut ? 'keep' : 'clear';
+      if (run.output?.escalate) {
+        // The task's transcript up to its dead end goes with it.
+        this.flow = previous;
+        await this.escalate(run.output.escalate.reason);
+        return;
+      }
       // A flow hands on to `next`; one that was started on behalf of another (`returnTo`) hands back.
       const returnTo = run.output?.returnTo ?? previous?.returnTo;
       const next = run.output?.next ? this.engine.registry.get(run.output.next) : undefined;

@@ -164,3 +164,20 @@ export function persistedTags(machine: AnyStateMachine, snapshot: unknown): Read
     return new Set();
   }
 }
+
+/** The state value of a persisted flow (its deepest active machine's too), as text; null when unreadable. */
+export function persistedValue(machine: AnyStateMachine, snapshot: unknown): string | null {
+  try {
+    // biome-ignore lint/suspicious/noExplicitAny: persisted snapshots are untyped JSON by nature
+    const actor = createActor(machine, { snapshot: snapshot as any });
+    const parts: string[] = [];
+    let current: AnySnapshot = actor.getSnapshot();
+    while (current) {
+      parts.push(typeof current.value === 'string' ? current.value : JSON.stringify(current.value));
+      current = activeChildren(current).find((child) => child.machine !== undefined);
+    }
+    return parts.join(' > ');
+  } catch {
+    return null;
+  }
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ChatRef, chatTag } from '../core/conversation.ts';
+import type { TranscriptEntry } from '../core/flow.ts';
 import type { Reply } from '../core/reply.ts';
 import type { Kv } from '../kv/kv.ts';
 
@@ -25,6 +26,10 @@ export interface Session {
   readonly pending?: readonly Reply[];
   /** How many times sending `pending` failed. */
   readonly pendingTries?: number;
+  /** A person owns this conversation (an open escalation): the bot runs no task here until it is resolved. */
+  readonly owner?: { readonly escalationId: string; readonly since: number };
+  /** The running task's conversation so far, secrets redacted at capture (for an escalation). */
+  readonly transcript?: readonly TranscriptEntry[];
 }
 
 /** A loaded session together with the exact stored text, used for the conditional save. */

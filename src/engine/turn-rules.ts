@@ -4,13 +4,13 @@
  */
 import type { UserInput } from '../core/conversation.ts';
 import { isConfidential } from '../core/conversation.ts';
-import type { FlowEvent } from '../core/flow.ts';
+import { type FlowEvent, SUPPORT_CHOICE } from '../core/flow.ts';
 import { type Choice, MAX_INPUT_LENGTH } from '../core/reply.ts';
 import type { FlowRegistry } from './registry.ts';
 import type { Session } from './session-store.ts';
 
 /** The commands the engine answers in every state, whatever flow is running. */
-export const GLOBAL_COMMANDS = ['start', 'menu', 'help', 'cancel'] as const;
+export const GLOBAL_COMMANDS = ['start', 'menu', 'help', 'cancel', 'support'] as const;
 
 export type TurnDecision =
   /** Text too long to read: refused before anything else. */
@@ -28,6 +28,10 @@ export type TurnDecision =
   /** A button or number from an earlier question. */
   | { readonly kind: 'staleChoice' }
   | { readonly kind: 'notUnderstood' }
+  /** A person owns the conversation: the bot only says so. */
+  | { readonly kind: 'withPerson' }
+  /** The user asked for a person (`/support` or the "Talk to support" choice). */
+  | { readonly kind: 'escalate'; readonly reason: string }
   | { readonly kind: 'step'; readonly event: FlowEvent };
 
 export interface TurnPlan {
@@ -85,6 +89,7 @@ export function planTurn(input: UserInput, session: Session | null, facts: TurnF
   const plan = (decision: TurnDecision): TurnPlan => ({ expired, reset, inputWasSecret, decision });
 
   if (action.type === 'text' && action.text.length > MAX_INPUT_LENGTH) return plan({ kind: 'tooLong' });
+  if (session?.owner) return plan({ kind: 'withPerson' });
   if (action.type === 'command') {
     const command = action.command.toLowerCase();
     const args = action.args.trim();
@@ -93,6 +98,8 @@ export function planTurn(input: UserInput, session: Session | null, facts: TurnF
         return plan({ kind: 'cancel' });
       case 'help':
         return plan({ kind: 'help' });
+      case 'support':
+        return plan({ kind: 'escalate', reason: 'asked' });
       case 'start': {
         if (args !== '') {
           const target = facts.registry.deepLink(args);
@@ -118,6 +125,7 @@ export function planTurn(input: UserInput, session: Session | null, facts: TurnF
   if (choice !== null && prompt?.choices && !prompt.choices.some((c) => c.value === choice)) {
     return plan({ kind: 'staleChoice' });
   }
+  if (choice === SUPPORT_CHOICE) return plan({ kind: 'escalate', reason: 'asked' });
   if (choice?.startsWith('menu:') && !flow) {
     const target = facts.registry.get(choice.slice('menu:'.length));
     if (target) return plan({ kind: 'start', flowId: target.id, args: '' });

@@ -184,6 +184,7 @@ describe('lockstep on Telegram, as a process (tsx src/main.ts)', { timeout: 60_0
       'menu',
       'help',
       'cancel',
+      'support',
       'password',
       'link',
       'phone',

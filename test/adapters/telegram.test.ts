@@ -80,6 +80,7 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
       { command: 'menu', description: t('en', 'telegram.cmd.menu') },
       { command: 'help', description: t('en', 'telegram.cmd.help') },
       { command: 'cancel', description: t('en', 'telegram.cmd.cancel') },
+      { command: 'support', description: t('en', 'telegram.cmd.support') },
       { command: 'password', description: t('en', 'menu.password') },
       { command: 'picture', description: t('en', 'twofa.askCode') },
     ]);
@@ -405,6 +406,7 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
         'menu',
         'help',
         'cancel',
+        'support',
         'password',
         'picture',
       ]);

@@ -6,6 +6,7 @@ import { codes } from './codes.ts';
 import { common } from './common.ts';
 import { consoleText } from './console.ts';
 import { linkAccount } from './link-account.ts';
+import { support } from './support.ts';
 import { telegram } from './telegram.ts';
 import { twoFactor } from './two-factor.ts';
 import { unlinkAccount } from './unlink-account.ts';
@@ -23,6 +24,7 @@ export const en = {
   ...consoleText,
   ...web,
   ...telegram,
+  ...support,
   ...twoFactor,
   ...activity,
 } as const;

@@ -3,6 +3,7 @@ export const telegram = {
   'telegram.cmd.start': 'Start and see what I can do',
   'telegram.cmd.menu': 'Show all tasks',
   'telegram.cmd.help': 'How this works',
+  'telegram.cmd.support': 'Talk to a person from support',
   'telegram.cmd.cancel': 'Stop the current task (nothing is changed)',
   'telegram.continuePrivately': 'Continue in a private chat',
   'telegram.badButton': 'This button does not work any more. Send /menu to start again.',
