@@ -17,7 +17,7 @@ import {
   StepTimeout,
 } from './runner.ts';
 import type { Frame, FrameCommit, Session, SessionStore } from './session-store.ts';
-import { withSeen } from './session-store.ts';
+import { readLine, storeLine, withSeen } from './session-store.ts';
 import { ChatTransaction, LockLost } from './transaction.ts';
 import { GLOBAL_COMMANDS, planTurn, type TurnDecision, type TurnFacts } from './turn-rules.ts';
 
@@ -84,8 +84,8 @@ export interface TurnResult {
 }
 
 /** How many transcript lines a running task keeps, and how much of each typed text. */
-const TRANSCRIPT_KEPT = 16;
-const TRANSCRIPT_TEXT_MAX = 80;
+const TRANSCRIPT_KEPT = 10;
+const TRANSCRIPT_TEXT_MAX = 60;
 /** Redeliveries are recognised this long after a chat's last message. */
 const SEEN_TTL_MS = 24 * 60 * 60_000;
 /** The secret-prompt mark outlives the idle timeout by this much, so a late secret is still recognised. */
@@ -456,7 +456,7 @@ class Turn {
     this.session = frame.loaded?.session ?? null;
     this.flow = this.session?.flow ?? null;
     this.prompt = this.session?.prompt ?? null;
-    this.transcript = [...(this.session?.transcript ?? [])];
+    this.transcript = (this.session?.transcript ?? []).map(readLine);
     this.owner = this.session?.owner;
     this.locale = resolveLocale(input.locale);
   }
@@ -470,7 +470,7 @@ class Turn {
     if (this.flow === null && this.prompt === null && !this.owner) return null;
     const lastActiveAt = this.touched ? this.now : (this.session?.lastActiveAt ?? this.now);
     // The transcript is kept only while a task runs (for an escalation from it), capped.
-    const transcript = this.flow ? this.transcriptWithTurn().slice(-TRANSCRIPT_KEPT) : [];
+    const transcript = this.flow ? this.transcriptWithTurn().slice(-TRANSCRIPT_KEPT).map(storeLine) : [];
     return {
       flow: this.flow,
       prompt: this.prompt,

@@ -16,6 +16,20 @@ export interface ActiveFlow {
   readonly returnTo?: string;
 }
 
+/** One transcript line as stored: when, from the user or the bot, what. */
+export type StoredLine = readonly [number, 'u' | 'b', string];
+
+export const storeLine = (line: TranscriptEntry): StoredLine => [
+  line.at,
+  line.from === 'user' ? 'u' : 'b',
+  line.text,
+];
+export const readLine = ([at, from, text]: StoredLine): TranscriptEntry => ({
+  at,
+  from: from === 'u' ? 'user' : 'bot',
+  text,
+});
+
 /** The conversation state of one chat; JSON-serialisable, never holds a secret. */
 export interface Session {
   readonly flow: ActiveFlow | null;
@@ -28,8 +42,11 @@ export interface Session {
   readonly pendingTries?: number;
   /** A person owns this conversation (an open escalation): the bot runs no task here until it is resolved. */
   readonly owner?: { readonly escalationId: string; readonly since: number };
-  /** The running task's conversation so far, secrets redacted at capture (for an escalation). */
-  readonly transcript?: readonly TranscriptEntry[];
+  /**
+   * The running task's conversation so far, secrets redacted at capture (for an escalation), compact:
+   * `[at, 'u' | 'b', text]`.
+   */
+  readonly transcript?: readonly StoredLine[];
 }
 
 /** A loaded session together with the exact stored text, used for the conditional save. */
