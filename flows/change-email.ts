@@ -1,43 +1,50 @@
 /**
- * Add or change the email: prove identity (current password, or a one-time code to the phone), then the
- * second factor when the account has 2FA, then the new address. A message to that address holds a
- * one-time link and a 6-digit code; either one completes the change. The link is opened outside the chat,
- * so its use reaches the flow as the `email.verified` signal, and the flow finishes on its own.
+ * Add or change the email: prove it is you (the prove-identity step: the current password, or a one-time
+ * code to the phone, then the second factor when the account has 2FA), then the new address. A message to
+ * that address holds a one-time link and a 6-digit code; either one completes the change, within this
+ * task only. The link is confirmed outside the chat, so its use reaches this task as the
+ * `email.linkConfirmed` signal (bound to the task id, with the link's token); the task then commits it
+ * like the code, and the server checks that the proof is still fresh. Nothing changes before that.
  */
 import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
 import {
-  AWAITING_INPUT,
+  asCodeCheck,
+  CODE_FIELD,
+  codeCheckReply,
+  codeSendFailedReply,
+  EMAIL_FIELD,
+  failedWith,
+  reply,
+} from './outcomes.ts';
+import type { CodeCheckReplies } from './outcomes.ts';
+import {
   type AccountSummary,
+  AWAITING_INPUT,
+  CODE_PURPOSES,
+  type Channel,
   type CheckCodeResult,
-  type CheckPasswordResult,
   type FlowDefinition,
   type FlowEvent,
   type FlowInput,
   type FlowOutput,
   notProvided,
-  REAUTH_MAX_AGE_MS,
   type ReplyEvent,
-  type SecondFactorResult,
+  SIGNALS,
   type SendCodeResult,
+  type StaleProof,
 } from './ports.ts';
 import {
-  askCodePrompt,
-  codeCheckReply,
-  codeSendFailedReply,
-  codeSentReply,
-  type CodeCheckReplies,
-  failedWith,
-  lockedMinutes,
-  secondFactorReply,
-  wrongPasswordReply,
-} from './outcomes.ts';
+  forwardToProof,
+  PROVE_ID,
+  type ProveInput,
+  proofFailedOutput,
+  proveIdentityMachine,
+} from './steps/prove-identity.ts';
 
 /** Purpose of the re-authentication code sent to the phone. */
-export const REAUTH_CODE_PURPOSE = 'email-reauth';
-/** Purpose of the code sent to the new address (with the link). */
-export const NEW_EMAIL_CODE_PURPOSE = 'email-new';
-/** The signal the verification service sends to the chat when the link was used. */
-export const EMAIL_VERIFIED_SIGNAL = 'email.verified';
+export const REAUTH_CODE_PURPOSE = CODE_PURPOSES.emailReauth;
+/** The purpose of the proof this flow's commits need. */
+export const PROOF_PURPOSE = 'email';
 
 export type CheckAddressResult =
   | { readonly ok: true; readonly email: string }
@@ -48,49 +55,62 @@ export type SendVerificationResult =
   | { readonly ok: true; readonly to: string; readonly link: boolean }
   | Exclude<SendCodeResult, { readonly ok: true }>;
 
+/**
+ * The code path's commit: the proof is checked first (a stale one leaves the code unspent), then the
+ * code, then the change (`taken`: another account took the address since it was checked).
+ */
 export type CommitEmailResult =
   | { readonly ok: true; readonly replaced: boolean }
-  | { readonly ok: false; readonly reason: 'taken' };
+  | StaleProof
+  | { readonly ok: false; readonly reason: 'taken' }
+  | Exclude<CheckCodeResult, { readonly ok: true }>;
+
+/**
+ * The link path's commit: the proof is checked first (a stale one leaves the link unspent), then the
+ * token is spent (`used`, `expired`, `invalid`: it cannot be), then the change.
+ */
+export type CommitLinkResult =
+  | { readonly ok: true; readonly replaced: boolean }
+  | StaleProof
+  | { readonly ok: false; readonly reason: 'taken' | 'used' | 'expired' | 'invalid' };
 
 type Chat = FlowInput['chat'];
 
-interface Context {
+interface Task {
   readonly accountId: string;
+  readonly taskId: string;
+}
+
+interface Context extends Task {
   /** Where the link's use is announced; stored with the link by the verification service. */
   readonly chat: Chat;
   summary: AccountSummary | null;
-  /** Masked phone a re-authentication code went to. */
-  reauthCodeTo: string | null;
-  /** How long the password step stays locked, for the prompt that offers the phone instead. */
-  lockedMinutes: number;
-  /** When identity was last proven (ms); the code path commits only with a proof no older than 5 minutes. */
-  provedAt: number | null;
+  /** The proof is asked again (the server refused a stale one): the step words its own prompt. */
+  reproving: boolean;
   /** The normalised new address once it passed the checks (not a secret). */
   newEmail: string | null;
   /** A verification message is out for `newEmail`; `link` tells whether it holds a link. */
   pending: { readonly to: string; readonly link: boolean } | null;
   /** The next code prompt follows a fresh send and says so. */
   justSent: boolean;
-  /** The latest user text (password, code or address), cleared as soon as the effect that needs it ran. */
+  /** The latest user text (code or address), cleared as soon as the effect that needs it ran. */
   answer: string | null;
+  /** The confirmed link's token, only while the commit that spends it runs. */
+  linkToken: string | null;
   lastAt: number;
-  /** Prompts already shown once; a second time they are asked in a shorter form. */
-  asked: { password: boolean; address: boolean };
+  /** The address was asked once: the second time in a shorter form. */
+  askedAddress: boolean;
+  ended: FlowOutput;
 }
 
-/** Code replies of this flow: "not a code" is no new prompt, and dead codes are worded for each step. */
-const reauthCodeReplies: CodeCheckReplies = {
-  formatPrompts: false,
-  dead: {
-    expired: 'email.reauthCodeExpired',
-    exhausted: 'email.reauthCodeExhausted',
-    missing: 'email.reauthCodeDead',
-  },
-};
+/** Code replies of this flow: "not a code" is no new prompt, and dead codes say how to get a new one. */
 const newCodeReplies: CodeCheckReplies = {
   formatPrompts: false,
   dead: { expired: 'email.codeExpired', exhausted: 'email.codeExhausted', missing: 'email.codeMissing' },
 };
+
+const isLinkConfirmed = (event: FlowEvent): boolean =>
+  event.type === 'signal' && event.name === SIGNALS.emailLinkConfirmed && Boolean(event.data?.token);
 
 export const changeEmailMachine = setup({
   types: {
@@ -101,279 +121,94 @@ export const changeEmailMachine = setup({
     output: {} as FlowOutput,
   },
   actors: {
-    loadAccount: fromPromise<AccountSummary, { accountId: string }>(notProvided('loadAccount')),
-    checkCurrentPassword: fromPromise<
-      CheckPasswordResult,
-      { accountId: string; password: string; channel: string }
-    >(notProvided('checkCurrentPassword')),
-    sendReauthCode: fromPromise<SendCodeResult, { accountId: string; purpose: string }>(
-      notProvided('sendReauthCode'),
-    ),
-    checkReauthCode: fromPromise<CheckCodeResult, { accountId: string; purpose: string; code: string }>(
-      notProvided('checkReauthCode'),
-    ),
-    checkSecondFactor: fromPromise<SecondFactorResult, { accountId: string; code: string; channel: string }>(
-      notProvided('checkSecondFactor'),
-    ),
+    proveIdentity: proveIdentityMachine,
     checkAddress: fromPromise<CheckAddressResult, { accountId: string; address: string }>(
       notProvided('checkAddress'),
     ),
-    sendVerification: fromPromise<SendVerificationResult, { accountId: string; email: string; chat: Chat }>(
+    sendVerification: fromPromise<SendVerificationResult, Task & { email: string; chat: Chat }>(
       notProvided('sendVerification'),
     ),
-    checkNewCode: fromPromise<CheckCodeResult, { accountId: string; email: string; code: string }>(
-      notProvided('checkNewCode'),
-    ),
-    commitEmail: fromPromise<CommitEmailResult, { accountId: string; email: string; channel: string }>(
+    commitEmail: fromPromise<CommitEmailResult, Task & { email: string; code: string; channel: Channel }>(
       notProvided('commitEmail'),
     ),
+    commitLink: fromPromise<CommitLinkResult, Task & { token: string }>(notProvided('commitLink')),
   },
   guards: {
-    hasTwoFactor: ({ context }) => context.summary?.twoFactor === true,
     hasPending: ({ context }) => context.pending !== null,
-    /** Judged at the moment the code is typed, before it is spent. */
-    proofIsStale: ({ context, event }) =>
-      context.provedAt === null || ('at' in event && event.at - context.provedAt > REAUTH_MAX_AGE_MS),
   },
   actions: {
     takeText: assign(({ event }) => {
       assertEvent(event, 'user.text');
       return { answer: event.text, lastAt: event.at };
     }),
+    touch: assign({ lastAt: ({ event }) => ('at' in event ? event.at : 0) }),
     forgetAnswer: assign({ answer: null }),
-    markProved: assign(({ context }) => ({ provedAt: context.lastAt })),
-    internalError: emit({ type: 'reply', key: 'common.internalError' } as const),
+    forgetAddress: assign({ newEmail: null, pending: null }),
+    reprove: assign({ reproving: true }),
+    internalError: emit(reply('common.internalError')),
   },
 }).createMachine({
   id: 'change-email',
   context: ({ input }) => ({
     accountId: input.accountId ?? '',
+    taskId: input.taskId,
     chat: input.chat,
     summary: null,
-    reauthCodeTo: null,
-    lockedMinutes: 0,
-    provedAt: null,
+    reproving: false,
     newEmail: null,
     pending: null,
     justSent: false,
     answer: null,
+    linkToken: null,
     lastAt: input.at,
-    asked: { password: false, address: false },
+    askedAddress: false,
+    ended: {},
   }),
-  initial: 'loading',
-  output: () => ({}),
+  initial: 'proving',
+  output: ({ context }) => context.ended,
   on: {
-    // The link was opened (possibly while the user is elsewhere in the flow): the change is already made.
+    // The link was confirmed on the web page (possibly while the user is elsewhere in the flow).
     signal: {
-      guard: ({ event }) => event.name === EMAIL_VERIFIED_SIGNAL,
-      target: '.done',
-      actions: emit({ type: 'reply', key: 'email.verified' } as const),
+      guard: ({ event }) => isLinkConfirmed(event),
+      target: '.committingLink',
+      actions: assign(({ event }) => ({
+        linkToken: event.type === 'signal' ? (event.data?.token ?? null) : null,
+        lastAt: event.at,
+      })),
     },
   },
   states: {
-    loading: {
+    proving: {
       invoke: {
-        src: 'loadAccount',
-        input: ({ context }) => ({ accountId: context.accountId }),
-        onDone: [
-          {
-            guard: ({ event }) => event.output.passwordLockedMs > 0,
-            target: 'offerPhone',
-            actions: assign({
-              summary: ({ event }) => event.output,
-              lockedMinutes: ({ event }) => Math.ceil(event.output.passwordLockedMs / 60_000),
-            }),
-          },
-          { target: 'askPassword', actions: assign({ summary: ({ event }) => event.output }) },
-        ],
-        onError: { target: 'done', actions: 'internalError' },
-      },
-    },
-    askPassword: {
-      tags: [AWAITING_INPUT],
-      entry: [
-        emit(({ context }) => ({
-          type: 'reply' as const,
-          key: context.asked.password ? ('email.askPasswordAgain' as const) : ('email.askPassword' as const),
-          input: 'secret' as const,
-          choices: [
-            {
-              value: 'phone',
-              label: 'email.choicePhoneCode' as const,
-              params: { to: context.summary?.phoneMasked ?? '' },
-            },
-          ],
-        })),
-        assign({ asked: ({ context }) => ({ ...context.asked, password: true }) }),
-      ],
-      on: {
-        'user.text': { target: 'checkingPassword', actions: 'takeText' },
-        'user.choice': {
-          guard: ({ event }) => event.value === 'phone',
-          target: 'sendingReauthCode',
-          actions: assign({ lastAt: ({ event }) => event.at }),
-        },
-      },
-    },
-    checkingPassword: {
-      invoke: {
-        src: 'checkCurrentPassword',
-        input: ({ context }) => ({
+        id: PROVE_ID,
+        src: 'proveIdentity',
+        input: ({ context }): ProveInput => ({
           accountId: context.accountId,
-          password: context.answer ?? '',
           channel: context.chat.channel,
+          taskId: context.taskId,
+          at: context.lastAt,
+          purpose: PROOF_PURPOSE,
+          ways: ['password', 'phone'],
+          secondFactor: 'ifEnabled',
+          codePurpose: REAUTH_CODE_PURPOSE,
+          ...(context.reproving ? {} : { intro: 'email.askPassword' as const }),
         }),
-        onDone: [
-          { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
-          {
-            guard: ({ event }) => failedWith(event.output, 'locked'),
-            target: 'offerPhone',
-            actions: assign({
-              lockedMinutes: ({ event }) => lockedMinutes(event.output),
-            }),
-          },
-          {
-            target: 'askPassword',
-            reenter: true,
-            actions: emit(({ event }) => wrongPasswordReply('email.wrongPassword', event.output)),
-          },
-        ],
-        onError: { target: 'askPassword', actions: 'internalError' },
-      },
-      exit: 'forgetAnswer',
-    },
-    /** The password step is locked: the phone code is the only way on. */
-    offerPhone: {
-      tags: [AWAITING_INPUT],
-      entry: emit(({ context }) => ({
-        type: 'reply' as const,
-        key: 'email.passwordLocked' as const,
-        params: { minutes: context.lockedMinutes },
-        input: 'choice' as const,
-        choices: [
-          {
-            value: 'phone',
-            label: 'email.choicePhoneCode' as const,
-            params: { to: context.summary?.phoneMasked ?? '' },
-          },
-        ],
-      })),
-      on: {
-        'user.choice': {
-          guard: ({ event }) => event.value === 'phone',
-          target: 'sendingReauthCode',
-          actions: assign({ lastAt: ({ event }) => event.at }),
-        },
-      },
-    },
-    sendingReauthCode: {
-      invoke: {
-        src: 'sendReauthCode',
-        input: ({ context }) => ({ accountId: context.accountId, purpose: REAUTH_CODE_PURPOSE }),
         onDone: [
           {
             guard: ({ event }) => event.output.ok,
-            target: 'askReauthCode',
-            actions: [
-              assign({ reauthCodeTo: ({ event }) => (event.output.ok ? event.output.to : null) }),
-              emit(({ event }) => codeSentReply(event.output)),
-            ],
+            target: 'afterProof',
+            actions: assign({ summary: ({ event }) => (event.output.ok ? event.output.summary : null) }),
           },
           {
-            // A cool-down with a code already out: keep waiting for that code.
-            guard: ({ event, context }) =>
-              failedWith(event.output, 'cooldown') && context.reauthCodeTo !== null,
-            target: 'askReauthCode',
-            actions: emit(({ event }) => codeSendFailedReply(event.output)),
-          },
-          {
-            target: 'askPassword',
-            actions: emit(({ event }) => codeSendFailedReply(event.output)),
-          },
-        ],
-        onError: {
-          target: 'askPassword',
-          actions: emit({ type: 'reply', key: 'codes.deliveryFailed' } as const),
-        },
-      },
-    },
-    askReauthCode: {
-      tags: [AWAITING_INPUT],
-      entry: emit(({ context }) => askCodePrompt(context.reauthCodeTo)),
-      on: {
-        'user.text': { target: 'checkingReauthCode', actions: 'takeText' },
-        'user.choice': {
-          guard: ({ event }) => event.value === 'resend',
-          target: 'sendingReauthCode',
-          actions: assign({ lastAt: ({ event }) => event.at }),
-        },
-      },
-    },
-    checkingReauthCode: {
-      invoke: {
-        src: 'checkReauthCode',
-        input: ({ context }) => ({
-          accountId: context.accountId,
-          purpose: REAUTH_CODE_PURPOSE,
-          code: context.answer ?? '',
-        }),
-        onDone: [
-          { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
-          {
-            guard: ({ event }) => failedWith(event.output, 'wrong'),
-            target: 'askReauthCode',
-            reenter: true,
-            actions: emit(({ event }) => codeCheckReply(event.output, reauthCodeReplies)),
-          },
-          {
-            guard: ({ event }) => failedWith(event.output, 'format'),
-            target: 'askReauthCode',
-            actions: emit(({ event }) => codeCheckReply(event.output, reauthCodeReplies)),
-          },
-          {
-            // Expired, exhausted or gone: back to the choice between password and a new code.
-            target: 'askPassword',
-            actions: [
-              assign({ reauthCodeTo: null }),
-              emit(({ event }) => codeCheckReply(event.output, reauthCodeReplies)),
-            ],
-          },
-        ],
-        onError: { target: 'askReauthCode', actions: 'internalError' },
-      },
-      exit: 'forgetAnswer',
-    },
-    proved: {
-      always: [{ guard: 'hasTwoFactor', target: 'askSecondFactor' }, { target: 'afterProof' }],
-    },
-    askSecondFactor: {
-      tags: [AWAITING_INPUT],
-      entry: emit({ type: 'reply', key: 'twofa.askCode', input: 'secret' } as const),
-      on: { 'user.text': { target: 'checkingSecondFactor', actions: 'takeText' } },
-    },
-    checkingSecondFactor: {
-      invoke: {
-        src: 'checkSecondFactor',
-        input: ({ context }) => ({
-          accountId: context.accountId,
-          code: context.answer ?? '',
-          channel: context.chat.channel,
-        }),
-        onDone: [
-          { guard: ({ event }) => event.output.ok, target: 'afterProof', actions: 'markProved' },
-          {
-            guard: ({ event }) => failedWith(event.output, 'tooMany'),
+            guard: ({ event }) => failedWith(event.output, 'noWay'),
             target: 'done',
-            actions: emit({ type: 'reply', key: 'twofa.tooMany' } as const),
+            actions: 'internalError',
           },
-          {
-            target: 'askSecondFactor',
-            actions: emit(({ event }) => secondFactorReply(event.output, { prompts: false })),
-          },
+          { target: 'done', actions: assign({ ended: ({ event }) => proofFailedOutput(event.output) }) },
         ],
-        onError: { target: 'askSecondFactor', actions: 'internalError' },
+        onError: { target: 'done', actions: 'internalError' },
       },
-      exit: 'forgetAnswer',
+      on: forwardToProof<Context>(),
     },
     /** After a (re-)proof: back to the code when a message is already out, else ask for the address. */
     afterProof: {
@@ -382,19 +217,18 @@ export const changeEmailMachine = setup({
     askAddress: {
       tags: [AWAITING_INPUT],
       entry: [
-        emit(({ context }) =>
-          context.asked.address
-            ? { type: 'reply' as const, key: 'email.askAddressAgain' as const, input: 'text' as const }
-            : context.summary?.emailMasked
-              ? {
-                  type: 'reply' as const,
-                  key: 'email.askAddressChange' as const,
-                  params: { current: context.summary.emailMasked },
-                  input: 'text' as const,
-                }
-              : { type: 'reply' as const, key: 'email.askAddressAdd' as const, input: 'text' as const },
-        ),
-        assign({ asked: ({ context }) => ({ ...context.asked, address: true }) }),
+        emit(({ context }) => {
+          const ask = { type: 'reply', input: 'text', field: EMAIL_FIELD } as const;
+          if (context.askedAddress) return { ...ask, key: 'email.askAddressAgain' as const };
+          return context.summary?.emailMasked
+            ? {
+                ...ask,
+                key: 'email.askAddressChange' as const,
+                params: { current: context.summary.emailMasked },
+              }
+            : { ...ask, key: 'email.askAddressAdd' as const };
+        }),
+        assign({ askedAddress: true }),
       ],
       on: { 'user.text': { target: 'checkingAddress', actions: 'takeText' } },
     },
@@ -411,18 +245,19 @@ export const changeEmailMachine = setup({
           {
             guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'done',
-            actions: emit({ type: 'reply', key: 'email.tooManyAddresses' } as const),
+            actions: emit(reply('email.tooManyAddresses')),
           },
           {
             target: 'askAddress',
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: failedWith(event.output, 'same')
-                ? ('email.same' as const)
-                : failedWith(event.output, 'taken')
-                  ? ('email.taken' as const)
-                  : ('email.invalid' as const),
-            })),
+            actions: emit(({ event }) =>
+              reply(
+                failedWith(event.output, 'same')
+                  ? 'email.same'
+                  : failedWith(event.output, 'taken')
+                    ? 'email.taken'
+                    : 'email.invalid',
+              ),
+            ),
           },
         ],
         onError: { target: 'askAddress', actions: 'internalError' },
@@ -434,6 +269,7 @@ export const changeEmailMachine = setup({
         src: 'sendVerification',
         input: ({ context }) => ({
           accountId: context.accountId,
+          taskId: context.taskId,
           email: context.newEmail ?? '',
           chat: context.chat,
         }),
@@ -455,22 +291,12 @@ export const changeEmailMachine = setup({
           },
           {
             target: 'askAddress',
-            actions: [assign({ newEmail: null }), emit(({ event }) => codeSendFailedReply(event.output))],
+            actions: ['forgetAddress', emit(({ event }) => codeSendFailedReply(event.output))],
           },
         ],
         onError: [
-          {
-            guard: 'hasPending',
-            target: 'askNewCode',
-            actions: emit({ type: 'reply', key: 'codes.deliveryFailed' } as const),
-          },
-          {
-            target: 'askAddress',
-            actions: [
-              assign({ newEmail: null }),
-              emit({ type: 'reply', key: 'codes.deliveryFailed' } as const),
-            ],
-          },
+          { guard: 'hasPending', target: 'askNewCode', actions: emit(reply('codes.deliveryFailed')) },
+          { target: 'askAddress', actions: ['forgetAddress', emit(reply('codes.deliveryFailed'))] },
         ],
       },
     },
@@ -488,6 +314,7 @@ export const changeEmailMachine = setup({
               : ('email.askCodeOnly' as const),
           params: { to: context.pending?.to ?? '' },
           input: 'secret' as const,
+          field: CODE_FIELD,
           choices: [
             { value: 'resend', label: 'email.choiceResend' as const },
             { value: 'other', label: 'email.choiceOther' as const },
@@ -496,69 +323,26 @@ export const changeEmailMachine = setup({
         assign({ justSent: false }),
       ],
       on: {
-        'user.text': [
-          {
-            guard: 'proofIsStale',
-            target: 'askPassword',
-            actions: [
-              assign({ provedAt: null, lastAt: ({ event }) => event.at }),
-              emit({ type: 'reply', key: 'email.reauthExpired' } as const),
-            ],
-          },
-          { target: 'checkingNewCode', actions: 'takeText' },
-        ],
+        'user.text': { target: 'committing', actions: 'takeText' },
         'user.choice': [
-          {
-            guard: ({ event }) => event.value === 'resend',
-            target: 'sendingVerification',
-            actions: assign({ lastAt: ({ event }) => event.at }),
-          },
+          { guard: ({ event }) => event.value === 'resend', target: 'sendingVerification', actions: 'touch' },
           {
             guard: ({ event }) => event.value === 'other',
             target: 'askAddress',
-            actions: assign({ newEmail: null, pending: null, lastAt: ({ event }) => event.at }),
+            actions: ['forgetAddress', 'touch'],
           },
         ],
       },
     },
-    checkingNewCode: {
-      invoke: {
-        src: 'checkNewCode',
-        input: ({ context }) => ({
-          accountId: context.accountId,
-          email: context.newEmail ?? '',
-          code: context.answer ?? '',
-        }),
-        onDone: [
-          { guard: ({ event }) => event.output.ok, target: 'committing' },
-          {
-            guard: ({ event }) => failedWith(event.output, 'wrong'),
-            target: 'askNewCode',
-            reenter: true,
-            actions: emit(({ event }) => codeCheckReply(event.output, newCodeReplies)),
-          },
-          {
-            guard: ({ event }) => failedWith(event.output, 'format'),
-            target: 'askNewCode',
-            actions: emit(({ event }) => codeCheckReply(event.output, newCodeReplies)),
-          },
-          {
-            // The code is dead; the link may still work, and "Send a new message" gives both anew.
-            target: 'askNewCode',
-            reenter: true,
-            actions: emit(({ event }) => codeCheckReply(event.output, newCodeReplies)),
-          },
-        ],
-        onError: { target: 'askNewCode', actions: 'internalError' },
-      },
-      exit: 'forgetAnswer',
-    },
+    /** The typed code: the server checks the proof, then the code, then makes the change. */
     committing: {
       invoke: {
         src: 'commitEmail',
         input: ({ context }) => ({
           accountId: context.accountId,
+          taskId: context.taskId,
           email: context.newEmail ?? '',
+          code: context.answer ?? '',
           channel: context.chat.channel,
         }),
         onDone: [
@@ -575,16 +359,55 @@ export const changeEmailMachine = setup({
             })),
           },
           {
+            // The proof is too old: prove it again; the message (and the unspent code) stays valid.
+            guard: ({ event }) => failedWith(event.output, 'reauth'),
+            target: 'proving',
+            actions: ['reprove', emit(reply('email.reauthExpired'))],
+          },
+          {
             // Someone else took the address since it was checked.
+            guard: ({ event }) => failedWith(event.output, 'taken'),
             target: 'askAddress',
-            actions: [
-              assign({ newEmail: null, pending: null }),
-              emit({ type: 'reply', key: 'email.taken' } as const),
-            ],
+            actions: ['forgetAddress', emit(reply('email.taken'))],
+          },
+          {
+            // Wrong, not a code, or dead (the link may still work; "Send a new message" gives both anew).
+            target: 'askNewCode',
+            actions: emit(({ event }) => codeCheckReply(asCodeCheck(event.output), newCodeReplies)),
           },
         ],
         onError: { target: 'askNewCode', actions: 'internalError' },
       },
+      exit: 'forgetAnswer',
+    },
+    /** The link was confirmed: the server checks the proof, spends the token and makes the change. */
+    committingLink: {
+      invoke: {
+        src: 'commitLink',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          taskId: context.taskId,
+          token: context.linkToken ?? '',
+        }),
+        onDone: [
+          { guard: ({ event }) => event.output.ok, target: 'done', actions: emit(reply('email.verified')) },
+          {
+            // The proof is too old: prove it again, then the same link (or the code) completes the change.
+            guard: ({ event }) => failedWith(event.output, 'reauth'),
+            target: 'proving',
+            actions: ['reprove', emit(reply('email.linkReauth'))],
+          },
+          {
+            guard: ({ event }) => failedWith(event.output, 'taken'),
+            target: 'done',
+            actions: emit(reply('email.linkTaken')),
+          },
+          // The link cannot be used (any more): carry on with the code, or the address after "other".
+          { target: 'afterProof', actions: emit(reply('email.linkDead')) },
+        ],
+        onError: { target: 'afterProof', actions: 'internalError' },
+      },
+      exit: assign({ linkToken: null }),
     },
     done: { type: 'final' },
   },
@@ -592,7 +415,7 @@ export const changeEmailMachine = setup({
 
 export const changeEmailFlow = {
   id: 'change-email',
-  version: 1,
+  version: 2,
   command: 'email',
   title: 'email.title',
   menuLabel: 'menu.email',

@@ -5,68 +5,87 @@
  */
 import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
 import {
-  AWAITING_INPUT,
+  asCodeCheck,
+  CODE_FIELD,
+  codeCheckReply,
+  codeSendFailedReply,
+  failedWith,
+  PHONE_FIELD,
+  reply,
+} from './outcomes.ts';
+import {
   type AccountSummary,
+  AWAITING_INPUT,
+  CODE_PURPOSES,
+  type Channel,
   type CheckCodeResult,
-  type CodeVia,
   type FlowDefinition,
   type FlowEvent,
   type FlowInput,
   type FlowOutput,
   notProvided,
-  REAUTH_MAX_AGE_MS,
   type ReplyEvent,
-  type SecondFactorResult,
   type SendCodeResult,
+  type StaleProof,
 } from './ports.ts';
 import {
-  codeCheckReply,
-  codeSendFailedReply,
-  codeSentReply,
-  failedWith,
-  reply,
-  secondFactorReply,
-} from './outcomes.ts';
+  forwardToProof,
+  PROVE_ID,
+  type ProveInput,
+  proofFailedOutput,
+  proveIdentityMachine,
+  SUPPORT_ESCALATION_FLOW_ID,
+} from './steps/prove-identity.ts';
 
 /** The code that proves the user is the account owner (to the current number, or to the email). */
-export const OLD_PHONE_PURPOSE = 'phone-old';
+export const OLD_PHONE_PURPOSE = CODE_PURPOSES.phoneOld;
 /** The code that proves the user receives texts at the new number. */
-export const NEW_PHONE_PURPOSE = 'phone-new';
+export const NEW_PHONE_PURPOSE = CODE_PURPOSES.phoneNew;
+/** The purpose of the proof this flow's commit needs. */
+export const PROOF_PURPOSE = 'phone';
 /**
  * When the number is lost and the account has no email, the bot cannot verify the user and a support agent
  * must help. The flow then ends with `{ next: SUPPORT_ESCALATION_FLOW_ID }`: once a flow with this id is
  * registered (the support issue), the engine starts it right away; until then nothing more happens.
  */
-export const SUPPORT_ESCALATION_FLOW_ID = 'support-escalation';
+export { SUPPORT_ESCALATION_FLOW_ID };
 
 export type NewPhoneResult =
   | { readonly ok: true; readonly phone: string /** international format */; readonly shown: string }
   /** `unavailable`: used by another account (never said so); `tooMany`: too many numbers tried this hour. */
   | { readonly ok: false; readonly reason: 'invalid' | 'same' | 'unavailable' | 'tooMany' };
 
+/**
+ * The swap: the code typed for the new number is checked, then the proof (`reauth`: too old or not this
+ * task's), then the swap (`unavailable`: another account took the number meanwhile).
+ */
 export type CommitPhoneResult =
   | { readonly ok: true; readonly notifiedEmail: boolean }
-  | { readonly ok: false; readonly reason: 'unavailable' };
+  | StaleProof
+  | { readonly ok: false; readonly reason: 'unavailable' }
+  | Exclude<CheckCodeResult, { readonly ok: true }>;
 
-interface Context {
+interface Task {
   readonly accountId: string;
-  readonly channel: FlowInput['chat']['channel'];
+  readonly taskId: string;
+}
+
+interface Context extends Task {
+  readonly channel: Channel;
   summary: AccountSummary | null;
-  /** Where the identity code goes: the current phone, or the email when the phone is lost. */
-  via: CodeVia | null;
-  codeTo: string | null;
-  /** When identity was last proven (ms); the swap needs a proof no older than 5 minutes. */
-  provedAt: number | null;
+  /** The proof is asked again (the server refused a stale one): the step words its own prompt. */
+  reproving: boolean;
   /** The new number, E.164, and as shown to the user. Not a secret. */
   newPhone: string | null;
   newShown: string | null;
   /** A code to the new number is out and can still be typed. */
   newCodeOut: boolean;
-  /** The latest user text, cleared as soon as the effect that needs it has started. */
+  /** The latest user text, cleared as soon as the effect that needs it has run. */
   secret: string | null;
   lastAt: number;
-  needsSupport: boolean;
-  asked: { intro: boolean; newPhone: boolean };
+  /** The new number was asked once: the second time in a shorter form. */
+  askedNew: boolean;
+  ended: FlowOutput;
 }
 
 export const changePhoneMachine = setup({
@@ -78,35 +97,16 @@ export const changePhoneMachine = setup({
     output: {} as FlowOutput,
   },
   actors: {
-    loadAccount: fromPromise<AccountSummary, { accountId: string }>(notProvided('loadAccount')),
-    sendCode: fromPromise<SendCodeResult, { accountId: string; purpose: string; via: CodeVia }>(
-      notProvided('sendCode'),
-    ),
-    checkCode: fromPromise<
-      CheckCodeResult,
-      { accountId: string; purpose: string; via: CodeVia; code: string }
-    >(notProvided('checkCode')),
-    checkSecondFactor: fromPromise<SecondFactorResult, { accountId: string; code: string; channel: string }>(
-      notProvided('checkSecondFactor'),
-    ),
+    proveIdentity: proveIdentityMachine,
     checkNewPhone: fromPromise<NewPhoneResult, { accountId: string; text: string }>(
       notProvided('checkNewPhone'),
     ),
     sendNewCode: fromPromise<SendCodeResult, { accountId: string; phone: string }>(
       notProvided('sendNewCode'),
     ),
-    checkNewCode: fromPromise<CheckCodeResult, { accountId: string; phone: string; code: string }>(
-      notProvided('checkNewCode'),
-    ),
-    commitPhone: fromPromise<CommitPhoneResult, { accountId: string; phone: string; channel: string }>(
+    commitPhone: fromPromise<CommitPhoneResult, Task & { phone: string; code: string; channel: Channel }>(
       notProvided('commitPhone'),
     ),
-  },
-  guards: {
-    hasTwoFactor: ({ context }) => context.summary?.twoFactor === true,
-    hasEmail: ({ context }) => context.summary?.emailMasked != null,
-    proofIsFresh: ({ context }) =>
-      context.provedAt !== null && context.lastAt - context.provedAt <= REAUTH_MAX_AGE_MS,
   },
   actions: {
     takeText: assign(({ event }) => {
@@ -115,229 +115,74 @@ export const changePhoneMachine = setup({
     }),
     forgetSecret: assign({ secret: null }),
     forgetNewPhone: assign({ newPhone: null, newShown: null, newCodeOut: false }),
-    markProved: assign(({ context }) => ({ provedAt: context.lastAt })),
-    touch: assign({ lastAt: ({ event }) => event.at }),
-    useEmail: assign({ via: 'email' as const, codeTo: null }),
+    touch: assign({ lastAt: ({ event }) => ('at' in event ? event.at : 0) }),
     internalError: emit(reply('common.internalError')),
   },
 }).createMachine({
   id: 'change-phone',
   context: ({ input }) => ({
     accountId: input.accountId ?? '',
+    taskId: input.taskId,
     channel: input.chat.channel,
     summary: null,
-    via: null,
-    codeTo: null,
-    provedAt: null,
+    reproving: false,
     newPhone: null,
     newShown: null,
     newCodeOut: false,
     secret: null,
     lastAt: input.at,
-    needsSupport: false,
-    asked: { intro: false, newPhone: false },
+    askedNew: false,
+    ended: {},
   }),
-  initial: 'loading',
-  output: ({ context }) => (context.needsSupport ? { next: SUPPORT_ESCALATION_FLOW_ID } : {}),
+  initial: 'proving',
+  output: ({ context }) => context.ended,
   states: {
-    loading: {
+    /**
+     * A code to the current number, or (the number is lost) to the email; without an email a support
+     * agent must help (the step says so, and the flow hands over to support).
+     */
+    proving: {
       invoke: {
-        src: 'loadAccount',
-        input: ({ context }) => ({ accountId: context.accountId }),
-        onDone: { target: 'intro', actions: assign({ summary: ({ event }) => event.output }) },
-        onError: { target: 'done', actions: 'internalError' },
-      },
-    },
-    intro: {
-      tags: [AWAITING_INPUT],
-      entry: [
-        emit(({ context }) => ({
-          type: 'reply' as const,
-          key: context.asked.intro ? ('phone.introAgain' as const) : ('phone.intro' as const),
-          params: { phone: context.summary?.phoneMasked ?? '' },
-          input: 'choice' as const,
-          choices: [
-            {
-              value: 'send',
-              label: 'phone.choiceSendOld' as const,
-              params: { phone: context.summary?.phoneMasked ?? '' },
-            },
-            { value: 'lost', label: 'phone.choiceLost' as const },
-          ],
-        })),
-        assign({ asked: ({ context }) => ({ ...context.asked, intro: true }) }),
-      ],
-      on: {
-        'user.choice': [
-          {
-            guard: ({ event }) => event.value === 'send',
-            target: 'sendingCode',
-            actions: [assign({ via: 'phone' as const }), 'touch'],
-          },
-          { guard: ({ event }) => event.value === 'lost', target: 'lostPhone', actions: 'touch' },
-        ],
-      },
-    },
-    lostPhone: {
-      always: [
-        {
-          guard: 'hasEmail',
-          target: 'sendingCode',
-          actions: [
-            'useEmail',
-            emit(({ context }) => ({
-              type: 'reply' as const,
-              key: 'phone.lostUseEmail' as const,
-              params: { email: context.summary?.emailMasked ?? '' },
-            })),
-          ],
-        },
-        {
-          target: 'done',
-          actions: [assign({ needsSupport: true }), emit(reply('phone.needSupport'))],
-        },
-      ],
-    },
-    sendingCode: {
-      invoke: {
-        src: 'sendCode',
-        input: ({ context }) => ({
+        id: PROVE_ID,
+        src: 'proveIdentity',
+        input: ({ context }): ProveInput => ({
           accountId: context.accountId,
-          purpose: OLD_PHONE_PURPOSE,
-          via: context.via ?? 'phone',
+          channel: context.channel,
+          taskId: context.taskId,
+          at: context.lastAt,
+          purpose: PROOF_PURPOSE,
+          ways: ['phone', 'email'],
+          secondFactor: 'ifEnabled',
+          codePurpose: OLD_PHONE_PURPOSE,
+          ...(context.reproving ? {} : { intro: 'phone.intro' as const }),
         }),
         onDone: [
           {
             guard: ({ event }) => event.output.ok,
-            target: 'askCode',
-            actions: [
-              assign({ codeTo: ({ event }) => (event.output.ok ? event.output.to : null) }),
-              emit(({ event }) => codeSentReply(event.output)),
-            ],
+            target: 'askNew',
+            actions: assign({ summary: ({ event }) => (event.output.ok ? event.output.summary : null) }),
           },
           {
-            // A code went to this destination less than a minute ago and still works: wait for it.
-            guard: ({ event, context }) => failedWith(event.output, 'cooldown') && context.codeTo !== null,
-            target: 'askCode',
-            actions: emit(({ event }) => codeSendFailedReply(event.output)),
-          },
-          {
-            // Nothing new was sent; a code already out still works, so stay on it.
-            guard: ({ context }) => context.codeTo !== null,
-            target: 'askCode',
-            actions: emit(({ event }) => codeSendFailedReply(event.output)),
-          },
-          {
-            target: 'intro',
-            actions: emit(({ event }) => codeSendFailedReply(event.output)),
-          },
-        ],
-        onError: [
-          {
-            guard: ({ context }) => context.codeTo !== null,
-            target: 'askCode',
-            actions: emit(reply('codes.deliveryFailed')),
-          },
-          { target: 'intro', actions: emit(reply('codes.deliveryFailed')) },
-        ],
-      },
-    },
-    askCode: {
-      tags: [AWAITING_INPUT],
-      entry: emit(({ context }) => ({
-        type: 'reply' as const,
-        key: 'codes.askCode' as const,
-        params: { to: context.codeTo ?? '' },
-        input: 'secret' as const,
-        choices: [
-          { value: 'resend', label: 'codes.choiceResend' as const },
-          ...(context.via === 'phone' ? [{ value: 'lost', label: 'phone.choiceLost' as const }] : []),
-        ],
-      })),
-      on: {
-        'user.text': { target: 'checkingCode', actions: 'takeText' },
-        'user.choice': [
-          { guard: ({ event }) => event.value === 'resend', target: 'sendingCode', actions: 'touch' },
-          {
-            guard: ({ event, context }) => event.value === 'lost' && context.via === 'phone',
-            target: 'lostPhone',
-            actions: 'touch',
-          },
-        ],
-      },
-    },
-    checkingCode: {
-      invoke: {
-        src: 'checkCode',
-        input: ({ context }) => ({
-          accountId: context.accountId,
-          purpose: OLD_PHONE_PURPOSE,
-          via: context.via ?? 'phone',
-          code: context.secret ?? '',
-        }),
-        onDone: [
-          { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
-          {
-            guard: ({ event }) => failedWith(event.output, 'wrong'),
-            target: 'askCode',
-            reenter: true,
-            actions: emit(({ event }) => codeCheckReply(event.output)),
-          },
-          {
-            guard: ({ event }) => failedWith(event.output, 'format'),
-            target: 'askCode',
-            actions: emit(({ event }) => codeCheckReply(event.output)),
-          },
-          {
-            target: 'intro',
-            actions: [assign({ codeTo: null }), emit(({ event }) => codeCheckReply(event.output))],
-          },
-        ],
-        onError: { target: 'askCode', actions: 'internalError' },
-      },
-      exit: 'forgetSecret',
-    },
-    proved: {
-      always: [{ guard: 'hasTwoFactor', target: 'askSecondFactor' }, { target: 'askNew' }],
-    },
-    askSecondFactor: {
-      tags: [AWAITING_INPUT],
-      entry: emit({ type: 'reply', key: 'twofa.askCode', input: 'secret' } as const),
-      on: { 'user.text': { target: 'checkingSecondFactor', actions: 'takeText' } },
-    },
-    checkingSecondFactor: {
-      invoke: {
-        src: 'checkSecondFactor',
-        input: ({ context }) => ({
-          accountId: context.accountId,
-          code: context.secret ?? '',
-          channel: context.channel,
-        }),
-        onDone: [
-          { guard: ({ event }) => event.output.ok, target: 'askNew', actions: 'markProved' },
-          {
-            guard: ({ event }) => failedWith(event.output, 'tooMany'),
+            guard: ({ event }) => failedWith(event.output, 'noWay'),
             target: 'done',
-            actions: emit(reply('twofa.tooMany')),
+            actions: 'internalError',
           },
-          {
-            target: 'askSecondFactor',
-            actions: emit(({ event }) => secondFactorReply(event.output)),
-          },
+          { target: 'done', actions: assign({ ended: ({ event }) => proofFailedOutput(event.output) }) },
         ],
-        onError: { target: 'askSecondFactor', actions: 'internalError' },
+        onError: { target: 'done', actions: 'internalError' },
       },
-      exit: 'forgetSecret',
+      on: forwardToProof<Context>(),
     },
     askNew: {
       tags: [AWAITING_INPUT],
       entry: [
         emit(({ context }) => ({
           type: 'reply' as const,
-          key: context.asked.newPhone ? ('phone.askNewAgain' as const) : ('phone.askNew' as const),
+          key: context.askedNew ? ('phone.askNewAgain' as const) : ('phone.askNew' as const),
           input: 'text' as const,
+          field: PHONE_FIELD,
         })),
-        assign({ asked: ({ context }) => ({ ...context.asked, newPhone: true }) }),
+        assign({ askedNew: true }),
       ],
       on: { 'user.text': { target: 'checkingNew', actions: 'takeText' } },
     },
@@ -430,13 +275,14 @@ export const changePhoneMachine = setup({
         key: 'phone.askNewCode' as const,
         params: { to: context.newShown ?? '' },
         input: 'secret' as const,
+        field: CODE_FIELD,
         choices: [
           { value: 'resend', label: 'codes.choiceResend' as const },
           { value: 'other', label: 'phone.choiceOtherNumber' as const },
         ],
       })),
       on: {
-        'user.text': { target: 'checkingNewCode', actions: 'takeText' },
+        'user.text': { target: 'committing', actions: 'takeText' },
         'user.choice': [
           { guard: ({ event }) => event.value === 'resend', target: 'sendingNewCode', actions: 'touch' },
           {
@@ -447,55 +293,15 @@ export const changePhoneMachine = setup({
         ],
       },
     },
-    checkingNewCode: {
-      invoke: {
-        src: 'checkNewCode',
-        input: ({ context }) => ({
-          accountId: context.accountId,
-          phone: context.newPhone ?? '',
-          code: context.secret ?? '',
-        }),
-        onDone: [
-          { guard: ({ event }) => event.output.ok, target: 'freshness' },
-          {
-            guard: ({ event }) => failedWith(event.output, 'wrong'),
-            target: 'askNewCode',
-            reenter: true,
-            actions: emit(({ event }) => codeCheckReply(event.output)),
-          },
-          {
-            guard: ({ event }) => failedWith(event.output, 'format'),
-            target: 'askNewCode',
-            actions: emit(({ event }) => codeCheckReply(event.output)),
-          },
-          {
-            target: 'askNew',
-            actions: ['forgetNewPhone', emit(({ event }) => codeCheckReply(event.output))],
-          },
-        ],
-        onError: { target: 'askNewCode', actions: 'internalError' },
-      },
-      exit: 'forgetSecret',
-    },
-    freshness: {
-      always: [
-        { guard: 'proofIsFresh', target: 'committing' },
-        {
-          target: 'intro',
-          actions: [
-            'forgetNewPhone',
-            assign({ provedAt: null, codeTo: null }),
-            emit(reply('phone.reauthExpired')),
-          ],
-        },
-      ],
-    },
+    /** The typed code: the server checks it, then the proof, then swaps. */
     committing: {
       invoke: {
         src: 'commitPhone',
         input: ({ context }) => ({
           accountId: context.accountId,
+          taskId: context.taskId,
           phone: context.newPhone ?? '',
+          code: context.secret ?? '',
           channel: context.channel,
         }),
         onDone: [
@@ -511,11 +317,32 @@ export const changePhoneMachine = setup({
               params: { phone: context.newShown ?? '' },
             })),
           },
+          {
+            // The proof is too old (or not this task's): prove it again, then the new number again.
+            guard: ({ event }) => failedWith(event.output, 'reauth'),
+            target: 'proving',
+            actions: ['forgetNewPhone', assign({ reproving: true }), emit(reply('phone.reauthExpired'))],
+          },
           // Another account took the number in the meantime: same refusal as before, nothing changed.
-          { target: 'askNew', actions: ['forgetNewPhone', emit(reply('phone.unavailable'))] },
+          {
+            guard: ({ event }) => failedWith(event.output, 'unavailable'),
+            target: 'askNew',
+            actions: ['forgetNewPhone', emit(reply('phone.unavailable'))],
+          },
+          {
+            guard: ({ event }) => failedWith(event.output, 'wrong') || failedWith(event.output, 'format'),
+            target: 'askNewCode',
+            actions: emit(({ event }) => codeCheckReply(asCodeCheck(event.output))),
+          },
+          {
+            // Expired, used up or gone: the number again.
+            target: 'askNew',
+            actions: ['forgetNewPhone', emit(({ event }) => codeCheckReply(asCodeCheck(event.output)))],
+          },
         ],
         onError: { target: 'askNew', actions: ['forgetNewPhone', 'internalError'] },
       },
+      exit: 'forgetSecret',
     },
     done: { type: 'final' },
   },
@@ -523,7 +350,7 @@ export const changePhoneMachine = setup({
 
 export const changePhoneFlow = {
   id: 'change-phone',
-  version: 1,
+  version: 2,
   command: 'phone',
   title: 'phone.title',
   menuLabel: 'menu.phone',

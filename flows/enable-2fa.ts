@@ -1,41 +1,39 @@
 /**
- * Turn on two-step verification: prove identity (password, or a one-time code to phone or email), scan a
- * QR code of a new TOTP secret, type a code from the app, then save 10 recovery codes. Nothing changes
- * before the code from the app matches. When 2FA is already on, the flow offers to turn it off or to make
+ * Turn on two-step verification: prove it is you (the prove-identity step: the password, or a one-time
+ * code to the phone or email), scan a QR code of a new TOTP secret, type a code from the app, then save
+ * 10 recovery codes. Nothing changes before the code from the app matches. When 2FA is already on, the flow offers to turn it off or to make
  * new recovery codes (those are their own flows, started next).
  *
  * The new secret is kept between turns only sealed (encrypted for this account by the `newSecret`
  * effect); recovery codes exist only in the reply that shows them.
  */
 import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
+import { CODE_FIELD, failedWith, reply } from './outcomes.ts';
 import {
   type AccountSummary,
   AWAITING_INPUT,
   COMMITTED,
-  type CheckCodeResult,
-  type CheckPasswordResult,
-  type CodeVia,
+  type Channel,
   type FlowDefinition,
   type FlowEvent,
   type FlowInput,
   type FlowOutput,
   notProvided,
-  REAUTH_MAX_AGE_MS,
   type ReplyEvent,
-  type SendCodeResult,
+  type StaleProof,
 } from './ports.ts';
 import {
-  askCodePrompt,
-  codeCheckReply,
-  codeDestinationChoices,
-  codeSendFailedReply,
-  codeSentReply,
-  failedWith,
-  passwordLockedReply,
-  wrongPasswordReply,
-} from './outcomes.ts';
+  forwardToProof,
+  PROVE_ID,
+  type ProveInput,
+  proofFailedOutput,
+  proveIdentityMachine,
+} from './steps/prove-identity.ts';
 
+/** The purpose of the one-time codes that prove identity here. */
 export const CODE_PURPOSE = 'twofa-enable';
+/** The purpose of the proof turning 2FA on needs. */
+export const PROOF_PURPOSE = '2fa-on';
 
 /** A new secret as the flow sees it: `sealed` may be kept; the rest is shown once. */
 export interface NewSecretOutput {
@@ -49,18 +47,19 @@ export type SetupCodeResult =
   | { readonly ok: true; readonly step: number }
   | { readonly ok: false; readonly reason: 'format' | 'wrong' };
 
+/** `reauth`: the server holds no fresh proof of this task (the proof is asked again). */
 export type EnableResult =
   | { readonly ok: true; readonly codes: readonly string[] }
-  | { readonly ok: false; readonly reason: 'alreadyOn' };
+  | { readonly ok: false; readonly reason: 'alreadyOn' }
+  | StaleProof;
 
 interface Context {
   readonly accountId: string;
-  readonly channel: FlowInput['chat']['channel'];
+  readonly taskId: string;
+  readonly channel: Channel;
   summary: AccountSummary | null;
-  via: CodeVia | null;
-  codeTo: string | null;
-  /** When identity was last proven (ms); turning 2FA on needs a proof no older than 5 minutes. */
-  provedAt: number | null;
+  /** The proof is asked again (after the server refused a stale one): the step words its own prompt. */
+  reproving: boolean;
   /** The secret being set up, sealed for this account; never the secret itself. */
   pendingSealed: string | null;
   /** The time step of the matching set-up code (not a secret). */
@@ -68,14 +67,8 @@ interface Context {
   /** The latest user text, cleared as soon as the effect that needs it has started. */
   secret: string | null;
   lastAt: number;
-  askedPassword: boolean;
-  /** The flow to start when this one ends (management choices when 2FA is already on). */
-  next: string | null;
-}
-
-/** The proof of identity is recent enough (the time of the latest input counts as now). */
-function proofIsFresh(context: Context): boolean {
-  return context.provedAt !== null && context.lastAt - context.provedAt <= REAUTH_MAX_AGE_MS;
+  /** How the flow ends: the flow to start next (management choices when 2FA is already on), a lock-out. */
+  ended: FlowOutput;
 }
 
 export const enable2faMachine = setup({
@@ -88,23 +81,15 @@ export const enable2faMachine = setup({
   },
   actors: {
     loadAccount: fromPromise<AccountSummary, { accountId: string }>(notProvided('loadAccount')),
-    checkPassword: fromPromise<CheckPasswordResult, { accountId: string; password: string; channel: string }>(
-      notProvided('checkPassword'),
-    ),
-    sendCode: fromPromise<SendCodeResult, { accountId: string; purpose: string; via: CodeVia }>(
-      notProvided('sendCode'),
-    ),
-    checkCode: fromPromise<
-      CheckCodeResult,
-      { accountId: string; purpose: string; via: CodeVia; code: string }
-    >(notProvided('checkCode')),
+    proveIdentity: proveIdentityMachine,
     newSecret: fromPromise<NewSecretOutput, { accountId: string }>(notProvided('newSecret')),
     checkSetupCode: fromPromise<SetupCodeResult, { accountId: string; sealed: string; code: string }>(
       notProvided('checkSetupCode'),
     ),
-    enable: fromPromise<EnableResult, { accountId: string; sealed: string; step: number; channel: string }>(
-      notProvided('enable'),
-    ),
+    enable: fromPromise<
+      EnableResult,
+      { accountId: string; taskId: string; sealed: string; step: number; channel: Channel }
+    >(notProvided('enable')),
   },
   guards: {
     hasPendingSecret: ({ context }) => context.pendingSealed !== null,
@@ -115,27 +100,24 @@ export const enable2faMachine = setup({
       return { secret: event.text, lastAt: event.at };
     }),
     forgetSecret: assign({ secret: null }),
-    markProved: assign(({ context }) => ({ provedAt: context.lastAt })),
-    internalError: emit({ type: 'reply', key: 'common.internalError' } as const),
+    internalError: emit(reply('common.internalError')),
   },
 }).createMachine({
   id: 'enable-2fa',
   context: ({ input }) => ({
     accountId: input.accountId ?? '',
+    taskId: input.taskId,
     channel: input.chat.channel,
     summary: null,
-    via: null,
-    codeTo: null,
-    provedAt: null,
+    reproving: false,
     pendingSealed: null,
     verifiedStep: null,
     secret: null,
     lastAt: input.at,
-    askedPassword: false,
-    next: null,
+    ended: {},
   }),
   initial: 'loading',
-  output: ({ context }) => (context.next ? { next: context.next } : {}),
+  output: ({ context }) => context.ended,
   states: {
     loading: {
       invoke: {
@@ -143,16 +125,7 @@ export const enable2faMachine = setup({
         input: ({ context }) => ({ accountId: context.accountId }),
         onDone: [
           { guard: ({ event }) => event.output.twoFactor, target: 'alreadyOn' },
-          {
-            guard: ({ event }) => event.output.passwordLockedMs > 0,
-            target: 'done',
-            actions: emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'twofa.passwordLocked' as const,
-              params: { minutes: Math.ceil(event.output.passwordLockedMs / 60_000) },
-            })),
-          },
-          { target: 'askPassword', actions: assign({ summary: ({ event }) => event.output }) },
+          { target: 'proving', actions: assign({ summary: ({ event }) => event.output }) },
         ],
         onError: { target: 'done', actions: 'internalError' },
       },
@@ -174,167 +147,54 @@ export const enable2faMachine = setup({
           {
             guard: ({ event }) => event.value === 'off',
             target: 'done',
-            actions: [assign({ next: '2fa-off' }), emit({ type: 'reply', key: 'twofa.choseOff' } as const)],
+            actions: [assign({ ended: { next: '2fa-off' } }), emit(reply('twofa.choseOff'))],
           },
           {
             guard: ({ event }) => event.value === 'codes',
             target: 'done',
-            actions: [
-              assign({ next: 'recovery-codes' }),
-              emit({ type: 'reply', key: 'twofa.choseNewCodes' } as const),
-            ],
+            actions: [assign({ ended: { next: 'recovery-codes' } }), emit(reply('twofa.choseNewCodes'))],
           },
           {
             guard: ({ event }) => event.value === 'keep',
             target: 'done',
-            actions: emit({ type: 'reply', key: 'twofa.kept' } as const),
+            actions: emit(reply('twofa.kept')),
           },
         ],
       },
     },
-    askPassword: {
-      tags: [AWAITING_INPUT],
-      entry: [
-        emit(({ context }) => ({
-          type: 'reply' as const,
-          key: context.askedPassword ? ('twofa.askPasswordAgain' as const) : ('twofa.askPasswordOn' as const),
-          input: 'secret' as const,
-          choices: [{ value: 'code', label: 'twofa.choiceUseCode' as const }],
-        })),
-        assign({ askedPassword: true }),
-      ],
-      on: {
-        'user.text': { target: 'checkingPassword', actions: 'takeText' },
-        'user.choice': { guard: ({ event }) => event.value === 'code', target: 'pickDestination' },
-      },
-    },
-    checkingPassword: {
+    proving: {
       invoke: {
-        src: 'checkPassword',
-        input: ({ context }) => ({
+        id: PROVE_ID,
+        src: 'proveIdentity',
+        input: ({ context }): ProveInput => ({
           accountId: context.accountId,
-          password: context.secret ?? '',
           channel: context.channel,
+          taskId: context.taskId,
+          at: context.lastAt,
+          purpose: PROOF_PURPOSE,
+          ways: ['password', 'phone', 'email'],
+          secondFactor: 'never',
+          codePurpose: CODE_PURPOSE,
+          // A re-proof loads the account again: its lock-out may have changed since.
+          ...(context.reproving
+            ? {}
+            : {
+                intro: 'twofa.askPasswordOn' as const,
+                ...(context.summary ? { summary: context.summary } : {}),
+              }),
         }),
         onDone: [
-          { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
+          // After a renewed proof the app is already set up with the pending secret: no second QR code.
           {
-            guard: ({ event }) => failedWith(event.output, 'locked'),
-            target: 'done',
-            actions: emit(({ event }) => passwordLockedReply('twofa.passwordLocked', event.output)),
+            guard: ({ event, context }) => event.output.ok && context.pendingSealed !== null,
+            target: 'askSetupCode',
           },
-          {
-            target: 'askPassword',
-            reenter: true,
-            actions: emit(({ event }) => wrongPasswordReply('twofa.wrongPassword', event.output)),
-          },
+          { guard: ({ event }) => event.output.ok, target: 'creatingSecret' },
+          { target: 'done', actions: assign({ ended: ({ event }) => proofFailedOutput(event.output) }) },
         ],
-        onError: { target: 'askPassword', actions: 'internalError' },
+        onError: { target: 'done', actions: 'internalError' },
       },
-      exit: 'forgetSecret',
-    },
-    pickDestination: {
-      tags: [AWAITING_INPUT],
-      entry: emit(({ context }) => ({
-        type: 'reply' as const,
-        key: 'twofa.pickDestination' as const,
-        input: 'choice' as const,
-        choices: codeDestinationChoices(context.summary),
-      })),
-      on: {
-        'user.choice': [
-          {
-            guard: ({ event }) => event.value === 'phone',
-            target: 'sendingCode',
-            actions: assign({ via: 'phone' as const, lastAt: ({ event }) => event.at }),
-          },
-          {
-            guard: ({ event, context }) => event.value === 'email' && context.summary?.emailMasked != null,
-            target: 'sendingCode',
-            actions: assign({ via: 'email' as const, lastAt: ({ event }) => event.at }),
-          },
-        ],
-      },
-    },
-    sendingCode: {
-      invoke: {
-        src: 'sendCode',
-        input: ({ context }) => ({
-          accountId: context.accountId,
-          purpose: CODE_PURPOSE,
-          via: context.via ?? 'phone',
-        }),
-        onDone: [
-          {
-            guard: ({ event }) => event.output.ok,
-            target: 'askCode',
-            actions: [
-              assign({ codeTo: ({ event }) => (event.output.ok ? event.output.to : null) }),
-              emit(({ event }) => codeSentReply(event.output)),
-            ],
-          },
-          {
-            guard: ({ event, context }) => failedWith(event.output, 'cooldown') && context.codeTo !== null,
-            target: 'askCode',
-            actions: emit(({ event }) => codeSendFailedReply(event.output)),
-          },
-          {
-            target: 'pickDestination',
-            actions: emit(({ event }) => codeSendFailedReply(event.output)),
-          },
-        ],
-        onError: {
-          target: 'pickDestination',
-          actions: emit({ type: 'reply', key: 'codes.deliveryFailed' } as const),
-        },
-      },
-    },
-    askCode: {
-      tags: [AWAITING_INPUT],
-      entry: emit(({ context }) => askCodePrompt(context.codeTo)),
-      on: {
-        'user.text': { target: 'checkingCode', actions: 'takeText' },
-        'user.choice': {
-          guard: ({ event }) => event.value === 'resend',
-          target: 'sendingCode',
-          actions: assign({ lastAt: ({ event }) => event.at }),
-        },
-      },
-    },
-    checkingCode: {
-      invoke: {
-        src: 'checkCode',
-        input: ({ context }) => ({
-          accountId: context.accountId,
-          purpose: CODE_PURPOSE,
-          via: context.via ?? 'phone',
-          code: context.secret ?? '',
-        }),
-        onDone: [
-          { guard: ({ event }) => event.output.ok, target: 'proved', actions: 'markProved' },
-          {
-            guard: ({ event }) => failedWith(event.output, 'wrong'),
-            target: 'askCode',
-            reenter: true,
-            actions: emit(({ event }) => codeCheckReply(event.output)),
-          },
-          {
-            guard: ({ event }) => failedWith(event.output, 'format'),
-            target: 'askCode',
-            actions: emit(({ event }) => codeCheckReply(event.output)),
-          },
-          {
-            target: 'pickDestination',
-            actions: [assign({ codeTo: null }), emit(({ event }) => codeCheckReply(event.output))],
-          },
-        ],
-        onError: { target: 'askCode', actions: 'internalError' },
-      },
-      exit: 'forgetSecret',
-    },
-    proved: {
-      // After a renewed proof the app is already set up with the pending secret: no second QR code.
-      always: [{ guard: 'hasPendingSecret', target: 'askSetupCode' }, { target: 'creatingSecret' }],
+      on: forwardToProof<Context>(),
     },
     creatingSecret: {
       invoke: {
@@ -364,7 +224,7 @@ export const enable2faMachine = setup({
     },
     askSetupCode: {
       tags: [AWAITING_INPUT],
-      entry: emit({ type: 'reply', key: 'twofa.askSetupCode', input: 'secret' } as const),
+      entry: emit({ type: 'reply', key: 'twofa.askSetupCode', input: 'secret', field: CODE_FIELD } as const),
       on: { 'user.text': { target: 'checkingSetupCode', actions: 'takeText' } },
     },
     checkingSetupCode: {
@@ -377,26 +237,28 @@ export const enable2faMachine = setup({
         }),
         onDone: [
           {
-            guard: ({ event, context }) => event.output.ok && proofIsFresh(context),
+            guard: ({ event }) => event.output.ok,
             target: 'committing',
             actions: assign({ verifiedStep: ({ event }) => (event.output.ok ? event.output.step : null) }),
           },
           {
-            guard: ({ event }) => event.output.ok,
-            target: 'askPassword',
-            actions: [
-              assign({ provedAt: null, codeTo: null }),
-              emit({ type: 'reply', key: 'twofa.reauthExpired' } as const),
-            ],
-          },
-          {
             guard: ({ event }) => failedWith(event.output, 'format'),
             target: 'askSetupCode',
-            actions: emit({ type: 'reply', key: 'twofa.setupFormat', input: 'secret' } as const),
+            actions: emit({
+              type: 'reply',
+              key: 'twofa.setupFormat',
+              input: 'secret',
+              field: CODE_FIELD,
+            } as const),
           },
           {
             target: 'askSetupCode',
-            actions: emit({ type: 'reply', key: 'twofa.setupWrong', input: 'secret' } as const),
+            actions: emit({
+              type: 'reply',
+              key: 'twofa.setupWrong',
+              input: 'secret',
+              field: CODE_FIELD,
+            } as const),
           },
         ],
         onError: { target: 'askSetupCode', actions: 'internalError' },
@@ -408,6 +270,7 @@ export const enable2faMachine = setup({
         src: 'enable',
         input: ({ context }) => ({
           accountId: context.accountId,
+          taskId: context.taskId,
           sealed: context.pendingSealed ?? '',
           step: context.verifiedStep ?? 0,
           channel: context.channel,
@@ -427,9 +290,12 @@ export const enable2faMachine = setup({
             ],
           },
           {
-            target: 'done',
-            actions: emit({ type: 'reply', key: 'twofa.enableRaced' } as const),
+            // The server holds no fresh proof of this task: prove it again, then a new code from the app.
+            guard: ({ event }) => failedWith(event.output, 'reauth'),
+            target: 'proving',
+            actions: [assign({ reproving: true, verifiedStep: null }), emit(reply('twofa.reauthExpired'))],
           },
+          { target: 'done', actions: emit(reply('twofa.enableRaced')) },
         ],
         onError: {
           target: 'askSetupCode',
@@ -449,7 +315,7 @@ export const enable2faMachine = setup({
         'user.choice': {
           guard: ({ event }) => event.value === 'saved',
           target: 'done',
-          actions: emit({ type: 'reply', key: 'twofa.enabledDone' } as const),
+          actions: emit(reply('twofa.enabledDone')),
         },
       },
     },
@@ -459,7 +325,7 @@ export const enable2faMachine = setup({
 
 export const enable2faFlow = {
   id: '2fa',
-  version: 1,
+  version: 2,
   command: '2fa',
   title: 'twofa.titleOn',
   menuLabel: 'menu.twofa',

@@ -1,12 +1,24 @@
 /**
  * Link an account: a chat that is not linked yet proves it owns an account with a one-time code sent to the
- * account's phone or email (then the second factor when the account has 2FA), and this chat identity is
- * linked to it. The answers never depend on whether an account uses what was typed, so nobody can find out
+ * account's phone or email (then the second factor when the account has 2FA: the prove-identity step with
+ * `secondFactor: 'only'`), and this chat identity is linked to it. The answers never depend on whether an account uses what was typed, so nobody can find out
  * which numbers or addresses are registered.
  */
 import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
 import {
+  CODE_FIELD,
+  codeCheckReply,
+  codeSendFailedReply,
+  codeSentReply,
+  failedWith,
+  reply,
+} from './outcomes.ts';
+import {
   AWAITING_INPUT,
+  type Channel,
+  CODE_PURPOSES,
+  FIELD_MAX,
+  type PromptField,
   type CheckCodeResult,
   type FlowDefinition,
   type FlowEvent,
@@ -14,21 +26,22 @@ import {
   type FlowOutput,
   notProvided,
   type ReplyEvent,
-  type SecondFactorResult,
   type SendCodeResult,
 } from './ports.ts';
 import {
-  codeCheckReply,
-  codeSendFailedReply,
-  codeSentReply,
-  failedWith,
-  reply,
-  secondFactorReply,
-} from './outcomes.ts';
+  forwardToProof,
+  PROVE_ID,
+  type ProveInput,
+  proofFailedOutput,
+  proveIdentityMachine,
+} from './steps/prove-identity.ts';
 
-export const LINK_CODE_PURPOSE = 'link';
+export const LINK_CODE_PURPOSE = CODE_PURPOSES.link;
+/** The purpose of the second-factor proof recorded for this task. */
+export const PROOF_PURPOSE = 'link';
 
-type Channel = FlowInput['chat']['channel'];
+/** The field of the "phone number or email address" prompt. */
+const DESTINATION_FIELD: PromptField = { label: 'link.field', maxLength: FIELD_MAX.email };
 
 /** A phone number (E.164) or an email address (lower-case), as typed by the user and normalised. */
 export interface LinkDestination {
@@ -60,6 +73,7 @@ export type LinkChatResult =
 
 interface Context {
   readonly identity: ChatIdentity;
+  readonly taskId: string;
   /** The chat was already linked when the flow started (the engine lets anybody start it by command). */
   readonly alreadyLinked: boolean;
   destination: LinkDestination | null;
@@ -74,6 +88,7 @@ interface Context {
   secret: string | null;
   lastAt: number;
   askedDestination: boolean;
+  ended: FlowOutput;
 }
 
 export const linkAccountMachine = setup({
@@ -93,9 +108,7 @@ export const linkAccountMachine = setup({
       LinkCheckResult,
       { identity: ChatIdentity; destination: LinkDestination; code: string }
     >(notProvided('checkCode')),
-    checkSecondFactor: fromPromise<SecondFactorResult, { accountId: string; code: string; channel: string }>(
-      notProvided('checkSecondFactor'),
-    ),
+    proveIdentity: proveIdentityMachine,
     linkChat: fromPromise<LinkChatResult, { accountId: string; identity: ChatIdentity }>(
       notProvided('linkChat'),
     ),
@@ -117,6 +130,7 @@ export const linkAccountMachine = setup({
   id: 'link-account',
   context: ({ input }) => ({
     identity: { channel: input.chat.channel, userId: input.userId },
+    taskId: input.taskId,
     alreadyLinked: input.accountId !== null,
     destination: null,
     shownAs: null,
@@ -126,9 +140,10 @@ export const linkAccountMachine = setup({
     secret: null,
     lastAt: input.at,
     askedDestination: false,
+    ended: {},
   }),
   initial: 'start',
-  output: () => ({}),
+  output: ({ context }) => context.ended,
   states: {
     start: {
       always: [
@@ -149,6 +164,7 @@ export const linkAccountMachine = setup({
             ? ('link.askDestinationAgain' as const)
             : ('link.askDestination' as const),
           input: 'text' as const,
+          field: DESTINATION_FIELD,
         })),
         assign({ askedDestination: true }),
       ],
@@ -242,6 +258,7 @@ export const linkAccountMachine = setup({
         key: 'link.askCode' as const,
         params: { to: context.shownAs ?? '' },
         input: 'secret' as const,
+        field: CODE_FIELD,
         choices: [
           { value: 'resend', label: 'codes.choiceResend' as const },
           { value: 'other', label: 'link.choiceOther' as const },
@@ -305,36 +322,34 @@ export const linkAccountMachine = setup({
       exit: 'forgetSecret',
     },
     proved: {
-      always: [{ guard: 'hasTwoFactor', target: 'askSecondFactor' }, { target: 'linking' }],
+      always: [{ guard: 'hasTwoFactor', target: 'provingSecondFactor' }, { target: 'linking' }],
     },
-    askSecondFactor: {
-      tags: [AWAITING_INPUT],
-      entry: emit({ type: 'reply', key: 'twofa.askCode', input: 'secret' } as const),
-      on: { 'user.text': { target: 'checkingSecondFactor', actions: 'takeText' } },
-    },
-    checkingSecondFactor: {
+    /** The code proved the first factor; the step asks only for the app code or a recovery code. */
+    provingSecondFactor: {
       invoke: {
-        src: 'checkSecondFactor',
-        input: ({ context }) => ({
+        id: PROVE_ID,
+        src: 'proveIdentity',
+        input: ({ context }): ProveInput => ({
           accountId: context.accountId ?? '',
-          code: context.secret ?? '',
           channel: context.identity.channel,
+          taskId: context.taskId,
+          at: context.lastAt,
+          purpose: PROOF_PURPOSE,
+          ways: [context.destination?.kind ?? 'phone'],
+          secondFactor: 'only',
         }),
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'linking' },
           {
-            guard: ({ event }) => failedWith(event.output, 'tooMany'),
+            guard: ({ event }) => failedWith(event.output, 'noWay'),
             target: 'done',
-            actions: emit(reply('twofa.tooMany')),
+            actions: 'internalError',
           },
-          {
-            target: 'askSecondFactor',
-            actions: emit(({ event }) => secondFactorReply(event.output)),
-          },
+          { target: 'done', actions: assign({ ended: ({ event }) => proofFailedOutput(event.output) }) },
         ],
-        onError: { target: 'askSecondFactor', actions: 'internalError' },
+        onError: { target: 'done', actions: 'internalError' },
       },
-      exit: 'forgetSecret',
+      on: forwardToProof<Context>(),
     },
     linking: {
       invoke: {
@@ -359,7 +374,7 @@ export const linkAccountMachine = setup({
 
 export const linkAccountFlow = {
   id: 'link-account',
-  version: 1,
+  version: 2,
   command: 'link',
   title: 'link.title',
   menuLabel: 'menu.link',

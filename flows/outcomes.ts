@@ -12,15 +12,17 @@
  * }
  * ```
  */
-import type {
-  AccountSummary,
-  CheckCodeResult,
-  Choice,
-  MessageKey,
-  CheckPasswordResult,
-  ReplyEvent,
-  SecondFactorResult,
-  SendCodeResult,
+import {
+  type AccountSummary,
+  type CheckCodeResult,
+  type CheckPasswordResult,
+  type Choice,
+  FIELD_MAX,
+  type MessageKey,
+  type PromptField,
+  type ReplyEvent,
+  type SecondFactorResult,
+  type SendCodeResult,
 } from './ports.ts';
 
 /** A flow's own limit on top of a shared result (link-account counts attempts per chat and destination). */
@@ -43,6 +45,30 @@ export function failedWith<R extends Outcome, K extends Failure<R>['reason']>(
   return !result.ok && result.reason === reason;
 }
 
+// ---- form fields of secret and text prompts ---------------------------------------------------
+
+/** The field of a current-password prompt. */
+export const PASSWORD_FIELD: PromptField = { label: 'field.password', maxLength: FIELD_MAX.password };
+/** The field of a new-password prompt; the repeat follows it. */
+export const NEW_PASSWORD_FIELD: PromptField = {
+  label: 'field.newPassword',
+  maxLength: FIELD_MAX.password,
+  repeatsNext: true,
+};
+/** The field of the repeat of a new password. */
+export const REPEAT_PASSWORD_FIELD: PromptField = {
+  label: 'field.newPassword',
+  maxLength: FIELD_MAX.password,
+};
+/** The field of a one-time code prompt. */
+export const CODE_FIELD: PromptField = { label: 'field.code', maxLength: FIELD_MAX.code };
+/** The field of a second-factor prompt (a code from the app or a recovery code). */
+export const SECOND_FACTOR_FIELD: PromptField = { label: 'field.appCode', maxLength: FIELD_MAX.code };
+/** The field of a phone number prompt. */
+export const PHONE_FIELD: PromptField = { label: 'field.phone', maxLength: FIELD_MAX.phone };
+/** The field of an email address prompt. */
+export const EMAIL_FIELD: PromptField = { label: 'field.email', maxLength: FIELD_MAX.email };
+
 /** A reply that is just a message. */
 export const reply = <K extends ReplyEvent['key']>(key: K) => ({ type: 'reply' as const, key });
 
@@ -60,6 +86,7 @@ export function askCodePrompt(to: string | null): ReplyEvent {
     key: 'codes.askCode',
     params: { to: to ?? '' },
     input: 'secret',
+    field: CODE_FIELD,
     choices: [{ value: 'resend', label: 'codes.choiceResend' }],
   };
 }
@@ -89,6 +116,23 @@ export function codeSendFailedReply(
 }
 
 // ---- checking a code ---------------------------------------------------------------------------
+
+const CODE_FAILURES: readonly string[] = ['wrong', 'format', 'expired', 'exhausted', 'missing'];
+
+/**
+ * A commit that checks a code first (phone, email): its result as the code check, so `codeCheckReply`
+ * words it; reasons of the commit itself count as a missing code (flows handle them before).
+ */
+export function asCodeCheck(
+  result: Outcome & { readonly remaining?: number },
+): Exclude<CheckCodeResult, { readonly ok: true }> {
+  if (!result.ok && CODE_FAILURES.includes(result.reason)) {
+    return result.reason === 'wrong'
+      ? { ok: false, reason: 'wrong', remaining: result.remaining ?? 0 }
+      : { ok: false, reason: result.reason as 'format' | 'expired' | 'exhausted' | 'missing' };
+  }
+  return { ok: false, reason: 'missing' };
+}
 
 /** The keys for a code that can no longer be used; some flows word these for their own step. */
 export interface DeadCodeKeys {
@@ -124,7 +168,7 @@ export function codeCheckReply(
       return { type: 'reply', key: 'codes.wrong', params: { remaining: result.remaining } };
     case 'format':
       return formatPrompts
-        ? { type: 'reply', key: 'codes.format', input: 'secret' }
+        ? { type: 'reply', key: 'codes.format', input: 'secret', field: CODE_FIELD }
         : { type: 'reply', key: 'codes.format' };
     case 'expired':
     case 'exhausted':
@@ -142,7 +186,7 @@ export function codeCheckReply(
  * `tooMany` ends the flow and is answered with `twofa.tooMany` by the flow itself.
  */
 export function secondFactorReply(result: SecondFactorResult, { prompts = true } = {}): ReplyEvent {
-  const input = prompts ? ({ input: 'secret' } as const) : {};
+  const input = prompts ? ({ input: 'secret', field: SECOND_FACTOR_FIELD } as const) : {};
   if (!result.ok && result.reason === 'wrong') {
     return { type: 'reply', key: 'twofa.wrong', params: { remaining: result.remaining }, ...input };
   }

@@ -1,41 +1,53 @@
 /**
  * The machine shared by the flows that change two-step verification itself (turn it off, new recovery
- * codes): the password (with lock-out), then a code from the authenticator app or a recovery code, a
- * re-auth freshness check, then one final effect `commit`. When `commit` gives new recovery codes they are
- * shown once and the user confirms they saved them before the closing reply.
+ * codes): prove it is you with the password and then a code from the authenticator app or a recovery code
+ * (the prove-identity step, second factor `always`), then one final effect `commit`. When `commit` gives
+ * new recovery codes they are shown once and the user confirms they saved them before the closing reply.
  *
  * @example
  * ```ts
  * const machine = passwordAndCodeMachine({
  *   id: 'disable-2fa',
+ *   purpose: '2fa-off',
  *   replies: { notOn: 'twofa.notOn', askPassword: 'twofa.askPasswordOff', done: 'twofa.disabledDone' },
  * });
  * ```
  */
-import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
-import type { MessageKey } from '../src/catalog/catalog.ts';
-import { failedWith, passwordLockedReply, secondFactorReply, wrongPasswordReply } from './outcomes.ts';
+import { assign, emit, fromPromise, setup } from 'xstate';
+import { reply } from './outcomes.ts';
 import {
-  type AccountSummary,
   AWAITING_INPUT,
   COMMITTED,
-  type CheckPasswordResult,
+  type Channel,
   type FlowEvent,
   type FlowInput,
   type FlowOutput,
+  type MessageKey,
   notProvided,
-  REAUTH_MAX_AGE_MS,
   type ReplyEvent,
-  type SecondFactorResult,
+  type StaleProof,
 } from './ports.ts';
+import {
+  forwardToProof,
+  PROVE_ID,
+  type ProveInput,
+  proofFailedOutput,
+  proveIdentityMachine,
+} from './steps/prove-identity.ts';
 
-/** The result of the final effect: done, done with new recovery codes to show once, or 2FA is not on. */
+/**
+ * The result of the final effect: done, done with new recovery codes to show once, 2FA is not on, or the
+ * server holds no fresh proof of this task (`reauth`: the proof is asked again).
+ */
 export type CommitResult =
   | { readonly ok: true; readonly codes?: readonly string[] }
-  | { readonly ok: false; readonly reason: 'notOn' };
+  | { readonly ok: false; readonly reason: 'notOn' }
+  | StaleProof;
 
 export interface PasswordAndCodeOptions {
   readonly id: string;
+  /** What the proof is for; the commit's binding checks a fresh proof of this purpose. */
+  readonly purpose: string;
   /** The replies that differ between the flows; the others are the shared `twofa.*` ones. */
   readonly replies: {
     /** 2FA is not on, at the start or when committing; the flow ends. */
@@ -49,20 +61,16 @@ export interface PasswordAndCodeOptions {
 
 interface Context {
   readonly accountId: string;
-  readonly channel: FlowInput['chat']['channel'];
-  /** When the password was proven (ms); both proofs must be less than 5 minutes old at the change. */
-  passwordAt: number | null;
-  /** The latest user text, cleared as soon as the effect that needs it has started. */
-  secret: string | null;
-  lastAt: number;
-  askedPassword: boolean;
+  readonly taskId: string;
+  readonly channel: Channel;
+  /** When the task started (ms); the step takes the time of each answer from the answer itself. */
+  readonly at: number;
+  /** The proof is asked again (after the server refused a stale one): the step words its own prompt. */
+  reproving: boolean;
+  ended: FlowOutput;
 }
 
-function passwordIsFresh(context: Context): boolean {
-  return context.passwordAt !== null && context.lastAt - context.passwordAt <= REAUTH_MAX_AGE_MS;
-}
-
-export function passwordAndCodeMachine({ id, replies }: PasswordAndCodeOptions) {
+export function passwordAndCodeMachine({ id, purpose, replies }: PasswordAndCodeOptions) {
   return setup({
     types: {
       context: {} as Context,
@@ -72,144 +80,64 @@ export function passwordAndCodeMachine({ id, replies }: PasswordAndCodeOptions) 
       output: {} as FlowOutput,
     },
     actors: {
-      loadAccount: fromPromise<AccountSummary, { accountId: string }>(notProvided('loadAccount')),
-      checkPassword: fromPromise<
-        CheckPasswordResult,
-        { accountId: string; password: string; channel: string }
-      >(notProvided('checkPassword')),
-      checkSecondFactor: fromPromise<
-        SecondFactorResult,
-        { accountId: string; code: string; channel: string }
-      >(notProvided('checkSecondFactor')),
-      commit: fromPromise<CommitResult, { accountId: string; channel: string }>(notProvided('commit')),
+      proveIdentity: proveIdentityMachine,
+      commit: fromPromise<CommitResult, { accountId: string; taskId: string; channel: Channel }>(
+        notProvided('commit'),
+      ),
     },
     actions: {
-      takeText: assign(({ event }) => {
-        assertEvent(event, 'user.text');
-        return { secret: event.text, lastAt: event.at };
-      }),
-      forgetSecret: assign({ secret: null }),
-      internalError: emit({ type: 'reply', key: 'common.internalError' } as const),
+      internalError: emit(reply('common.internalError')),
       notOn: emit({ type: 'reply' as const, key: replies.notOn }),
     },
   }).createMachine({
     id,
     context: ({ input }) => ({
       accountId: input.accountId ?? '',
+      taskId: input.taskId,
       channel: input.chat.channel,
-      passwordAt: null,
-      secret: null,
-      lastAt: input.at,
-      askedPassword: false,
+      at: input.at,
+      reproving: false,
+      ended: {},
     }),
-    initial: 'loading',
-    output: () => ({}),
+    initial: 'proving',
+    output: ({ context }) => context.ended,
     states: {
-      loading: {
+      proving: {
         invoke: {
-          src: 'loadAccount',
-          input: ({ context }) => ({ accountId: context.accountId }),
+          id: PROVE_ID,
+          src: 'proveIdentity',
+          input: ({ context }): ProveInput => ({
+            accountId: context.accountId,
+            channel: context.channel,
+            taskId: context.taskId,
+            at: context.at,
+            purpose,
+            ways: ['password'],
+            secondFactor: 'always',
+            ...(context.reproving ? {} : { intro: replies.askPassword }),
+          }),
           onDone: [
-            { guard: ({ event }) => !event.output.twoFactor, target: 'done', actions: 'notOn' },
+            { guard: ({ event }) => event.output.ok, target: 'committing' },
+            // `noWay`: the account has no two-step verification to ask for.
             {
-              guard: ({ event }) => event.output.passwordLockedMs > 0,
+              guard: ({ event }) => !event.output.ok && event.output.reason === 'noWay',
               target: 'done',
-              actions: emit(({ event }) => ({
-                type: 'reply' as const,
-                key: 'twofa.passwordLocked' as const,
-                params: { minutes: Math.ceil(event.output.passwordLockedMs / 60_000) },
-              })),
+              actions: 'notOn',
             },
-            { target: 'askPassword' },
+            { target: 'done', actions: assign({ ended: ({ event }) => proofFailedOutput(event.output) }) },
           ],
           onError: { target: 'done', actions: 'internalError' },
         },
-      },
-      askPassword: {
-        tags: [AWAITING_INPUT],
-        entry: [
-          emit(({ context }) => ({
-            type: 'reply' as const,
-            key: context.askedPassword ? ('twofa.askPasswordAgainNoCode' as const) : replies.askPassword,
-            input: 'secret' as const,
-          })),
-          assign({ askedPassword: true }),
-        ],
-        on: { 'user.text': { target: 'checkingPassword', actions: 'takeText' } },
-      },
-      checkingPassword: {
-        invoke: {
-          src: 'checkPassword',
-          input: ({ context }) => ({
-            accountId: context.accountId,
-            password: context.secret ?? '',
-            channel: context.channel,
-          }),
-          onDone: [
-            {
-              guard: ({ event }) => event.output.ok,
-              target: 'askSecondFactor',
-              actions: assign({ passwordAt: ({ context }) => context.lastAt }),
-            },
-            {
-              guard: ({ event }) => failedWith(event.output, 'locked'),
-              target: 'done',
-              actions: emit(({ event }) => passwordLockedReply('twofa.passwordLocked', event.output)),
-            },
-            {
-              target: 'askPassword',
-              reenter: true,
-              actions: emit(({ event }) => wrongPasswordReply('twofa.wrongPassword', event.output)),
-            },
-          ],
-          onError: { target: 'askPassword', actions: 'internalError' },
-        },
-        exit: 'forgetSecret',
-      },
-      askSecondFactor: {
-        tags: [AWAITING_INPUT],
-        entry: emit({ type: 'reply', key: 'twofa.askCode', input: 'secret' } as const),
-        on: { 'user.text': { target: 'checkingSecondFactor', actions: 'takeText' } },
-      },
-      checkingSecondFactor: {
-        invoke: {
-          src: 'checkSecondFactor',
-          input: ({ context }) => ({
-            accountId: context.accountId,
-            code: context.secret ?? '',
-            channel: context.channel,
-          }),
-          onDone: [
-            {
-              guard: ({ event, context }) => event.output.ok && passwordIsFresh(context),
-              target: 'committing',
-            },
-            {
-              guard: ({ event }) => event.output.ok,
-              target: 'askPassword',
-              actions: [
-                assign({ passwordAt: null }),
-                emit({ type: 'reply', key: 'twofa.reauthExpired' } as const),
-              ],
-            },
-            {
-              guard: ({ event }) => failedWith(event.output, 'tooMany'),
-              target: 'done',
-              actions: emit({ type: 'reply', key: 'twofa.tooMany' } as const),
-            },
-            {
-              target: 'askSecondFactor',
-              actions: emit(({ event }) => secondFactorReply(event.output)),
-            },
-          ],
-          onError: { target: 'askSecondFactor', actions: 'internalError' },
-        },
-        exit: 'forgetSecret',
+        on: forwardToProof<Context>(),
       },
       committing: {
         invoke: {
           src: 'commit',
-          input: ({ context }) => ({ accountId: context.accountId, channel: context.channel }),
+          input: ({ context }) => ({
+            accountId: context.accountId,
+            taskId: context.taskId,
+            channel: context.channel,
+          }),
           onDone: [
             {
               guard: ({ event }) => event.output.ok && event.output.codes !== undefined,
@@ -226,6 +154,12 @@ export function passwordAndCodeMachine({ id, replies }: PasswordAndCodeOptions) 
               guard: ({ event }) => event.output.ok,
               target: 'done',
               actions: emit({ type: 'reply' as const, key: replies.done }),
+            },
+            {
+              // The server holds no fresh proof of this task: prove it again.
+              guard: ({ event }) => !event.output.ok && event.output.reason === 'reauth',
+              target: 'proving',
+              actions: [assign({ reproving: true }), emit(reply('twofa.reauthExpired'))],
             },
             { target: 'done', actions: 'notOn' },
           ],

@@ -5,6 +5,9 @@
 import { passwordAndCodeMachine } from './password-and-code.ts';
 import type { FlowDefinition } from './ports.ts';
 
+/** The purpose of the proof new recovery codes need. */
+export const PROOF_PURPOSE = 'recovery-codes';
+
 export type RegenerateResult =
   | { readonly ok: true; readonly codes: readonly string[] }
   | { readonly ok: false; readonly reason: 'notOn' };
@@ -12,6 +15,7 @@ export type RegenerateResult =
 /** Its `commit` replaces the recovery codes and answers with a `RegenerateResult`. */
 export const recoveryCodesMachine = passwordAndCodeMachine({
   id: 'recovery-codes',
+  purpose: PROOF_PURPOSE,
   replies: {
     notOn: 'twofa.notOnRecovery',
     askPassword: 'twofa.askPasswordRecovery',
@@ -21,7 +25,7 @@ export const recoveryCodesMachine = passwordAndCodeMachine({
 
 export const recoveryCodesFlow = {
   id: 'recovery-codes',
-  version: 1,
+  version: 2,
   command: 'recovery_codes',
   title: 'twofa.titleRecovery',
   audience: 'linked',

@@ -5,6 +5,7 @@ import { EmailVerificationService } from './accounts/email-verification.ts';
 import { PasswordHasher } from './accounts/password-hasher.ts';
 import { PasswordService } from './accounts/password-service.ts';
 import { PhoneService } from './accounts/phone-service.ts';
+import { PendingPasswords, ProofStore } from './accounts/proofs.ts';
 import { bindActivity } from './bindings/activity.ts';
 import { bindChangeEmail } from './bindings/change-email.ts';
 import { bindChangePassword } from './bindings/change-password.ts';
@@ -67,6 +68,10 @@ export interface Services {
   readonly emailVerification: EmailVerificationService;
   readonly twoFactor: TwoFactorService;
   readonly activity: ActivityService;
+  /** Proofs of identity per account, task and purpose: every commit checks one (`isFresh`). */
+  readonly proofs: ProofStore;
+  /** New password hashes waiting for their repeat, per task (never in a session). */
+  readonly pendingPasswords: PendingPasswords;
 }
 
 export function createServices(options: ServiceOptions): Services {
@@ -123,6 +128,8 @@ export function createServices(options: ServiceOptions): Services {
     }),
     twoFactor,
     activity: new ActivityService({ accounts, clock }),
+    proofs: new ProofStore(kv, prefix),
+    pendingPasswords: new PendingPasswords(kv, prefix, options.flowIdleMs),
   };
 }
 
@@ -145,10 +152,12 @@ export function createFlows(services: Services): FlowDefinition[] {
 export function createEngine(
   services: Services,
   push: { readonly push?: PushSender; readonly pushReady?: () => boolean } = {},
+  /** More flows besides every task (a test's own flow). */
+  extraFlows: readonly FlowDefinition[] = [],
 ): Engine {
   return new Engine({
     ...push,
-    flows: createFlows(services),
+    flows: [...createFlows(services), ...extraFlows],
     sessions: services.sessions,
     identities: {
       accountIdFor: (channel, userId) => services.accounts.linkedId(channel, userId),

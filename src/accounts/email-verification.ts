@@ -1,21 +1,18 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import {
-  type CheckAddressResult,
-  type CommitEmailResult,
-  EMAIL_VERIFIED_SIGNAL,
-  NEW_EMAIL_CODE_PURPOSE,
-  type SendVerificationResult,
-} from '../../flows/change-email.ts';
-import type { CheckCodeResult } from '../../flows/ports.ts';
+  CODE_PURPOSES,
+  type Channel,
+  type ChatRef,
+  type CheckCodeResult,
+  chatTag,
+  type Reply,
+  SIGNALS,
+  type SendCodeResult,
+} from '../core/index.ts';
 import { t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import type { CodeMessage, CodeService } from '../codes/code-service.ts';
 import type { Delivery } from '../delivery/delivery.ts';
-import type { ChatRef, Channel } from '../engine/input.ts';
-import { chatTag } from '../engine/input.ts';
-import type { Reply } from '../engine/reply.ts';
-import { escapeHtml } from '../http/pages.ts';
-import type { VerifyEmailOutcome } from '../http/server.ts';
 import type { Kv } from '../kv/kv.ts';
 import { describeError, type Logger } from '../log.ts';
 import { codeSendEvent } from './account.ts';
@@ -30,32 +27,80 @@ export const EMAIL_LINK_TTL_MS = 30 * 60_000;
 export const EMAIL_LINK_KEEP_MS = 24 * 60 * 60_000;
 /** New addresses an account may look up per hour (each one says whether the address is taken). */
 export const ADDRESS_LOOKUPS_PER_HOUR = 10;
+/** The purpose of the code sent to the new address (with the link). */
+export const NEW_EMAIL_CODE_PURPOSE = CODE_PURPOSES.emailVerify;
+
+export type CheckAddressResult =
+  | { readonly ok: true; readonly email: string }
+  | { readonly ok: false; readonly reason: 'invalid' | 'same' | 'taken' | 'tooMany' };
+
+/** `link` is false when no public URL is configured and the message holds only the code. */
+export type SendVerificationResult =
+  | { readonly ok: true; readonly to: string; readonly link: boolean }
+  | Exclude<SendCodeResult, { readonly ok: true }>;
+
+export type CommitEmailResult =
+  | { readonly ok: true; readonly replaced: boolean }
+  | { readonly ok: false; readonly reason: 'taken' };
+
+/** Why a confirmed link made no change: already used, past its 30 minutes, or not (any more) this task's. */
+export type LinkRefusal = { readonly ok: false; readonly reason: 'used' | 'expired' | 'invalid' };
+
+export type CommitLinkResult = CommitEmailResult | LinkRefusal;
+
+/** What the `/verify-email` page shows after the button was pressed (the HTTP server's outcomes). */
+export type VerifyEmailOutcome = 'verified' | 'expired' | 'used' | 'invalid';
 
 /** How the verification service reaches the chat that asked for the change (the engine does this). */
 export interface ChatSignals {
-  /** Delivers a signal to the chat's active flow; false when no flow took it. */
-  signal(chat: ChatRef, name: string): Promise<boolean>;
+  /**
+   * Delivers a signal to the chat's active flow, only when it is still the run of the task `taskId`;
+   * false when no flow took it (the task was cancelled, expired or replaced).
+   */
+  signal(
+    chat: ChatRef,
+    name: string,
+    options: { readonly taskId: string; readonly data: Readonly<Record<string, string>> },
+  ): Promise<boolean>;
   /** Pushes replies to the chat outside of a turn; throws when no push sender is configured. */
   notify(chat: ChatRef, replies: readonly Reply[]): Promise<void>;
 }
 
-type LinkState = 'pending' | 'used' | 'superseded';
+/**
+ * `ended`: the link was confirmed after its task had ended (cancelled, expired, replaced), so it died
+ * with the task; `refused`: it was confirmed but the address belonged to another account by then.
+ */
+type LinkState = 'pending' | 'used' | 'superseded' | 'ended' | 'refused';
 
 /** What is stored per link, under a keyed hash of its token; the token itself is never stored. */
 interface StoredLink {
   readonly accountId: string;
   readonly email: string;
   readonly chat: ChatRef;
+  /** The run of the change-email task that sent it: only that run can use it. */
+  readonly taskId: string;
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly state: LinkState;
 }
 
+/** The account's one verification in progress: which task sent which address, and its link (if any). */
+interface PendingVerification {
+  readonly taskId: string;
+  readonly email: string;
+  /** The keyed hash of the link's token; null when the message holds only the code. */
+  readonly digest: string | null;
+}
+
 /**
  * Verifies a new email address before it replaces the account's: one message to the new address holds a
  * one-time link (32 random bytes, stored only as an HMAC keyed with SECRET_KEY, single use, 30 minutes)
- * and a 6-digit code (CodeService, bound to account, purpose and address). Whichever is used first makes
- * the change through the same `apply`, which records the event and notifies the phone and the old address.
+ * and a 6-digit code (CodeService, bound to account, purpose and address). Both belong to the run of the
+ * task that sent them (its task id): a code typed in another task, or a link confirmed after its task
+ * ended, changes nothing. The link is confirmed outside the chat, so its use is handed to the task as the
+ * `email.linkConfirmed` signal; the task then commits it (`commitWithLink`), like the code
+ * (`commitWithCode`), after its own checks (the proof's freshness). Both make the change through the
+ * same `apply`, which records the event and notifies the phone and the old address.
  *
  * @example
  * // the HTTP route for the link:
@@ -92,8 +137,8 @@ export class EmailVerificationService {
   private linkKey(digest: string): string {
     return `${this.prefix}email-link:${digest}`;
   }
-  private pointerKey(accountId: string): string {
-    return `${this.prefix}{acct:${accountId}}:email-link`;
+  private pendingKey(accountId: string): string {
+    return `${this.prefix}{acct:${accountId}}:email-pending`;
   }
   private lookupsKey(accountId: string): string {
     return `${this.prefix}{acct:${accountId}}:email-lookups`;
@@ -101,6 +146,11 @@ export class EmailVerificationService {
 
   private digest(token: string): string {
     return createHmac('sha256', this.deps.secretKey).update(`email-link\n${token}`).digest('hex');
+  }
+
+  private async pending(accountId: string): Promise<PendingVerification | null> {
+    const raw = await this.deps.kv.get(this.pendingKey(accountId));
+    return raw === null ? null : (JSON.parse(raw) as PendingVerification);
   }
 
   /**
@@ -121,12 +171,17 @@ export class EmailVerificationService {
   }
 
   /**
-   * Sends the verification message (link and code) to `email`. Cool-down, hourly cap and delivery
-   * failures come back as values; nothing is stored unless the message went out. A new message makes
-   * the account's previous link stop working.
+   * Sends the verification message (link and code) to `email` for the task `taskId` of `chat`. Cool-down,
+   * hourly cap and delivery failures come back as values; nothing is stored unless the message went out.
+   * A new message makes the account's previous link and code stop working.
    */
-  async sendVerification(accountId: string, email: string, chat: ChatRef): Promise<SendVerificationResult> {
-    const { codes, clock, accounts } = this.deps;
+  async sendVerification(
+    accountId: string,
+    email: string,
+    chat: ChatRef,
+    taskId: string,
+  ): Promise<SendVerificationResult> {
+    const { codes, clock, accounts, kv } = this.deps;
     const token = randomBytes(32).toString('base64url');
     const link = this.publicUrl === null ? null : `${this.publicUrl}/verify-email?token=${token}`;
     const result = await codes.send({
@@ -147,25 +202,35 @@ export class EmailVerificationService {
     );
     if (!result.ok) return result;
     await this.supersede(accountId);
+    let digest: string | null = null;
     if (link !== null) {
       const now = clock.now();
       const stored: StoredLink = {
         accountId,
         email,
         chat,
+        taskId,
         createdAt: now,
         expiresAt: now + EMAIL_LINK_TTL_MS,
         state: 'pending',
       };
-      const digest = this.digest(token);
-      await this.deps.kv.set(this.linkKey(digest), JSON.stringify(stored), EMAIL_LINK_KEEP_MS);
-      await this.deps.kv.set(this.pointerKey(accountId), digest, EMAIL_LINK_KEEP_MS);
+      digest = this.digest(token);
+      await kv.set(this.linkKey(digest), JSON.stringify(stored), EMAIL_LINK_KEEP_MS);
     }
+    const pending: PendingVerification = { taskId, email, digest };
+    await kv.set(this.pendingKey(accountId), JSON.stringify(pending), EMAIL_LINK_TTL_MS);
     return { ok: true, to: result.to, link: link !== null };
   }
 
-  /** Checks the code typed in the chat; it only works for the address it was sent to. */
-  checkCode(accountId: string, email: string, code: string): Promise<CheckCodeResult> {
+  /**
+   * Checks the code typed in the chat. It only works for the address it was sent to, in the task that
+   * sent it: a code from the message of an earlier or another task counts as no code at all.
+   */
+  async checkCode(accountId: string, taskId: string, email: string, code: string): Promise<CheckCodeResult> {
+    const pending = await this.pending(accountId);
+    if (pending === null || pending.taskId !== taskId || pending.email !== email) {
+      return { ok: false, reason: 'missing' };
+    }
     return this.deps.codes.check(accountId, NEW_EMAIL_CODE_PURPOSE, email, code);
   }
 
@@ -174,14 +239,14 @@ export class EmailVerificationService {
    * shows "already used".
    */
   async commitWithCode(accountId: string, email: string, channel: Channel): Promise<CommitEmailResult> {
-    const digest = await this.deps.kv.get(this.pointerKey(accountId));
-    if (digest !== null) {
-      const taken = await this.transition(digest, (link) =>
+    const pending = await this.pending(accountId);
+    if (pending?.digest) {
+      const taken = await this.transition(pending.digest, (link) =>
         link.accountId === accountId && link.email === email && link.state === 'pending' ? 'used' : null,
       );
       if (taken === null) {
-        const link = await this.read(digest);
-        // The link for this address was opened a moment ago: the change is already made.
+        const link = await this.read(pending.digest);
+        // The link for this address was confirmed a moment ago: the change is already made.
         if (link?.stored.email === email && link.stored.state === 'used')
           return { ok: true, replaced: false };
       }
@@ -190,35 +255,59 @@ export class EmailVerificationService {
   }
 
   /**
-   * Redeems a link from the email (when the button of the `/verify-email` confirm page is pressed;
-   * opening the link alone does not call this): makes the change, then tells the chat
-   * that asked for it: its waiting flow finishes with "your email is verified", or, when no flow took
-   * the signal (cancelled, expired), a standalone notice is pushed.
+   * The link path's final step, run by the task that sent the link when it takes the
+   * `email.linkConfirmed` signal: spends the token (atomically: of two confirmations one wins) when it
+   * is still pending, unexpired and belongs to this account and task, then makes the change. An address
+   * that another account took in the meantime leaves the link refused.
+   */
+  async commitWithLink(accountId: string, taskId: string, token: string): Promise<CommitLinkResult> {
+    const { clock } = this.deps;
+    const digest = this.digest(token);
+    let refusal: LinkRefusal['reason'] = 'invalid';
+    const link = await this.transition(digest, (stored) => {
+      if (stored.accountId !== accountId || stored.taskId !== taskId) refusal = 'invalid';
+      else if (stored.state === 'used') refusal = 'used';
+      else if (stored.state !== 'pending') refusal = stored.state === 'ended' ? 'expired' : 'invalid';
+      else if (stored.expiresAt <= clock.now()) refusal = 'expired';
+      else return 'used';
+      return null;
+    });
+    if (link === null) return { ok: false, reason: refusal };
+    const applied = await this.apply(accountId, link.email, 'web', 'link');
+    if (!applied.ok) await this.transition(digest, (stored) => (stored.state === 'used' ? 'refused' : null));
+    return applied;
+  }
+
+  /**
+   * Confirms a link from the email (when the button of the `/verify-email` confirm page is pressed;
+   * opening the link alone does not call this). The change is not made here: the token goes to the
+   * task that sent the link (the `email.linkConfirmed` signal, bound to its task id), which commits it
+   * and tells the user. When no task took it (cancelled, expired, replaced), the link dies with its task:
+   * nothing changes, the chat is told, and the page says the link no longer works (410).
    */
   async redeemLink(token: string, chats: ChatSignals): Promise<VerifyEmailOutcome> {
     const { clock, log } = this.deps;
     const digest = this.digest(token);
-    let outcome: VerifyEmailOutcome | null = null;
-    const link = await this.transition(digest, (stored) => {
-      if (stored.state === 'used') outcome = 'used';
-      else if (stored.state === 'superseded') outcome = 'invalid';
-      else if (stored.expiresAt <= clock.now()) outcome = 'expired';
-      else return 'used';
-      return null;
-    });
-    if (link === null) return outcome ?? 'invalid';
-    const applied = await this.apply(link.accountId, link.email, 'web', 'link');
-    const chat = link.chat;
-    if (!applied.ok) {
-      await this.tell(chats, chat, { key: 'email.linkTaken' });
-      return 'invalid';
+    const found = await this.read(digest);
+    if (found === null) return 'invalid';
+    const link = found.stored;
+    if (link.state !== 'pending') return pageFor(link.state, false);
+    if (link.expiresAt <= clock.now()) return 'expired';
+    const taken = await chats
+      .signal(link.chat, SIGNALS.emailLinkConfirmed, { taskId: link.taskId, data: { token } })
+      .catch((error: unknown) => {
+        log.warn({ chat: chatTag(link.chat), err: describeError(error) }, 'the link-confirmed signal failed');
+        return false;
+      });
+    if (
+      !taken &&
+      (await this.transition(digest, (stored) => (stored.state === 'pending' ? 'ended' : null)))
+    ) {
+      await this.tell(chats, link.chat, { key: 'email.linkTaskEnded' });
+      return 'expired';
     }
-    const taken = await chats.signal(chat, EMAIL_VERIFIED_SIGNAL).catch((error: unknown) => {
-      log.warn({ chat: chatTag(chat), err: describeError(error) }, 'the email-verified signal failed');
-      return false;
-    });
-    if (!taken) await this.tell(chats, chat, { key: 'email.verified' });
-    return 'verified';
+    const after = await this.read(digest);
+    return after === null ? 'invalid' : pageFor(after.stored.state, taken);
   }
 
   private async tell(chats: ChatSignals, chat: ChatRef, reply: Reply): Promise<void> {
@@ -244,7 +333,7 @@ export class EmailVerificationService {
       throw new Error('account not found');
     }
     await codes.discard(accountId, NEW_EMAIL_CODE_PURPOSE);
-    await kv.del(this.pointerKey(accountId));
+    await kv.del(this.pendingKey(accountId));
     const masked = maskEmail(email);
     await accounts.appendEvent(accountId, {
       at: clock.now(),
@@ -276,9 +365,9 @@ export class EmailVerificationService {
 
   /** Marks the account's current link superseded: only the newest message's link works. */
   private async supersede(accountId: string): Promise<void> {
-    const digest = await this.deps.kv.get(this.pointerKey(accountId));
-    if (digest === null) return;
-    await this.transition(digest, (link) => (link.state === 'pending' ? 'superseded' : null));
+    const pending = await this.pending(accountId);
+    if (!pending?.digest) return;
+    await this.transition(pending.digest, (link) => (link.state === 'pending' ? 'superseded' : null));
   }
 
   private async read(digest: string): Promise<{ raw: string; stored: StoredLink } | null> {
@@ -308,6 +397,36 @@ export class EmailVerificationService {
     }
     return null;
   }
+}
+
+/**
+ * The page for a link in `state`. `taken`: the task took the link just now, so a used link is this
+ * confirmation's doing (verified); a link still pending after that waits for a new proof in the chat.
+ */
+function pageFor(state: LinkState, taken: boolean): VerifyEmailOutcome {
+  switch (state) {
+    case 'used':
+      return taken ? 'verified' : 'used';
+    // The task asked to prove identity again first, or it had ended: nothing changed, and this
+    // confirmation is over (the chat says why and what to do).
+    case 'pending':
+    case 'ended':
+      return 'expired';
+    default:
+      return 'invalid';
+  }
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
 /** The verification email around `code`, as text and as HTML (the same paragraphs, the link clickable). */

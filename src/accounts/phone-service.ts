@@ -1,9 +1,7 @@
-import { type CommitPhoneResult, NEW_PHONE_PURPOSE, type NewPhoneResult } from '../../flows/change-phone.ts';
-import type { CheckCodeResult, SendCodeResult } from '../../flows/ports.ts';
+import { type Channel, CODE_PURPOSES, type CheckCodeResult, type SendCodeResult } from '../core/index.ts';
 import type { Clock } from '../clock.ts';
 import type { CodeService } from '../codes/code-service.ts';
 import type { Delivery } from '../delivery/delivery.ts';
-import type { Channel } from '../engine/input.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
 import { codeSendEvent } from './account.ts';
@@ -11,6 +9,18 @@ import type { AccountStore } from './account-store.ts';
 import { maskPhone } from './mask.ts';
 import { ownContacts, sendNotice } from './notices.ts';
 import { formatPhone, parsePhone } from './phone-number.ts';
+
+/** The purpose of the code that proves the user receives texts at the new number. */
+export const NEW_PHONE_PURPOSE = CODE_PURPOSES.phoneNew;
+
+export type NewPhoneResult =
+  | { readonly ok: true; readonly phone: string /** international format */; readonly shown: string }
+  /** `unavailable`: used by another account (never said so); `tooMany`: too many numbers tried this hour. */
+  | { readonly ok: false; readonly reason: 'invalid' | 'same' | 'unavailable' | 'tooMany' };
+
+export type CommitPhoneResult =
+  | { readonly ok: true; readonly notifiedEmail: boolean }
+  | { readonly ok: false; readonly reason: 'unavailable' };
 
 /**
  * New numbers one account may try per hour. Whether a number is free tells a little about other accounts,

@@ -1,40 +1,43 @@
 import { fromPromise } from 'xstate';
-import { changeEmailFlow, changeEmailMachine } from '../../flows/change-email.ts';
+import { changeEmailFlow, changeEmailMachine, PROOF_PURPOSE } from '../../flows/change-email.ts';
 import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Channel } from '../engine/input.ts';
 import type { Services } from '../services.ts';
+import { bindProveIdentity, withFreshProof } from './prove-identity.ts';
 
-/** Binds the add-or-change-email flow's named effects to the real services. */
+/**
+ * Binds the add-or-change-email flow's named effects to the real services. Both commits (the code typed
+ * in the chat, the link confirmed on the web page) first check that this task holds a fresh proof; the
+ * code or the token is spent only after that.
+ */
 export function bindChangeEmail(services: Services): FlowDefinition {
-  const { passwords, secondFactor, emailVerification } = services;
+  const { emailVerification } = services;
   return {
     ...changeEmailFlow,
     machine: changeEmailMachine.provide({
       actors: {
-        loadAccount: fromPromise(({ input }) => passwords.summary(input.accountId)),
-        checkCurrentPassword: fromPromise(({ input }) =>
-          passwords.checkCurrent(input.accountId, input.password, input.channel as Channel),
-        ),
-        sendReauthCode: fromPromise(({ input }) =>
-          passwords.sendCode(input.accountId, input.purpose, 'phone'),
-        ),
-        checkReauthCode: fromPromise(({ input }) =>
-          passwords.checkCode(input.accountId, input.purpose, 'phone', input.code),
-        ),
-        checkSecondFactor: fromPromise(({ input }) =>
-          secondFactor.check(input.accountId, input.code, input.channel as Channel),
-        ),
+        proveIdentity: bindProveIdentity(services),
         checkAddress: fromPromise(({ input }) =>
           emailVerification.checkAddress(input.accountId, input.address),
         ),
         sendVerification: fromPromise(({ input }) =>
-          emailVerification.sendVerification(input.accountId, input.email, input.chat),
-        ),
-        checkNewCode: fromPromise(({ input }) =>
-          emailVerification.checkCode(input.accountId, input.email, input.code),
+          emailVerification.sendVerification(input.accountId, input.email, input.chat, input.taskId),
         ),
         commitEmail: fromPromise(({ input }) =>
-          emailVerification.commitWithCode(input.accountId, input.email, input.channel as Channel),
+          withFreshProof(services, input, PROOF_PURPOSE, async () => {
+            const checked = await emailVerification.checkCode(
+              input.accountId,
+              input.taskId,
+              input.email,
+              input.code,
+            );
+            if (!checked.ok) return checked;
+            return emailVerification.commitWithCode(input.accountId, input.email, input.channel);
+          }),
+        ),
+        commitLink: fromPromise(({ input }) =>
+          withFreshProof(services, input, PROOF_PURPOSE, () =>
+            emailVerification.commitWithLink(input.accountId, input.taskId, input.token),
+          ),
         ),
       },
     }),

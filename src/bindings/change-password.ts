@@ -1,31 +1,40 @@
 import { fromPromise } from 'xstate';
-import { changePasswordFlow, changePasswordMachine } from '../../flows/change-password.ts';
+import { changePasswordFlow, changePasswordMachine, PROOF_PURPOSE } from '../../flows/change-password.ts';
 import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Channel } from '../engine/input.ts';
 import type { Services } from '../services.ts';
+import { bindProveIdentity, withFreshProof } from './prove-identity.ts';
 
-/** Binds the change-password flow's named effects to the real services. */
+/**
+ * Binds the change-password flow's named effects to the real services. The new password's hash waits
+ * for its repeat in `pendingPasswords` (keyed by the task), never in the session.
+ */
 export function bindChangePassword(services: Services): FlowDefinition {
-  const { passwords, secondFactor } = services;
+  const { passwords, pendingPasswords } = services;
   return {
     ...changePasswordFlow,
     machine: changePasswordMachine.provide({
       actors: {
-        loadAccount: fromPromise(({ input }) => passwords.summary(input.accountId)),
-        checkCurrentPassword: fromPromise(({ input }) =>
-          passwords.checkCurrent(input.accountId, input.password, input.channel as Channel),
-        ),
-        sendCode: fromPromise(({ input }) => passwords.sendCode(input.accountId, input.purpose, input.via)),
-        checkCode: fromPromise(({ input }) =>
-          passwords.checkCode(input.accountId, input.purpose, input.via, input.code),
-        ),
-        checkSecondFactor: fromPromise(({ input }) =>
-          secondFactor.check(input.accountId, input.code, input.channel as Channel),
-        ),
-        checkNewPassword: fromPromise(({ input }) => passwords.checkNew(input.accountId, input.password)),
-        confirmNewPassword: fromPromise(({ input }) => passwords.confirm(input.hash, input.password)),
+        proveIdentity: bindProveIdentity(services),
+        checkNewPassword: fromPromise(async ({ input }) => {
+          const checked = await passwords.checkNew(input.accountId, input.password);
+          if (!checked.ok) return checked;
+          await pendingPasswords.put(input.accountId, input.taskId, checked.hash);
+          return { ok: true } as const;
+        }),
+        confirmNewPassword: fromPromise(async ({ input }) => {
+          const hash = await pendingPasswords.get(input.accountId, input.taskId);
+          if (hash !== null && (await passwords.confirm(hash, input.password))) return true;
+          await pendingPasswords.drop(input.accountId, input.taskId);
+          return false;
+        }),
         commitPassword: fromPromise(({ input }) =>
-          passwords.commit(input.accountId, input.hash, input.channel as Channel),
+          withFreshProof(services, input, PROOF_PURPOSE, async () => {
+            const hash = await pendingPasswords.get(input.accountId, input.taskId);
+            if (hash === null) return { ok: false, reason: 'noPending' } as const;
+            const { signedOut } = await passwords.commit(input.accountId, hash, input.channel);
+            await pendingPasswords.drop(input.accountId, input.taskId);
+            return { ok: true, signedOut } as const;
+          }),
         ),
       },
     }),

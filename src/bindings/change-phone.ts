@@ -1,32 +1,30 @@
 import { fromPromise } from 'xstate';
-import { changePhoneFlow, changePhoneMachine } from '../../flows/change-phone.ts';
+import { changePhoneFlow, changePhoneMachine, PROOF_PURPOSE } from '../../flows/change-phone.ts';
 import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Channel } from '../engine/input.ts';
 import type { Services } from '../services.ts';
+import { bindProveIdentity, withFreshProof } from './prove-identity.ts';
 
-/** Binds the change-phone flow's named effects to the real services. */
+/**
+ * Binds the change-phone flow's named effects to the real services. The code typed for the new number is
+ * checked first (a wrong or dead one is answered as such), then the swap runs only when this task holds a
+ * fresh proof (else `reauth`: the flow asks for the proof, then the new number, again).
+ */
 export function bindChangePhone(services: Services): FlowDefinition {
-  const { passwords, phones, secondFactor } = services;
+  const { phones } = services;
   return {
     ...changePhoneFlow,
     machine: changePhoneMachine.provide({
       actors: {
-        loadAccount: fromPromise(({ input }) => passwords.summary(input.accountId)),
-        sendCode: fromPromise(({ input }) => passwords.sendCode(input.accountId, input.purpose, input.via)),
-        checkCode: fromPromise(({ input }) =>
-          passwords.checkCode(input.accountId, input.purpose, input.via, input.code),
-        ),
-        checkSecondFactor: fromPromise(({ input }) =>
-          secondFactor.check(input.accountId, input.code, input.channel as Channel),
-        ),
+        proveIdentity: bindProveIdentity(services),
         checkNewPhone: fromPromise(({ input }) => phones.checkNew(input.accountId, input.text)),
         sendNewCode: fromPromise(({ input }) => phones.sendNewCode(input.accountId, input.phone)),
-        checkNewCode: fromPromise(({ input }) =>
-          phones.checkNewCode(input.accountId, input.phone, input.code),
-        ),
-        commitPhone: fromPromise(({ input }) =>
-          phones.commit(input.accountId, input.phone, input.channel as Channel),
-        ),
+        commitPhone: fromPromise(async ({ input }) => {
+          const checked = await phones.checkNewCode(input.accountId, input.phone, input.code);
+          if (!checked.ok) return checked;
+          return withFreshProof(services, input, PROOF_PURPOSE, () =>
+            phones.commit(input.accountId, input.phone, input.channel),
+          );
+        }),
       },
     }),
   };

@@ -1,12 +1,12 @@
 import { fromPromise } from 'xstate';
 import { linkAccountFlow, linkAccountMachine } from '../../flows/link-account.ts';
 import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Channel } from '../engine/input.ts';
 import type { Services } from '../services.ts';
+import { bindProveIdentity } from './prove-identity.ts';
 
 /** Binds the link-account flow's named effects to the real services. */
 export function bindLinkAccount(services: Services): FlowDefinition {
-  const { linking, secondFactor } = services;
+  const { linking } = services;
   return {
     ...linkAccountFlow,
     machine: linkAccountMachine.provide({
@@ -16,9 +16,7 @@ export function bindLinkAccount(services: Services): FlowDefinition {
         checkCode: fromPromise(({ input }) =>
           linking.checkCode(input.identity, input.destination, input.code),
         ),
-        checkSecondFactor: fromPromise(({ input }) =>
-          secondFactor.check(input.accountId, input.code, input.channel as Channel),
-        ),
+        proveIdentity: bindProveIdentity(services),
         linkChat: fromPromise(({ input }) => linking.link(input.accountId, input.identity)),
       },
     }),

@@ -3,30 +3,29 @@ import type { CommitResult, PasswordAndCodeMachine } from '../../flows/password-
 import type { FlowDefinition } from '../../flows/ports.ts';
 import type { Channel } from '../engine/input.ts';
 import type { Services } from '../services.ts';
+import { bindProveIdentity, withFreshProof } from './prove-identity.ts';
 
 /**
- * Binds a flow built by `passwordAndCodeMachine` (turn off 2FA, new recovery codes): the shared
- * "password, then the second factor" proof to the real services, and its final effect to `commit`.
+ * Binds a flow built by `passwordAndCodeMachine` (turn off 2FA, new recovery codes): the proof step to
+ * the real services, and its final effect to `commit`, which runs only while the task holds a fresh
+ * proof of `purpose`.
  *
- * @example `bindPasswordAndCode(recoveryCodesFlow, services, (id, channel) => twoFactor.regenerateRecoveryCodes(id, channel))`
+ * @example `bindPasswordAndCode(recoveryCodesFlow, services, PROOF_PURPOSE, (id, channel) => twoFactor.regenerateRecoveryCodes(id, channel))`
  */
 export function bindPasswordAndCode(
   flow: Omit<FlowDefinition, 'machine'> & { readonly machine: PasswordAndCodeMachine },
-  { passwords, secondFactor }: Services,
+  services: Services,
+  purpose: string,
   commit: (accountId: string, channel: Channel) => Promise<CommitResult>,
 ): FlowDefinition {
   return {
     ...flow,
     machine: flow.machine.provide({
       actors: {
-        loadAccount: fromPromise(({ input }) => passwords.summary(input.accountId)),
-        checkPassword: fromPromise(({ input }) =>
-          passwords.checkCurrent(input.accountId, input.password, input.channel as Channel),
+        proveIdentity: bindProveIdentity(services),
+        commit: fromPromise(({ input }) =>
+          withFreshProof(services, input, purpose, () => commit(input.accountId, input.channel)),
         ),
-        checkSecondFactor: fromPromise(({ input }) =>
-          secondFactor.check(input.accountId, input.code, input.channel as Channel),
-        ),
-        commit: fromPromise(({ input }) => commit(input.accountId, input.channel as Channel)),
       },
     }),
   };

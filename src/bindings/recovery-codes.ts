@@ -1,11 +1,11 @@
 import type { FlowDefinition } from '../../flows/ports.ts';
-import { recoveryCodesFlow } from '../../flows/recovery-codes.ts';
+import { PROOF_PURPOSE, recoveryCodesFlow } from '../../flows/recovery-codes.ts';
 import type { Services } from '../services.ts';
 import { bindPasswordAndCode } from './password-proof.ts';
 
 /** Binds the new-recovery-codes flow's named effects to the real services. */
 export function bindRecoveryCodes(services: Services): FlowDefinition {
-  return bindPasswordAndCode(recoveryCodesFlow, services, (accountId, channel) =>
+  return bindPasswordAndCode(recoveryCodesFlow, services, PROOF_PURPOSE, (accountId, channel) =>
     services.twoFactor.regenerateRecoveryCodes(accountId, channel),
   );
 }

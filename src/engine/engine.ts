@@ -499,13 +499,15 @@ class Turn {
   }
 
   /**
-   * The secret-prompt mark: set while a secret is asked, cleared when the flow moves on to a question that
-   * is not secret, is cancelled or completes; kept when the flow expires, fails or ends in a lock-out, so a
+   * The secret-prompt mark: set while a secret is asked, cleared when the flow moves on to a typed question
+   * that is not secret, is cancelled or completes; kept when the flow expires, fails or ends in a lock-out, so a
    * late password is still recognised and deleted.
    */
   private secretMark(): FrameCommit['secret'] {
     if (this.prompt?.input === 'secret') return 'set';
-    if (this.flow !== null && this.prompt !== null) return 'clear';
+    // Only a question that asks to type something else (a phone number, an address) clears it: a choice
+    // after a lock-out ("get a code instead?") keeps it, so a password typed there is still deleted.
+    if (this.flow !== null && this.prompt?.input === 'text') return 'clear';
     return this.markOnEnd;
   }
 

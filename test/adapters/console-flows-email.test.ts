@@ -72,7 +72,7 @@ describe('console demo: add or change the email', () => {
     await demo.waitFor(/Its password is/);
     demo.type('/email');
     await demo.waitFor(/type your current password/);
-    await demo.waitFor(/1\) Text a code to \+86 138\*\*\*\*8000 instead/);
+    await demo.waitFor(/1\) I forgot my password/);
     demo.type(DEMO_PASSWORD);
     await demo.waitFor(/Your current email address is d\*\*\*@example\.com/);
     demo.type(NEW_EMAIL);

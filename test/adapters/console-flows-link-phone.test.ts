@@ -129,7 +129,7 @@ describe('console demo: change the phone number', () => {
     let at = demo.mark();
     demo.type('/phone');
     await demo.waitFor(
-      /Let us change your phone number[\s\S]*1\) Send the code to \+86 138\*\*\*\*8000\n\s+2\) I no longer have this number/,
+      /Let us change your phone number[\s\S]*1\) Text message to \+86 138\*\*\*\*8000\n\s+2\) Email to d\*\*\*@example\.com\n\s+3\) I cannot use any of these/,
       at,
     );
     at = demo.mark();
@@ -171,10 +171,10 @@ describe('console demo: change the phone number', () => {
     const demo = await startDemo();
     let at = demo.mark();
     demo.type('/phone');
-    await demo.waitFor(/2\) I no longer have this number/, at);
+    await demo.waitFor(/2\) Email to d\*\*\*@example\.com/, at);
     at = demo.mark();
-    demo.type('I no longer have this number');
-    await demo.waitFor(/I will send the code to your email d\*\*\*@example\.com instead/, at);
+    demo.type('Email to d***@example.com');
+    await demo.waitFor(/I sent a 6-digit code to d\*\*\*@example\.com/, at);
     const code = (await demo.waitFor(/Your lockstep code is (\d{6})/, at))[1];
     expect(demo.output().slice(at)).not.toContain('SMS to +8613800138000');
     at = demo.mark();

@@ -407,12 +407,13 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
     api.userSends(alice.chat, alice.user, '/phone');
     const intro = await shows(w, alice.chat, 'phone.intro', { phone: PHONE_MASKED });
     expect(keyboardOf(intro).map((row) => row.map((b) => b.text))).toEqual([
-      [t('en', 'phone.choiceSendOld', { phone: PHONE_MASKED })],
-      [t('en', 'phone.choiceLost')],
+      [t('en', 'codes.choicePhone', { to: PHONE_MASKED })],
+      [t('en', 'codes.choiceEmail', { to: 'a***@example.com' })],
+      [t('en', 'prove.choiceNoAccess')],
     ]);
 
     let since = api.calls.length;
-    press(w, alice, intro, t('en', 'phone.choiceSendOld', { phone: PHONE_MASKED }));
+    press(w, alice, intro, t('en', 'codes.choicePhone', { to: PHONE_MASKED }));
     await shows(w, alice.chat, 'codes.sent', { to: PHONE_MASKED }, since);
     await shows(w, alice.chat, 'codes.askCode', { to: PHONE_MASKED }, since);
     expect(api.callsOf('answerCallbackQuery', since).map((call) => call.status)).toEqual([200]);
@@ -441,7 +442,7 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
     api.userSends(alice.chat, alice.user, '/phone');
     const intro = await shows(w, alice.chat, 'phone.intro', { phone: PHONE_MASKED });
     let since = api.calls.length;
-    press(w, alice, intro, t('en', 'phone.choiceSendOld', { phone: PHONE_MASKED }));
+    press(w, alice, intro, t('en', 'codes.choicePhone', { to: PHONE_MASKED }));
     await shows(w, alice.chat, 'codes.askCode', { to: PHONE_MASKED }, since);
     await answerSecret(w, alice, codeSentTo(w, PHONE), 'phone.askNew');
 

@@ -169,6 +169,7 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
     expect(keyboardOf(pick)).toEqual([
       [{ text: 'Text message to +86 138 •••• 8000', callback_data: 'c:phone' }],
       [{ text: 'Email to d•••@example.com', callback_data: 'c:email' }],
+      [{ text: 'I cannot use any of these', callback_data: 'c:noAccess' }],
     ]);
 
     since = api.calls.length;

@@ -9,6 +9,7 @@ import { createServer as createTcpServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FIELD_MAX } from '../../flows/ports.ts';
 import { t } from '../../src/catalog/catalog.ts';
 import { systemClock } from '../../src/clock.ts';
 import { buildDelivery } from '../../src/delivery/select-delivery.ts';
@@ -261,12 +262,35 @@ describe('email change with real SMTP, a real SMS webhook and the real verificat
     expect(keys(await system.text(code))).toEqual(['common.notUnderstood']);
   });
 
+  it('a link confirmed after its task was cancelled changes nothing, and the chat is told', async () => {
+    const smtp = await startSmtp();
+    const gateway = await startSmsGateway();
+    const system = await startSystem({ smtpPort: smtp.port, smsUrl: gateway.url });
+
+    await system.command('email');
+    await system.text(PASSWORD);
+    expect(keys(await system.text(NEW_EMAIL))).toEqual(['email.sent']);
+    const link = LINK.exec(parseMail(smtp.received.at(-1)?.raw ?? '').text ?? '')?.[0] ?? '';
+    expect(link).not.toBe('');
+    expect(keys(await system.command('cancel'))).toEqual(['common.cancelled']);
+
+    const confirmed = await (await openVerifyLink(link)).confirm();
+    expect(confirmed.status).toBe(410);
+    expect(confirmed.body).toContain(t('en', 'web.expired.title'));
+    expect(await system.email()).toBe(OLD_EMAIL);
+    expect(system.pushed).toEqual([{ chat: system.chat, replies: [{ key: 'email.linkTaskEnded' }] }]);
+    expect(gateway.received).toEqual([]);
+    const events = await system.services.accounts.events(system.accountId);
+    expect(events.map((e) => e.type)).not.toContain('email.changed');
+  });
+
   it('proves identity with a code that travels through the SMS webhook', async () => {
     const smtp = await startSmtp();
     const gateway = await startSmsGateway();
     const system = await startSystem({ smtpPort: smtp.port, smsUrl: gateway.url });
 
     await system.command('email');
+    expect(keys(await system.choose('forgot'))).toEqual(['prove.pickDestination']);
     expect(keys(await system.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
     expect(gateway.received).toHaveLength(1);
     const sms = gateway.received[0];
@@ -291,7 +315,11 @@ describe('email change with real SMTP, a real SMS webhook and the real verificat
     const replies = await system.text(NEW_EMAIL);
     expect(replies).toEqual([
       { key: 'codes.deliveryFailed' },
-      { key: 'email.askAddressAgain', input: 'text' },
+      {
+        key: 'email.askAddressAgain',
+        input: 'text',
+        field: { label: 'field.email', maxLength: FIELD_MAX.email },
+      },
     ]);
     expect(t('en', 'codes.deliveryFailed')).toMatch(/could not send .* Nothing was changed/);
     expect(await system.email()).toBe(OLD_EMAIL);
@@ -307,9 +335,13 @@ describe('email change with real SMTP, a real SMS webhook and the real verificat
     const system = await startSystem({ smtpPort: smtp.port, smsUrl: gateway.url });
 
     await system.command('email');
-    expect(keys(await system.choose('phone'))).toEqual(['codes.deliveryFailed', 'email.askPasswordAgain']);
+    await system.choose('forgot');
+    expect(keys(await system.choose('phone'))).toEqual(['codes.deliveryFailed', 'prove.pickDestination']);
     // Retried with back-off before giving up.
     expect(gateway.hits()).toBe(3);
+    // "I forgot my password" is not undone in the same task; a new start takes the password.
+    await system.command('cancel');
+    expect(keys(await system.command('email'))).toEqual(['email.askPassword']);
     expect(keys(await system.text(PASSWORD))).toEqual(['email.askAddressChange']);
   });
 });

@@ -140,6 +140,27 @@ describe('recent security activity (/activity)', () => {
     expect(keys(await chat.text(h.password))).toEqual(['password.askNew']);
   });
 
+  it('"This was not me" leads to a password change that works even while the password step is locked', async () => {
+    const h = await createFlowHarness();
+    const intruder = h.chat('c-intruder');
+    await intruder.command('password');
+    for (let i = 1; i <= 5; i += 1) await intruder.text(`Wrong-Guess-${i}`);
+    await intruder.command('cancel');
+
+    const chat = h.chat();
+    await chat.command('activity');
+    const replies = await chat.choose('notMe');
+    expect(replies.map((r) => [r.key, r.params])).toEqual([
+      ['activity.signedOut', { count: 2 }],
+      ['prove.lockedPickDestination', { minutes: 15 }],
+    ]);
+    expect(keys(await chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
+    expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['password.askNew']);
+    expect(keys(await chat.text('Harbor-Kettle-73'))).toEqual(['password.askRepeat']);
+    expect(keys(await chat.text('Harbor-Kettle-73'))).toEqual(['password.changed']);
+    expect(await h.services.hasher.verify((await h.account()).passwordHash, 'Harbor-Kettle-73')).toBe(true);
+  });
+
   it('"Close" ends the review and changes nothing', async () => {
     const h = await createFlowHarness();
     const chat = h.chat();

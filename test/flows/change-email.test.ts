@@ -5,8 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REAUTH_MAX_AGE_MS } from '../../flows/ports.ts';
-import { ADDRESS_LOOKUPS_PER_HOUR, EMAIL_LINK_TTL_MS } from '../../src/accounts/email-verification.ts';
+import { FIELD_MAX, REAUTH_MAX_AGE_MS } from '../../flows/ports.ts';
+import {
+  ADDRESS_LOOKUPS_PER_HOUR,
+  EMAIL_LINK_TTL_MS,
+  NEW_EMAIL_CODE_PURPOSE,
+} from '../../src/accounts/email-verification.ts';
 import { MAX_WRONG_PASSWORDS } from '../../src/accounts/password-service.ts';
 import { t } from '../../src/catalog/catalog.ts';
 import { ManualClock } from '../../src/clock.ts';
@@ -31,6 +35,9 @@ const PHONE = '+8613800138000';
 const OLD_EMAIL = 'alice@example.com';
 const NEW_EMAIL = 'alice.new@example.org';
 const LINK = /https?:\/\/[^\s"<>]+\/verify-email\?token=[A-Za-z0-9_-]+/;
+const PASSWORD_FIELD = { label: 'field.password', maxLength: FIELD_MAX.password };
+const CODE_FIELD = { label: 'field.code', maxLength: FIELD_MAX.code };
+const EMAIL_FIELD = { label: 'field.email', maxLength: FIELD_MAX.email };
 
 interface Pushed {
   readonly chat: ChatRef;
@@ -66,6 +73,8 @@ interface World {
   /** The latest link sent to `to`. */
   linkTo(to: string): string;
   email(): Promise<string | null>;
+  /** The task id of the chat's running task (null: none). */
+  taskId(): Promise<string | null>;
 }
 
 const servers: FastifyInstance[] = [];
@@ -78,7 +87,14 @@ afterEach(async () => {
  * recording push sender, and the real HTTP server serving `/verify-email` for the services' links.
  */
 async function setup(
-  options: { email?: string | null; link?: boolean; pushSender?: boolean; twoFactor?: boolean } = {},
+  options: {
+    email?: string | null;
+    link?: boolean;
+    pushSender?: boolean;
+    twoFactor?: boolean;
+    /** The engine's idle timeout (FLOW_IDLE_MINUTES); default 15 minutes. */
+    flowIdleMs?: number;
+  } = {},
 ): Promise<World> {
   const clock = new ManualClock();
   const kv = new RecordingKv(new MemoryKv(clock));
@@ -102,6 +118,7 @@ async function setup(
     log: silentLogger,
     secretKey: SECRET_KEY,
     ...(options.link === false ? {} : { publicUrl: `${base}/` }),
+    ...(options.flowIdleMs === undefined ? {} : { flowIdleMs: options.flowIdleMs }),
   });
   const engine = createEngine(services);
   redeem = (token) => services.emailVerification.redeemLink(token, engine);
@@ -197,6 +214,10 @@ async function setup(
       return link;
     },
     email: emailNow,
+    taskId: async () => {
+      const raw = await chat.storedSession();
+      return raw === null ? null : ((JSON.parse(raw) as { flow?: { taskId?: string } }).flow?.taskId ?? null);
+    },
   };
 }
 
@@ -251,7 +272,8 @@ describe('add or change the email: the flow and its entry', () => {
       {
         key: 'email.askPassword',
         input: 'secret',
-        choices: [{ value: 'phone', label: 'email.choicePhoneCode', params: { to: '+86 138****8000' } }],
+        field: PASSWORD_FIELD,
+        choices: [{ value: 'forgot', label: 'prove.choiceForgot' }],
       },
     ]);
   });
@@ -277,6 +299,7 @@ describe('add or change the email: with the code from the new address', () => {
         key: 'email.sent',
         params: { to: NEW_EMAIL },
         input: 'secret',
+        field: CODE_FIELD,
         choices: [
           { value: 'resend', label: 'email.choiceResend' },
           { value: 'other', label: 'email.choiceOther' },
@@ -321,9 +344,12 @@ describe('add or change the email: with the code from the new address', () => {
   it('adds an email to an account that had none after a code to the phone, notifying only the phone', async () => {
     const w = await setup({ email: null });
     expect(keys(await w.chat.command('email'))).toEqual(['email.askPassword']);
+    expect(keys(await w.chat.choose('forgot'))).toEqual(['prove.pickDestination']);
     expect(keys(await w.chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
     const phoneCode = w.delivery.lastCodeTo(PHONE);
-    expect(await w.chat.text(phoneCode)).toEqual([{ key: 'email.askAddressAdd', input: 'text' }]);
+    expect(await w.chat.text(phoneCode)).toEqual([
+      { key: 'email.askAddressAdd', input: 'text', field: EMAIL_FIELD },
+    ]);
     expect(keys(await w.chat.text(NEW_EMAIL))).toEqual(['email.sent']);
     expect(await w.chat.text(w.delivery.lastCodeTo(NEW_EMAIL))).toEqual([
       { key: 'email.added', params: { email: NEW_EMAIL } },
@@ -348,7 +374,12 @@ describe('add or change the email: with the code from the new address', () => {
     const code = await requestVerification(w);
     expect(await w.chat.text(wrongCode(code))).toEqual([
       { key: 'codes.wrong', params: { remaining: 4 } },
-      expect.objectContaining({ key: 'email.askCode', params: { to: NEW_EMAIL }, input: 'secret' }),
+      expect.objectContaining({
+        key: 'email.askCode',
+        params: { to: NEW_EMAIL },
+        input: 'secret',
+        field: CODE_FIELD,
+      }),
     ]);
     expect(keys(await w.chat.text('12 34'))).toEqual(['codes.format', 'email.askCode']);
     expect(keys(await w.chat.text(wrongCode(code)))).toEqual(['codes.wrong', 'email.askCode']);
@@ -361,7 +392,7 @@ describe('add or change the email: with the code from the new address', () => {
     const code = await requestVerification(w);
     w.clock.advance(CODE_TTL_MS);
     // The proof is older than 5 minutes by now: prove it again first (the message stays valid).
-    expect(keys(await w.chat.text(code))).toEqual(['email.reauthExpired', 'email.askPasswordAgain']);
+    expect(keys(await w.chat.text(code))).toEqual(['email.reauthExpired', 'prove.askPassword']);
     expect(keys(await w.chat.text(PASSWORD))).toEqual(['email.askCode']);
     expect(keys(await w.chat.text(code))).toEqual(['email.codeExpired', 'email.askCode']);
     await expectUnchanged(w);
@@ -409,7 +440,7 @@ describe('add or change the email: with the code from the new address', () => {
     const w = await setup();
     const code = await requestVerification(w);
     w.clock.advance(REAUTH_MAX_AGE_MS + 1);
-    expect(keys(await w.chat.text(code))).toEqual(['email.reauthExpired', 'email.askPasswordAgain']);
+    expect(keys(await w.chat.text(code))).toEqual(['email.reauthExpired', 'prove.askPassword']);
     await expectUnchanged(w);
     // The typed code was not spent: after the new proof it still works.
     expect(keys(await w.chat.text(PASSWORD))).toEqual(['email.askCode']);
@@ -560,9 +591,14 @@ describe('add or change the email: the link', () => {
   it('spends the code when the link is used', async () => {
     const w = await setup();
     const code = await requestVerification(w);
+    const taskId = (await w.taskId()) ?? '';
     await w.open(w.linkTo(NEW_EMAIL));
-    // A new flow: the code of the old message does not work for anything any more.
-    expect(await w.services.emailVerification.checkCode(w.accountId, NEW_EMAIL, code)).toEqual({
+    // Not in its own task, nor in any other: the code of the old message does not work any more.
+    expect(await w.services.emailVerification.checkCode(w.accountId, taskId, NEW_EMAIL, code)).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
+    expect(await w.services.codes.check(w.accountId, NEW_EMAIL_CODE_PURPOSE, NEW_EMAIL, code)).toEqual({
       ok: false,
       reason: 'missing',
     });
@@ -591,23 +627,59 @@ describe('add or change the email: the link', () => {
     expect(w.pushed).toEqual([]);
   });
 
-  it('still works a moment before the 30 minutes are over, even with the flow gone idle', async () => {
+  it('still works while its task is alive: exactly 5 minutes after the proof', async () => {
     const w = await setup();
     await requestVerification(w);
-    w.clock.advance(EMAIL_LINK_TTL_MS - 1);
+    w.clock.advance(REAUTH_MAX_AGE_MS);
     expect(await w.open(w.linkTo(NEW_EMAIL))).toEqual({ status: 200, title: page.verified });
     expect(await w.email()).toBe(NEW_EMAIL);
-    // The flow expired after 15 idle minutes, so the chat gets the standalone notice.
     expect(w.pushed).toEqual([{ chat: w.chat.ref, replies: [{ key: 'email.verified' }] }]);
   });
 
-  it('after /cancel, still completes the change and pushes a standalone notice', async () => {
+  it('dies with its task when the task expired (idle), within its 30 minutes: nothing changes, the chat is told', async () => {
+    // FLOW_IDLE_MINUTES=1: the task expires after one idle minute, the link would last 30.
+    const w = await setup({ flowIdleMs: 60_000 });
+    await requestVerification(w);
+    const link = w.linkTo(NEW_EMAIL);
+    w.clock.advance(60_001);
+    expect(await w.open(link)).toEqual({ status: 410, title: page.expired });
+    await expectUnchanged(w);
+    expect(w.pushed).toEqual([{ chat: w.chat.ref, replies: [{ key: 'email.linkTaskEnded' }] }]);
+    // It stays dead, and says so only once.
+    expect(await w.open(link)).toEqual({ status: 410, title: page.expired });
+    expect(w.pushed).toHaveLength(1);
+    await expectUnchanged(w);
+  });
+
+  it('dies with its task when the expiry sweeper ended it first', async () => {
+    const w = await setup({ flowIdleMs: 60_000 });
+    await requestVerification(w);
+    w.clock.advance(60_001);
+    expect(await w.engine.expireIdle()).toBe(1);
+    const told = w.pushed.length;
+    expect(await w.open(w.linkTo(NEW_EMAIL))).toEqual({ status: 410, title: page.expired });
+    await expectUnchanged(w);
+    expect(w.pushed.slice(told)).toEqual([{ chat: w.chat.ref, replies: [{ key: 'email.linkTaskEnded' }] }]);
+  });
+
+  it('dies with its task after /cancel: nothing changes, the chat is told', async () => {
     const w = await setup();
     await requestVerification(w);
     expect(keys(await w.chat.command('cancel'))).toEqual(['common.cancelled']);
-    expect(await w.open(w.linkTo(NEW_EMAIL))).toEqual({ status: 200, title: page.verified });
-    expect(await w.email()).toBe(NEW_EMAIL);
-    expect(w.pushed).toEqual([{ chat: w.chat.ref, replies: [{ key: 'email.verified' }] }]);
+    expect(await w.open(w.linkTo(NEW_EMAIL))).toEqual({ status: 410, title: page.expired });
+    await expectUnchanged(w);
+    expect(w.pushed).toEqual([{ chat: w.chat.ref, replies: [{ key: 'email.linkTaskEnded' }] }]);
+  });
+
+  it('is not taken by a new run of the same task: the new one goes on undisturbed', async () => {
+    const w = await setup();
+    await requestVerification(w);
+    await w.chat.command('cancel');
+    expect(keys(await w.chat.command('email'))).toEqual(['email.askPassword']);
+    expect(await w.open(w.linkTo(NEW_EMAIL))).toEqual({ status: 410, title: page.expired });
+    await expectUnchanged(w);
+    expect(w.pushed).toEqual([{ chat: w.chat.ref, replies: [{ key: 'email.linkTaskEnded' }] }]);
+    expect(keys(await w.chat.text(PASSWORD))).toEqual(['email.askAddressChange']);
   });
 
   it('leaves another running task alone and tells the chat separately', async () => {
@@ -615,8 +687,9 @@ describe('add or change the email: the link', () => {
     await requestVerification(w);
     await w.chat.command('cancel');
     expect(keys(await w.chat.command('password'))).toEqual(['password.askCurrent']);
-    expect((await w.open(w.linkTo(NEW_EMAIL))).status).toBe(200);
-    expect(w.pushed).toEqual([{ chat: w.chat.ref, replies: [{ key: 'email.verified' }] }]);
+    expect((await w.open(w.linkTo(NEW_EMAIL))).status).toBe(410);
+    expect(w.pushed).toEqual([{ chat: w.chat.ref, replies: [{ key: 'email.linkTaskEnded' }] }]);
+    await expectUnchanged(w);
     // The password task is still waiting for the current password.
     expect(keys(await w.chat.text(PASSWORD))).toEqual(['password.askNew']);
   });
@@ -624,9 +697,17 @@ describe('add or change the email: the link', () => {
   it('completes the change even when no push sender is configured', async () => {
     const w = await setup({ pushSender: false });
     await requestVerification(w);
-    await w.chat.command('cancel');
     expect(await w.open(w.linkTo(NEW_EMAIL))).toEqual({ status: 200, title: page.verified });
     expect(await w.email()).toBe(NEW_EMAIL);
+    expect(await w.chat.storedSession()).toBeNull();
+  });
+
+  it('changes nothing after /cancel even when no push sender is configured', async () => {
+    const w = await setup({ pushSender: false });
+    await requestVerification(w);
+    await w.chat.command('cancel');
+    expect(await w.open(w.linkTo(NEW_EMAIL))).toEqual({ status: 410, title: page.expired });
+    await expectUnchanged(w);
   });
 
   it('shows "invalid" for a token that was never issued, and for a malformed one', async () => {
@@ -644,14 +725,53 @@ describe('add or change the email: the link', () => {
     await expectUnchanged(w);
   });
 
-  it('finishes the flow even when the link is opened while the user is proving identity again', async () => {
+  it('asks to prove identity again when the link is confirmed more than 5 minutes after the proof; then it works', async () => {
+    const w = await setup();
+    await requestVerification(w);
+    const link = w.linkTo(NEW_EMAIL);
+    const token = new URL(link).searchParams.get('token') ?? '';
+    w.clock.advance(REAUTH_MAX_AGE_MS + 1);
+    expect(await w.open(link)).toEqual({ status: 410, title: page.expired });
+    await expectUnchanged(w);
+    expect(w.pushed).toEqual([
+      {
+        chat: w.chat.ref,
+        replies: [
+          { key: 'email.linkReauth' },
+          {
+            key: 'prove.askPassword',
+            input: 'secret',
+            field: PASSWORD_FIELD,
+            choices: [{ value: 'forgot', label: 'prove.choiceForgot' }],
+          },
+        ],
+      },
+    ]);
+    // The token went through the flow but never into the stored session.
+    expect(w.kv.writesContaining(token)).toEqual([]);
+    // The link was not spent: after the new proof the same link completes the change.
+    expect(keys(await w.chat.text(PASSWORD))).toEqual(['email.askCode']);
+    expect(await w.open(link)).toEqual({ status: 200, title: page.verified });
+    expect(await w.email()).toBe(NEW_EMAIL);
+    expect(w.pushed.at(-1)).toEqual({ chat: w.chat.ref, replies: [{ key: 'email.verified' }] });
+    expect(await w.chat.storedSession()).toBeNull();
+  });
+
+  it('asks for a new proof when the link is confirmed while the user is proving identity again', async () => {
     const w = await setup();
     const code = await requestVerification(w);
     w.clock.advance(REAUTH_MAX_AGE_MS + 1);
-    expect(keys(await w.chat.text(code))).toEqual(['email.reauthExpired', 'email.askPasswordAgain']);
-    expect((await w.open(w.linkTo(NEW_EMAIL))).status).toBe(200);
-    expect(w.pushed).toEqual([{ chat: w.chat.ref, replies: [{ key: 'email.verified' }] }]);
-    expect(await w.chat.storedSession()).toBeNull();
+    expect(keys(await w.chat.text(code))).toEqual(['email.reauthExpired', 'prove.askPassword']);
+    expect((await w.open(w.linkTo(NEW_EMAIL))).status).toBe(410);
+    expect(w.pushed).toEqual([
+      {
+        chat: w.chat.ref,
+        replies: [{ key: 'email.linkReauth' }, expect.objectContaining({ key: 'prove.askPassword' })],
+      },
+    ]);
+    await expectUnchanged(w);
+    expect(keys(await w.chat.text(PASSWORD))).toEqual(['email.askCode']);
+    expect(keys(await w.chat.text(code))).toEqual(['email.changed']);
   });
 
   it('refuses at the link an address another account took in the meantime, and tells the chat', async () => {
@@ -712,8 +832,8 @@ describe('add or change the email: proving identity', () => {
     const w = await setup();
     await w.chat.command('email');
     expect(await w.chat.text('not-my-password-1')).toEqual([
-      { key: 'email.wrongPassword', params: { remaining: MAX_WRONG_PASSWORDS - 1 } },
-      expect.objectContaining({ key: 'email.askPasswordAgain', input: 'secret' }),
+      { key: 'prove.wrongPassword', params: { remaining: MAX_WRONG_PASSWORDS - 1 } },
+      expect.objectContaining({ key: 'prove.askPasswordAgain', input: 'secret', field: PASSWORD_FIELD }),
     ]);
     expect(keys(await w.chat.text(PASSWORD))).toEqual(['email.askAddressChange']);
   });
@@ -725,17 +845,20 @@ describe('add or change the email: proving identity', () => {
     const locked = await w.chat.text('wrong-password-5');
     expect(locked).toEqual([
       {
-        key: 'email.passwordLocked',
+        key: 'prove.lockedPickDestination',
         params: { minutes: 15 },
         input: 'choice',
-        choices: [{ value: 'phone', label: 'email.choicePhoneCode', params: { to: '+86 138****8000' } }],
+        choices: [
+          { value: 'phone', label: 'codes.choicePhone', params: { to: '+86 138****8000' } },
+          { value: 'noAccess', label: 'prove.choiceNoAccess' },
+        ],
       },
     ]);
     // The right password is not even looked at now.
-    expect(keys(await w.chat.text(PASSWORD))).toEqual(['common.pickOne', 'email.passwordLocked']);
+    expect(keys(await w.chat.text(PASSWORD))).toEqual(['common.pickOne', 'prove.lockedPickDestination']);
     await w.chat.command('cancel');
     // A new start, in this or any task that checks the password, is locked too.
-    expect(keys(await w.chat.command('email'))).toEqual(['email.passwordLocked']);
+    expect(keys(await w.chat.command('email'))).toEqual(['prove.lockedPickDestination']);
     expect(keys(await w.chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
     expect(keys(await w.chat.text(w.delivery.lastCodeTo(PHONE)))).toEqual(['email.askAddressChange']);
   });
@@ -743,11 +866,12 @@ describe('add or change the email: proving identity', () => {
   it('asks again after a wrong phone code and goes back to the choice when it expires', async () => {
     const w = await setup();
     await w.chat.command('email');
+    await w.chat.choose('forgot');
     await w.chat.choose('phone');
     const code = w.delivery.lastCodeTo(PHONE);
     expect(keys(await w.chat.text(wrongCode(code)))).toEqual(['codes.wrong', 'codes.askCode']);
     w.clock.advance(CODE_TTL_MS);
-    expect(keys(await w.chat.text(code))).toEqual(['email.reauthCodeExpired', 'email.askPasswordAgain']);
+    expect(keys(await w.chat.text(code))).toEqual(['codes.expired', 'prove.pickDestination']);
     w.clock.advance(RESEND_COOLDOWN_MS);
     expect(keys(await w.chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
     expect(keys(await w.chat.text(w.delivery.lastCodeTo(PHONE)))).toEqual(['email.askAddressChange']);
@@ -762,6 +886,7 @@ describe('add or change the email: proving identity', () => {
     await w.chat.command('cancel');
     await w.chat.command('email');
     w.clock.advance(RESEND_COOLDOWN_MS);
+    await w.chat.choose('forgot');
     await w.chat.choose('phone');
     // (Fails once in a million runs, when both codes happen to have the same digits.)
     expect(keys(await w.chat.text(passwordCode))).toEqual(['codes.wrong', 'codes.askCode']);
@@ -783,7 +908,9 @@ describe('add or change the email: proving identity', () => {
     w.delivery.clear();
 
     await w.chat.command('email');
-    expect(await w.chat.text(PASSWORD)).toEqual([{ key: 'twofa.askCode', input: 'secret' }]);
+    expect(await w.chat.text(PASSWORD)).toEqual([
+      { key: 'twofa.askCode', input: 'secret', field: { label: 'field.appCode', maxLength: FIELD_MAX.code } },
+    ]);
     const current = await totp.currentCode(secret);
     expect(keys(await w.chat.text(wrongCode(current)))).toEqual(['twofa.wrong', 'twofa.askCode']);
     expect(keys(await w.chat.text(current))).toEqual(['email.askAddressChange']);
@@ -799,7 +926,7 @@ describe('add or change the email: when delivery fails', () => {
     w.delivery.failNext();
     expect(await w.chat.text(NEW_EMAIL)).toEqual([
       { key: 'codes.deliveryFailed' },
-      { key: 'email.askAddressAgain', input: 'text' },
+      { key: 'email.askAddressAgain', input: 'text', field: EMAIL_FIELD },
     ]);
     expect(w.delivery.refused.map((m) => m.to)).toEqual([NEW_EMAIL]);
     expect(w.kv.writesContaining('email-link:')).toEqual([]);
@@ -820,11 +947,16 @@ describe('add or change the email: when delivery fails', () => {
     expect((await w.open(link)).status).toBe(410);
   });
 
-  it('stays at the password step when the phone code cannot be sent', async () => {
+  it('stays at the choice when the phone code cannot be sent, and the password still works', async () => {
     const w = await setup();
     await w.chat.command('email');
+    await w.chat.choose('forgot');
     w.delivery.failNext();
-    expect(keys(await w.chat.choose('phone'))).toEqual(['codes.deliveryFailed', 'email.askPasswordAgain']);
+    expect(keys(await w.chat.choose('phone'))).toEqual(['codes.deliveryFailed', 'prove.pickDestination']);
+    // Trying again sends the code; and a new start still takes the password.
+    expect(keys(await w.chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
+    await w.chat.command('cancel');
+    expect(keys(await w.chat.command('email'))).toEqual(['email.askPassword']);
     expect(keys(await w.chat.text(PASSWORD))).toEqual(['email.askAddressChange']);
   });
 
@@ -852,6 +984,7 @@ describe('add or change the email: the new address as a login and recovery metho
     expect(destinations.at(-1)?.choices).toEqual([
       { value: 'phone', label: 'codes.choicePhone', params: { to: '+86 138****8000' } },
       { value: 'email', label: 'codes.choiceEmail', params: { to: 'a***@example.org' } },
+      { value: 'noAccess', label: 'prove.choiceNoAccess' },
     ]);
     w.clock.advance(RESEND_COOLDOWN_MS);
     expect(keys(await w.chat.choose('email'))).toEqual(['codes.sent', 'codes.askCode']);

@@ -7,6 +7,7 @@ import { emit, setup } from 'xstate';
 import { SUPPORT_ESCALATION_FLOW_ID } from '../../flows/change-phone.ts';
 import {
   AWAITING_INPUT,
+  FIELD_MAX,
   type FlowDefinition,
   type FlowEvent,
   type FlowInput,
@@ -26,6 +27,8 @@ const MINUTE = 60_000;
 const NEW_PHONE = '+8613900139000';
 const NEW_PHONE_SHOWN = '+86 139 0013 9000';
 const OTHER_ACCOUNT_PHONE = '+8613700137000';
+const CODE_FIELD = { label: 'field.code', maxLength: FIELD_MAX.code };
+const PHONE_FIELD = { label: 'field.phone', maxLength: FIELD_MAX.phone };
 
 function wrongCode(code: string, offset = 1): string {
   return String((Number(code) + offset) % 1_000_000).padStart(6, '0');
@@ -47,7 +50,7 @@ function fakeSecondFactor(): SecondFactorChecker & { calls: string[] } {
 /** /phone, a code to the current number, typed: ends at the new-number prompt (no 2FA). */
 async function proveWithOldPhone(h: FlowHarness, chat: ChatDriver): Promise<void> {
   expect(keys(await chat.command('phone'))).toEqual(['phone.intro']);
-  expect(keys(await chat.choose('send'))).toEqual(['codes.sent', 'codes.askCode']);
+  expect(keys(await chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
   expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['phone.askNew']);
 }
 
@@ -76,34 +79,37 @@ describe('change phone: the whole way', () => {
     expect(await chat.command('phone')).toEqual([
       {
         key: 'phone.intro',
-        params: { phone: '+86 138****8000' },
+        params: { phone: '+86 138****8000', email: 'a***@example.com' },
         input: 'choice',
         choices: [
-          { value: 'send', label: 'phone.choiceSendOld', params: { phone: '+86 138****8000' } },
-          { value: 'lost', label: 'phone.choiceLost' },
+          { value: 'phone', label: 'codes.choicePhone', params: { to: '+86 138****8000' } },
+          { value: 'email', label: 'codes.choiceEmail', params: { to: 'a***@example.com' } },
+          { value: 'noAccess', label: 'prove.choiceNoAccess' },
         ],
       },
     ]);
-    expect(await chat.choose('send')).toEqual([
+    expect(await chat.choose('phone')).toEqual([
       { key: 'codes.sent', params: { to: '+86 138****8000' } },
       {
         key: 'codes.askCode',
         params: { to: '+86 138****8000' },
         input: 'secret',
+        field: CODE_FIELD,
         choices: [
           { value: 'resend', label: 'codes.choiceResend' },
-          { value: 'lost', label: 'phone.choiceLost' },
+          { value: 'other', label: 'prove.choiceOtherWay' },
         ],
       },
     ]);
     const oldCode = h.delivery.lastCodeTo(h.phone);
-    expect(await chat.text(oldCode)).toEqual([{ key: 'phone.askNew', input: 'text' }]);
+    expect(await chat.text(oldCode)).toEqual([{ key: 'phone.askNew', input: 'text', field: PHONE_FIELD }]);
     expect(await chat.text('+86 139-0013-9000')).toEqual([
       { key: 'phone.newCodeSent', params: { to: NEW_PHONE_SHOWN } },
       {
         key: 'phone.askNewCode',
         params: { to: NEW_PHONE_SHOWN },
         input: 'secret',
+        field: CODE_FIELD,
         choices: [
           { value: 'resend', label: 'codes.choiceResend' },
           { value: 'other', label: 'phone.choiceOtherNumber' },
@@ -233,14 +239,14 @@ describe('change phone: codes', () => {
     const h = await createFlowHarness();
     const chat = h.chat();
     await chat.command('phone');
-    await chat.choose('send');
+    await chat.choose('phone');
     const code = h.delivery.lastCodeTo(h.phone);
     expect(await chat.text(wrongCode(code))).toMatchObject([
       { key: 'codes.wrong', params: { remaining: MAX_WRONG_TRIES - 1 } },
       { key: 'codes.askCode' },
     ]);
     h.clock.advance(CODE_TTL_MS + 1);
-    expect(keys(await chat.text(code))).toEqual(['codes.expired', 'phone.introAgain']);
+    expect(keys(await chat.text(code))).toEqual(['codes.expired', 'prove.pickDestination']);
     await expectUnchanged(h);
   });
 
@@ -248,13 +254,16 @@ describe('change phone: codes', () => {
     const h = await createFlowHarness();
     const chat = h.chat();
     await chat.command('phone');
-    await chat.choose('send');
+    await chat.choose('phone');
     const code = h.delivery.lastCodeTo(h.phone);
     for (let i = 1; i < MAX_WRONG_TRIES; i += 1) await chat.text(wrongCode(code, i));
-    expect(keys(await chat.text(wrongCode(code, 99)))).toEqual(['codes.exhausted', 'phone.introAgain']);
-    expect(await chat.choose('send')).toMatchObject([{ key: 'codes.cooldown' }, { key: 'phone.introAgain' }]);
+    expect(keys(await chat.text(wrongCode(code, 99)))).toEqual(['codes.exhausted', 'prove.pickDestination']);
+    expect(await chat.choose('phone')).toMatchObject([
+      { key: 'codes.cooldown' },
+      { key: 'prove.pickDestination' },
+    ]);
     h.clock.advance(MINUTE + 1);
-    expect(keys(await chat.choose('send'))).toEqual(['codes.sent', 'codes.askCode']);
+    expect(keys(await chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
     expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['phone.askNew']);
   });
 
@@ -281,11 +290,11 @@ describe('change phone: codes', () => {
     h.clock.advance(2 * MINUTE);
     expect(keys(await chat.text(h.delivery.lastCodeTo(NEW_PHONE)))).toEqual([
       'phone.reauthExpired',
-      'phone.introAgain',
+      'prove.pickDestination',
     ]);
     await expectUnchanged(h);
     // Proving it again leads to the new number again.
-    expect(keys(await chat.choose('send'))).toEqual(['codes.sent', 'codes.askCode']);
+    expect(keys(await chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
     expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['phone.askNewAgain']);
     h.clock.advance(MINUTE + 1);
     await chat.text(NEW_PHONE);
@@ -311,14 +320,15 @@ describe('change phone: delivery failures', () => {
     const chat = h.chat();
     await chat.command('phone');
     h.delivery.failNext();
-    expect(keys(await chat.choose('send'))).toEqual(['codes.deliveryFailed', 'phone.introAgain']);
-    expect(keys(await chat.choose('send'))).toEqual(['codes.sent', 'codes.askCode']);
+    expect(keys(await chat.choose('phone'))).toEqual(['codes.deliveryFailed', 'prove.pickDestination']);
+    expect(keys(await chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
     const code = h.delivery.lastCodeTo(h.phone);
     h.clock.advance(MINUTE + 1);
     h.delivery.failNext();
-    // A failed resend keeps the code already out.
-    expect(keys(await chat.choose('resend'))).toEqual(['codes.deliveryFailed', 'codes.askCode']);
-    expect(keys(await chat.text(code))).toEqual(['phone.askNew']);
+    // A failed resend goes back to the choice (the prove-identity step's rule; the old flow stayed on the
+    // code already out). Nothing new was stored, so the code already out is still the valid one.
+    expect(keys(await chat.choose('resend'))).toEqual(['codes.deliveryFailed', 'prove.pickDestination']);
+    expect(await h.services.codes.check(h.accountId, 'phone-old', h.phone, code)).toEqual({ ok: true });
   });
 
   it('keeps the swap when a notice cannot be delivered', async () => {
@@ -338,14 +348,17 @@ describe('change phone: "I no longer have this number"', () => {
     const h = await createFlowHarness();
     const chat = h.chat();
     await chat.command('phone');
-    expect(await chat.choose('lost')).toEqual([
-      { key: 'phone.lostUseEmail', params: { email: 'a***@example.com' } },
+    expect(await chat.choose('email')).toEqual([
       { key: 'codes.sent', params: { to: 'a***@example.com' } },
       {
         key: 'codes.askCode',
         params: { to: 'a***@example.com' },
         input: 'secret',
-        choices: [{ value: 'resend', label: 'codes.choiceResend' }],
+        field: CODE_FIELD,
+        choices: [
+          { value: 'resend', label: 'codes.choiceResend' },
+          { value: 'other', label: 'prove.choiceOtherWay' },
+        ],
       },
     ]);
     expect(h.delivery.to(h.phone)).toEqual([]);
@@ -363,9 +376,10 @@ describe('change phone: "I no longer have this number"', () => {
     const h = await createFlowHarness();
     const chat = h.chat();
     await chat.command('phone');
-    await chat.choose('send');
+    await chat.choose('phone');
     const phoneCode = h.delivery.lastCodeTo(h.phone);
-    expect(keys(await chat.choose('lost'))).toEqual(['phone.lostUseEmail', 'codes.sent', 'codes.askCode']);
+    expect(keys(await chat.choose('other'))).toEqual(['prove.pickDestination']);
+    expect(keys(await chat.choose('email'))).toEqual(['codes.sent', 'codes.askCode']);
     const emailCode = h.delivery.lastCodeTo(h.email ?? '');
     if (phoneCode !== emailCode) {
       expect(keys(await chat.text(phoneCode))).toEqual(['codes.wrong', 'codes.askCode']);
@@ -377,10 +391,10 @@ describe('change phone: "I no longer have this number"', () => {
     const h = await createFlowHarness({ email: null });
     const chat = h.chat();
     expect(await chat.command('phone')).toMatchObject([
-      { key: 'phone.intro', choices: [{ value: 'send' }, { value: 'lost' }] },
+      { key: 'phone.intro', choices: [{ value: 'phone' }, { value: 'noAccess' }] },
     ]);
-    expect(await chat.choose('lost')).toEqual([{ key: 'phone.needSupport' }]);
-    expect(t('en', 'phone.needSupport')).toContain('a support agent must help you');
+    expect(await chat.choose('noAccess')).toEqual([{ key: 'prove.needSupport' }]);
+    expect(t('en', 'prove.needSupport')).toContain('Please contact support');
     expect(await chat.storedSession()).toBeNull();
     expect(h.delivery.sent).toEqual([]);
     await expectUnchanged(h);
@@ -420,7 +434,7 @@ describe('change phone: "I no longer have this number"', () => {
     });
     const chat = h.chat('c1', { engine });
     await chat.command('phone');
-    expect(keys(await chat.choose('lost'))).toEqual(['phone.needSupport', 'common.help']);
+    expect(keys(await chat.choose('noAccess'))).toEqual(['prove.needSupport', 'common.help']);
     expect(JSON.parse((await chat.storedSession()) ?? '{}').flow?.id).toBe(SUPPORT_ESCALATION_FLOW_ID);
   });
 });
@@ -431,9 +445,9 @@ describe('change phone: two-step verification', () => {
     const h = await createFlowHarness({ twoFactor: true, secondFactor });
     const chat = h.chat();
     await chat.command('phone');
-    await chat.choose('send');
+    await chat.choose('phone');
     expect(await chat.text(h.delivery.lastCodeTo(h.phone))).toEqual([
-      { key: 'twofa.askCode', input: 'secret' },
+      { key: 'twofa.askCode', input: 'secret', field: { label: 'field.appCode', maxLength: FIELD_MAX.code } },
     ]);
     expect(keys(await chat.text('222222'))).toEqual(['twofa.wrong', 'twofa.askCode']);
     expect(keys(await chat.text('111111'))).toEqual(['phone.askNew']);
@@ -446,7 +460,7 @@ describe('change phone: two-step verification', () => {
     const h = await createFlowHarness({ twoFactor: true, secondFactor: fakeSecondFactor() });
     const chat = h.chat();
     await chat.command('phone');
-    await chat.choose('lost');
+    await chat.choose('email');
     expect(keys(await chat.text(h.delivery.lastCodeTo(h.email ?? '')))).toEqual(['twofa.askCode']);
     expect(await chat.text('999999')).toEqual([{ key: 'twofa.tooMany' }]);
     expect(await chat.storedSession()).toBeNull();

@@ -15,8 +15,12 @@ async function withTwoFactor() {
 describe('turning off two-step verification (/2fa_off)', () => {
   it('needs the password and a code from the app, then turns 2FA off and tells phone and email', async () => {
     const { h, app, chat } = await withTwoFactor();
-    expect(keys(await chat.command('2fa_off'))).toEqual(['twofa.askPasswordOff']);
-    expect(await chat.text(h.password)).toEqual([{ key: 'twofa.askCode', input: 'secret' }]);
+    expect(await chat.command('2fa_off')).toEqual([
+      { key: 'twofa.askPasswordOff', input: 'secret', field: { label: 'field.password', maxLength: 128 } },
+    ]);
+    expect(await chat.text(h.password)).toEqual([
+      { key: 'twofa.askCode', input: 'secret', field: { label: 'field.appCode', maxLength: 32 } },
+    ]);
     expect((await h.account()).twoFactor.enabled).toBe(true);
     expect(keys(await chat.text(await app.code()))).toEqual(['twofa.disabledDone']);
     expect(await chat.storedSession()).toBeNull();
@@ -38,13 +42,14 @@ describe('turning off two-step verification (/2fa_off)', () => {
     await chat.command('2fa_off');
     const replies = await chat.text('Not-The-Password-1');
     expect(replies.map((r) => [r.key, r.params])).toEqual([
-      ['twofa.wrongPassword', { remaining: 4 }],
-      ['twofa.askPasswordAgainNoCode', undefined],
+      ['prove.wrongPassword', { remaining: 4 }],
+      ['prove.askPasswordAgainOnly', undefined],
     ]);
     for (let i = 0; i < 3; i += 1) await chat.text('Not-The-Password-1');
-    expect(keys(await chat.text('Not-The-Password-1'))).toEqual(['twofa.passwordLocked']);
+    // The password is the only way here: the lock says when it ends, and the task ends.
+    expect(await chat.text('Not-The-Password-1')).toEqual([{ key: 'prove.locked', params: { minutes: 15 } }]);
     // Locked: even the right password is not asked for any more.
-    expect(keys(await chat.command('2fa_off'))).toEqual(['twofa.passwordLocked']);
+    expect(keys(await chat.command('2fa_off'))).toEqual(['prove.locked']);
     expect((await h.account()).twoFactor.enabled).toBe(true);
     expect(h.delivery.sent).toEqual([]);
   });
@@ -105,13 +110,31 @@ describe('turning off two-step verification (/2fa_off)', () => {
     await chat.text(h.password);
     h.clock.advance(6 * MINUTE);
     expect(keys(await chat.text(await app.code()))).toEqual([
-      'twofa.reauthExpired',
-      'twofa.askPasswordAgainNoCode',
+      'prove.reauthExpired',
+      'prove.askPasswordAgainOnly',
     ]);
     expect((await h.account()).twoFactor.enabled).toBe(true);
     await chat.text(h.password);
     h.clock.advance(STEP_MS);
     expect(keys(await chat.text(await app.code()))).toEqual(['twofa.disabledDone']);
+  });
+
+  it('asks for the proof again when the server holds no fresh proof of this task at the change', async () => {
+    const { h, app, chat } = await withTwoFactor();
+    const record = h.services.proofs.record.bind(h.services.proofs);
+    h.services.proofs.record = async () => {};
+    await chat.command('2fa_off');
+    await chat.text(h.password);
+    expect(await chat.text(await app.code())).toEqual([
+      { key: 'twofa.reauthExpired' },
+      expect.objectContaining({ key: 'prove.askPassword', input: 'secret' }),
+    ]);
+    expect((await h.account()).twoFactor.enabled).toBe(true);
+    h.services.proofs.record = record;
+    expect(keys(await chat.text(h.password))).toEqual(['twofa.askCode']);
+    h.clock.advance(STEP_MS);
+    expect(keys(await chat.text(await app.code()))).toEqual(['twofa.disabledDone']);
+    expect((await h.account()).twoFactor.enabled).toBe(false);
   });
 
   it('leaves 2FA on when the user cancels at the code step', async () => {

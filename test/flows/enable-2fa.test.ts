@@ -27,7 +27,14 @@ describe('turning on two-step verification (/2fa)', () => {
   it('shows a QR code and the key, turns 2FA on with a code from the app and shows 10 recovery codes once', async () => {
     const h = await createFlowHarness();
     const chat = h.chat();
-    expect(keys(await chat.command('2fa'))).toEqual(['twofa.askPasswordOn']);
+    expect(await chat.command('2fa')).toEqual([
+      {
+        key: 'twofa.askPasswordOn',
+        input: 'secret',
+        field: { label: 'field.password', maxLength: 128 },
+        choices: [{ value: 'forgot', label: 'prove.choiceForgot' }],
+      },
+    ]);
 
     const shown = await chat.text(h.password);
     expect(keys(shown)).toEqual(['twofa.scan', 'twofa.askSetupCode']);
@@ -45,7 +52,11 @@ describe('turning on two-step verification (/2fa)', () => {
     expect(scan.image?.text).toContain(`secret=${secret}&issuer=lockstep`);
     expect(scan.image?.alt).toBe('twofa.qrAlt');
     // The prompt is a reply of its own: it is what the engine remembers, and it holds no secret.
-    expect(replyWith(shown, 'twofa.askSetupCode')).toEqual({ key: 'twofa.askSetupCode', input: 'secret' });
+    expect(replyWith(shown, 'twofa.askSetupCode')).toEqual({
+      key: 'twofa.askSetupCode',
+      input: 'secret',
+      field: { label: 'field.code', maxLength: 32 },
+    });
     expect((await h.account()).twoFactor.enabled).toBe(false);
 
     const committed = await chat.text(await authenticator(secret, h.clock).code());
@@ -85,7 +96,11 @@ describe('turning on two-step verification (/2fa)', () => {
     const shown = await chat.text(h.password);
     const secret = shownKey(shown);
     const waiting = JSON.parse((await chat.storedSession()) ?? '{}');
-    expect(waiting.prompt).toEqual({ key: 'twofa.askSetupCode', input: 'secret' });
+    expect(waiting.prompt).toEqual({
+      key: 'twofa.askSetupCode',
+      input: 'secret',
+      field: { label: 'field.code', maxLength: 32 },
+    });
     expect(waiting.flow.snapshot.context.pendingSealed).toMatch(/^v1:/);
     const committed = await chat.text(await authenticator(secret, h.clock).code());
     const codes = shownCodes(committed);
@@ -131,8 +146,8 @@ describe('turning on two-step verification (/2fa)', () => {
     const wrong = right === '123456' ? '654321' : '123456';
     const refused = await chat.text(wrong);
     expect(refused).toEqual([
-      { key: 'twofa.setupWrong', input: 'secret' },
-      { key: 'twofa.askSetupCode', input: 'secret' },
+      { key: 'twofa.setupWrong', input: 'secret', field: { label: 'field.code', maxLength: 32 } },
+      { key: 'twofa.askSetupCode', input: 'secret', field: { label: 'field.code', maxLength: 32 } },
     ]);
     expect(keys(await chat.text('12 34'))).toEqual(['twofa.setupFormat', 'twofa.askSetupCode']);
     expect((await h.account()).twoFactor).toEqual(NO_TWO_FACTOR);
@@ -199,26 +214,40 @@ describe('turning on two-step verification (/2fa)', () => {
     expect((await h.account()).twoFactor.enabled).toBe(true);
   });
 
-  it('counts wrong passwords and stops when the password step locks', async () => {
+  it('counts wrong passwords and, when the password step locks, says for how long and offers a code', async () => {
     const h = await createFlowHarness();
     const chat = h.chat();
     await chat.command('2fa');
     const first = await chat.text('not-my-password-1');
     expect(first.map((r) => [r.key, r.params])).toEqual([
-      ['twofa.wrongPassword', { remaining: 4 }],
-      ['twofa.askPasswordAgain', undefined],
+      ['prove.wrongPassword', { remaining: 4 }],
+      ['prove.askPasswordAgain', undefined],
     ]);
     for (let i = 0; i < 3; i += 1) await chat.text('not-my-password-1');
-    expect(keys(await chat.text('not-my-password-1'))).toEqual(['twofa.passwordLocked']);
-    expect(keys(await chat.command('2fa'))).toEqual(['twofa.passwordLocked']);
+    const locked = await chat.text('not-my-password-1');
+    expect(keys(locked)).toEqual(['prove.lockedPickDestination']);
+    expect(locked[0]?.params).toEqual({ minutes: 15 });
+    expect(locked[0]?.choices?.map((c) => c.value)).toEqual(['phone', 'email', 'noAccess']);
+    // /2fa in the middle repeats where the task is: still locked, still offering a code.
+    expect(keys(await chat.command('2fa'))).toEqual(['prove.lockedPickDestination']);
     expect((await h.account()).twoFactor.enabled).toBe(false);
+    // Started again while locked, the task says so at once and offers a code, not the password.
+    await chat.command('cancel');
+    expect(keys(await chat.command('2fa'))).toEqual(['prove.lockedPickDestination']);
+    expect(keys(await chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
+    const shown = await chat.text(h.delivery.lastCodeTo(h.phone));
+    expect(keys(shown)).toEqual(['twofa.scan', 'twofa.askSetupCode']);
+    expect(keys(await chat.text(await authenticator(shownKey(shown), h.clock).code()))).toEqual([
+      'twofa.recoveryCodes',
+      'twofa.askSaved',
+    ]);
   });
 
   it('proves identity with a code to the phone instead of the password', async () => {
     const h = await createFlowHarness();
     const chat = h.chat();
     await chat.command('2fa');
-    expect(keys(await chat.choose('code'))).toEqual(['twofa.pickDestination']);
+    expect(keys(await chat.choose('forgot'))).toEqual(['prove.pickDestination']);
     expect(keys(await chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
     const shown = await chat.text(h.delivery.lastCodeTo(h.phone));
     expect(keys(shown)).toEqual(['twofa.scan', 'twofa.askSetupCode']);
@@ -233,10 +262,7 @@ describe('turning on two-step verification (/2fa)', () => {
     const secret = shownKey(await chat.text(h.password));
     h.clock.advance(6 * MINUTE);
     const app = authenticator(secret, h.clock);
-    expect(keys(await chat.text(await app.code()))).toEqual([
-      'twofa.reauthExpired',
-      'twofa.askPasswordAgain',
-    ]);
+    expect(keys(await chat.text(await app.code()))).toEqual(['twofa.reauthExpired', 'prove.askPassword']);
     expect((await h.account()).twoFactor.enabled).toBe(false);
     expect(keys(await chat.text(h.password))).toEqual(['twofa.askSetupCode']);
     h.clock.advance(STEP_MS);

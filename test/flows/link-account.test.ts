@@ -3,7 +3,7 @@
  * a recording SMS/email provider. The seeded account is linked to user u1; the chats here are other users'.
  */
 import { describe, expect, it } from 'vitest';
-import type { SecondFactorResult } from '../../flows/ports.ts';
+import { FIELD_MAX, type SecondFactorResult } from '../../flows/ports.ts';
 import { t } from '../../src/catalog/catalog.ts';
 import { CODE_TTL_MS, MAX_WRONG_TRIES } from '../../src/codes/code-service.ts';
 import type { Reply } from '../../src/engine/reply.ts';
@@ -19,6 +19,8 @@ const MINUTE = 60_000;
 /** Valid mobile numbers no account uses. */
 const UNKNOWN_PHONE = '+8613900139000';
 const UNKNOWN_EMAIL = 'nobody@example.org';
+const CODE_FIELD = { label: 'field.code', maxLength: FIELD_MAX.code };
+const APP_CODE_FIELD = { label: 'field.appCode', maxLength: FIELD_MAX.code };
 
 function wrongCode(code: string, offset = 1): string {
   return String((Number(code) + offset) % 1_000_000).padStart(6, '0');
@@ -65,13 +67,20 @@ describe('link account: proving the account with a code', () => {
     const h = await createFlowHarness();
     const chat = stranger(h);
 
-    expect(await chat.command('link')).toEqual([{ key: 'link.askDestination', input: 'text' }]);
+    expect(await chat.command('link')).toEqual([
+      {
+        key: 'link.askDestination',
+        input: 'text',
+        field: { label: 'link.field', maxLength: FIELD_MAX.email },
+      },
+    ]);
     expect(await chat.text('+86 138 0013 8000')).toEqual([
       { key: 'link.codeSent', params: { to: '+86 138 0013 8000' } },
       {
         key: 'link.askCode',
         params: { to: '+86 138 0013 8000' },
         input: 'secret',
+        field: CODE_FIELD,
         choices: [
           { value: 'resend', label: 'codes.choiceResend' },
           { value: 'other', label: 'link.choiceOther' },
@@ -380,12 +389,12 @@ describe('link account: two-step verification', () => {
     await chat.command('link');
     await chat.text(h.phone);
     expect(await chat.text(h.delivery.lastCodeTo(h.phone))).toEqual([
-      { key: 'twofa.askCode', input: 'secret' },
+      { key: 'twofa.askCode', input: 'secret', field: APP_CODE_FIELD },
     ]);
     expect(await linkedAccountId(h, 'u2')).toBeNull();
     expect(await chat.text('222222')).toEqual([
-      { key: 'twofa.wrong', params: { remaining: 3 }, input: 'secret' },
-      { key: 'twofa.askCode', input: 'secret' },
+      { key: 'twofa.wrong', params: { remaining: 3 }, input: 'secret', field: APP_CODE_FIELD },
+      { key: 'twofa.askCode', input: 'secret', field: APP_CODE_FIELD },
     ]);
     expect(await linkedAccountId(h, 'u2')).toBeNull();
     expect(await chat.text('111111')).toEqual([{ key: 'link.done' }]);

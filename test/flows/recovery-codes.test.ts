@@ -12,8 +12,16 @@ async function withTwoFactor() {
 describe('new recovery codes (/recovery_codes)', () => {
   it('shows 10 new codes once after the password and a code from the app; the old codes stop working', async () => {
     const { h, app, chat, codes: old } = await withTwoFactor();
-    expect(keys(await chat.command('recovery_codes'))).toEqual(['twofa.askPasswordRecovery']);
-    expect(keys(await chat.text(h.password))).toEqual(['twofa.askCode']);
+    expect(await chat.command('recovery_codes')).toEqual([
+      {
+        key: 'twofa.askPasswordRecovery',
+        input: 'secret',
+        field: { label: 'field.password', maxLength: 128 },
+      },
+    ]);
+    expect(await chat.text(h.password)).toEqual([
+      { key: 'twofa.askCode', input: 'secret', field: { label: 'field.appCode', maxLength: 32 } },
+    ]);
     const shown = await chat.text(await app.code());
     expect(keys(shown)).toEqual(['twofa.newCodes', 'twofa.askSaved']);
     expect(replyWith(shown, 'twofa.newCodes').sensitive).toBe(true);
@@ -52,11 +60,22 @@ describe('new recovery codes (/recovery_codes)', () => {
     const before = (await h.account()).twoFactor.recoveryHashes;
     await chat.command('recovery_codes');
     expect(keys(await chat.text('Wrong-Password-9'))).toEqual([
-      'twofa.wrongPassword',
-      'twofa.askPasswordAgainNoCode',
+      'prove.wrongPassword',
+      'prove.askPasswordAgainOnly',
     ]);
     await chat.command('cancel');
     expect((await h.account()).twoFactor.recoveryHashes).toEqual(before);
+  });
+
+  it('makes no new codes when the server holds no fresh proof of this task, and asks for the proof again', async () => {
+    const { h, app, chat } = await withTwoFactor();
+    const before = (await h.account()).twoFactor.recoveryHashes;
+    h.services.proofs.record = async () => {};
+    await chat.command('recovery_codes');
+    await chat.text(h.password);
+    expect(keys(await chat.text(await app.code()))).toEqual(['twofa.reauthExpired', 'prove.askPassword']);
+    expect((await h.account()).twoFactor.recoveryHashes).toEqual(before);
+    expect(h.delivery.sent).toEqual([]);
   });
 
   it('says there are no recovery codes when 2FA is not on', async () => {

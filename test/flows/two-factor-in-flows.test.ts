@@ -103,7 +103,7 @@ describe('two-step verification inside linking, phone and email changes', () => 
     await chat.command('cancel');
     // ...so it does not work a second time for the phone.
     await chat.command('phone');
-    await chat.choose('send');
+    await chat.choose('phone');
     expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['twofa.askCode']);
     expect(keys(await chat.text(code))).toEqual(['twofa.replay', 'twofa.askCode']);
     h.clock.advance(STEP_MS);

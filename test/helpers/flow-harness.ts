@@ -8,6 +8,7 @@
  * const chat = h.chat();
  * expect(keys(await chat.command('password'))).toEqual(['password.askCurrent']);
  */
+import type { FlowDefinition } from '../../flows/ports.ts';
 import type { Account, SignedInSession } from '../../src/accounts/account.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { Engine } from '../../src/engine/engine.ts';
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   readonly secondFactor?: SecondFactorChecker;
   /** The chat identity linked to the account. Default console/u1. */
   readonly linkedUserId?: string;
+  /** More flows for the engine besides every task (a test's own flow), bound to the services. */
+  readonly extraFlows?: (services: Services) => FlowDefinition[];
 }
 
 /** Reply keys, in order. */
@@ -83,7 +86,7 @@ export async function createFlowHarness(options: HarnessOptions = {}): Promise<F
   const build = (): { services: Services; engine: Engine } => {
     const base = createServices({ kv, delivery, clock, log: silentLogger, secretKey: SECRET_KEY });
     const services: Services = options.secondFactor ? { ...base, secondFactor: options.secondFactor } : base;
-    return { services, engine: createEngine(services) };
+    return { services, engine: createEngine(services, {}, options.extraFlows?.(services) ?? []) };
   };
   const { services, engine } = build();
 

@@ -5,9 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { emit, fromPromise, setup } from 'xstate';
-import { changePasswordFlow, changePasswordMachine } from '../../flows/change-password.ts';
+import {
+  type CommitPasswordResult,
+  changePasswordFlow,
+  changePasswordMachine,
+  type NewPasswordCheck,
+} from '../../flows/change-password.ts';
 import type {
   AccountSummary,
+  Channel,
   CheckCodeResult,
   CheckPasswordResult,
   CodeVia,
@@ -15,11 +21,11 @@ import type {
   FlowEvent,
   FlowInput,
   FlowOutput,
-  NewPasswordResult,
   ReplyEvent,
   SecondFactorResult,
   SendCodeResult,
 } from '../../flows/ports.ts';
+import { type ProofRecord, proveIdentityMachine } from '../../flows/steps/prove-identity.ts';
 import { createTelegramBot, type TelegramBot, type TelegramBotOptions } from '../../adapters/telegram/bot.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { Engine, type IdentityResolver } from '../../src/engine/engine.ts';
@@ -76,9 +82,11 @@ function fakeHash(password: string): string {
   return `fake:${createHash('sha256').update(password).digest('hex')}`;
 }
 
-/** The change-password flow with its effects bound to `account`. */
+/** The change-password flow with its effects (and those of its proof step) bound to `account`. */
 export function changePasswordWithFakes(account: FakeAccount): FlowDefinition {
-  const machine = changePasswordMachine.provide({
+  /** New password hashes waiting for their repeat, per task (the server keeps them, not the session). */
+  const pending = new Map<string, string>();
+  const proveIdentity = proveIdentityMachine.provide({
     actors: {
       loadAccount: fromPromise<AccountSummary, { accountId: string }>(async () => ({
         phoneMasked: '+86 138 •••• 8000',
@@ -86,9 +94,9 @@ export function changePasswordWithFakes(account: FakeAccount): FlowDefinition {
         twoFactor: false,
         passwordLockedMs: 0,
       })),
-      checkCurrentPassword: fromPromise<
+      checkPassword: fromPromise<
         CheckPasswordResult,
-        { accountId: string; password: string; channel: string }
+        { accountId: string; password: string; channel: Channel }
       >(async ({ input }) => {
         account.started();
         if (account.gate) await account.gate;
@@ -110,24 +118,35 @@ export function changePasswordWithFakes(account: FakeAccount): FlowDefinition {
       ),
       checkSecondFactor: fromPromise<
         SecondFactorResult,
-        { accountId: string; code: string; channel: string }
+        { accountId: string; code: string; channel: Channel }
       >(async () => ({ ok: false, reason: 'format' })),
-      checkNewPassword: fromPromise<NewPasswordResult, { accountId: string; password: string }>(
-        async ({ input }) =>
-          input.password.length < 8
-            ? { ok: false, reason: 'tooShort' }
-            : { ok: true, hash: fakeHash(input.password) },
-      ),
-      confirmNewPassword: fromPromise<boolean, { hash: string; password: string }>(
-        async ({ input }) => fakeHash(input.password) === input.hash,
+      recordProof: fromPromise<void, ProofRecord>(async () => {}),
+    },
+  });
+  const machine = changePasswordMachine.provide({
+    actors: {
+      proveIdentity,
+      checkNewPassword: fromPromise<
+        NewPasswordCheck,
+        { accountId: string; taskId: string; password: string }
+      >(async ({ input }) => {
+        if (input.password.length < 8) return { ok: false, reason: 'tooShort' };
+        pending.set(input.taskId, fakeHash(input.password));
+        return { ok: true };
+      }),
+      confirmNewPassword: fromPromise<boolean, { accountId: string; taskId: string; password: string }>(
+        async ({ input }) => fakeHash(input.password) === pending.get(input.taskId),
       ),
       commitPassword: fromPromise<
-        { signedOut: number },
-        { accountId: string; hash: string; channel: string }
+        CommitPasswordResult,
+        { accountId: string; taskId: string; channel: Channel }
       >(async ({ input }) => {
-        account.passwordHash = input.hash;
+        const hash = pending.get(input.taskId);
+        if (hash === undefined) return { ok: false, reason: 'noPending' };
+        account.passwordHash = hash;
         account.commits += 1;
-        return { signedOut: 2 };
+        pending.delete(input.taskId);
+        return { ok: true, signedOut: 2 };
       }),
     },
   });

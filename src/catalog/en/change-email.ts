@@ -3,19 +3,7 @@ export const changeEmail = {
   'menu.email': 'Add or change my email',
   'email.title': 'adding or changing your email',
   'email.askPassword':
-    'Let us set up your email address. First, to make sure it is you, please type your current password.\nI will delete your message right after reading it. No password at hand? Pick the option below and I will text a code to your phone instead.',
-  'email.askPasswordAgain':
-    'Please type your current password again, or pick the option below to get a code on your phone.',
-  'email.choicePhoneCode': 'Text a code to {to} instead',
-  'email.wrongPassword': 'That is not your current password. You have {remaining} more tries.',
-  'email.passwordLocked':
-    'Too many wrong passwords, so the password check is locked for {minutes} minutes. Nothing was changed. You can still prove it is you with a code sent to your phone: pick the option below, or send /cancel to stop.',
-  'email.reauthCodeExpired':
-    'That code has expired (codes work for 10 minutes). Please type your password, or pick the option below to get a new code on your phone.',
-  'email.reauthCodeExhausted':
-    'That code was typed wrongly too many times, so it no longer works. Please type your password, or pick the option below to get a new code on your phone.',
-  'email.reauthCodeDead':
-    'There is no valid code waiting for you any more. Please type your password, or pick the option below to get a new code on your phone.',
+    'Let us set up your email address. First, to make sure it is you, please type your current password.\nI will delete your message right after reading it. No password at hand? Pick "I forgot my password" and I will text a code to your phone instead.',
   'email.askAddressAdd':
     'Thanks, that is confirmed. Now type the email address you want to add to your account.\nI will then send a message there to check that it is yours; nothing changes until you confirm it.',
   'email.askAddressChange':
@@ -51,6 +39,16 @@ export const changeEmail = {
     'Done: your email address is now {email}. You can use it to sign in and to recover your account. I sent a notice to your phone and to your previous address.',
   'email.verified':
     'Your email is verified: the new address was confirmed with the link in the message, and it is now saved on your account. You can use it to sign in and to recover your account. I sent notices to your phone and, if you had one, to your previous address.',
+  'email.linkReauth':
+    'The link in the message was confirmed, but it has been more than 5 minutes since you proved it is you, so nothing was changed yet. For your safety, please prove it is you again here; then press the button on that page once more, or type the code from the message.',
+  'email.linkDead':
+    'The link in the message was confirmed, but it no longer works (it expired or a newer message replaced it). Nothing was changed.',
+  'email.linkTaskEnded':
+    'Someone confirmed the link in the message I sent to check your new email address, but that email change had already ended (it was cancelled or timed out), so nothing was changed. If it was you, send /email to start again.',
+  // For the web page the link shows after its task ended (the HTTP layer shows its "expired" page today).
+  'email.linkTaskEndedPageTitle': 'This email change has ended',
+  'email.linkTaskEndedPageBody':
+    'The email change this link belongs to was cancelled or timed out in your chat with the lockstep bot, so the link no longer works. Nothing was changed.\nPlease send /email to the lockstep bot to start the email change again.',
   'email.linkTaken':
     'The new address was confirmed with the link, but it now belongs to another account, so it was not added to yours. Nothing was changed. Send /email to use a different address.',
   // The verification message (link and code), composed by the email-verification service.

@@ -3,14 +3,7 @@ export const changePhone = {
   'menu.phone': 'Change my phone number',
   'phone.title': 'changing your phone number',
   'phone.intro':
-    'Let us change your phone number. First, to make sure it is you, I will send a 6-digit code to your current number {phone}.\nIf you no longer have that number, pick "I no longer have this number".',
-  'phone.introAgain':
-    'To make sure it is you, I will send a code to your current number {phone}. Please pick an option below.',
-  'phone.choiceSendOld': 'Send the code to {phone}',
-  'phone.choiceLost': 'I no longer have this number',
-  'phone.lostUseEmail': 'No problem. I will send the code to your email {email} instead.',
-  'phone.needSupport':
-    'I understand that you no longer have your number. Your account has no email address, so I have no other safe way to check here that it is you: a support agent must help you change the number. Nothing was changed.\nPlease contact support and tell them you lost your phone number; they will check your identity another way.',
+    'Let us change your phone number. First, to make sure it is you, I will send a 6-digit code to your current number {phone}.\nIf you no longer have that number, pick one of the other options below.',
   'phone.askNew':
     'Thanks, that is confirmed. Now type your new phone number.\nIf it is from another country than your current number, start with + and the country code, for example +44 7911 123456. I will then send a code to the new number to make sure it is right.',
   'phone.askNewAgain':

@@ -6,6 +6,7 @@ import { codes } from './codes.ts';
 import { common } from './common.ts';
 import { consoleText } from './console.ts';
 import { linkAccount } from './link-account.ts';
+import { fields, prove } from './prove.ts';
 import { support } from './support.ts';
 import { telegram } from './telegram.ts';
 import { twoFactor } from './two-factor.ts';
@@ -16,6 +17,8 @@ import { web } from './web.ts';
 export const en = {
   ...common,
   ...codes,
+  ...prove,
+  ...fields,
   ...changePassword,
   ...linkAccount,
   ...changePhone,

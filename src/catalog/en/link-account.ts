@@ -6,6 +6,7 @@ export const linkAccount = {
     'Let us link this chat to your account. Please type the phone number or the email address of your account.\nType a phone number with its country code, starting with +, for example +44 7911 123456. If an account uses what you type, I will send a one-time code there.',
   'link.askDestinationAgain':
     'Please type the phone number (starting with + and the country code) or the email address of your account, and I will send a new code.',
+  'link.field': 'Phone number or email address',
   'link.badDestination':
     'That does not look like a phone number or an email address. Please check it and type it again.',
   'link.needCountryCode':

@@ -10,14 +10,6 @@ export const twoFactor = {
     'Let us turn off two-step verification. Your account will then be protected by your password alone.\nFirst, to make sure it is you, please type your password.\nI will delete your message right after reading it.',
   'twofa.askPasswordRecovery':
     'Let us make new recovery codes. The new codes replace all your old ones: the old ones stop working.\nFirst, to make sure it is you, please type your password.\nI will delete your message right after reading it.',
-  'twofa.askPasswordAgain': 'Please type your password again, or pick "Send me a code instead".',
-  'twofa.askPasswordAgainNoCode':
-    'Please type your password again. If you forgot it, send /cancel and then /password to set a new one first.',
-  'twofa.choiceUseCode': 'Send me a code instead',
-  'twofa.wrongPassword': 'That is not your password. You have {remaining} more tries.',
-  'twofa.passwordLocked':
-    'Too many wrong passwords. For your safety this is locked for {minutes} minutes. Nothing was changed. If this was not you, please contact support.',
-  'twofa.pickDestination': 'No problem. Where should I send a one-time code to prove it is you?',
   'twofa.reauthExpired':
     'It has been more than 5 minutes since you proved it is you, so for your safety please do that once more. Nothing was changed yet.',
   'twofa.scan':
