@@ -4,6 +4,7 @@
  */
 import { assign, emit, fromPromise, setup } from 'xstate';
 import {
+  type ActivityView,
   AWAITING_INPUT,
   type FlowDefinition,
   type FlowEvent,
@@ -13,14 +14,9 @@ import {
   type ReplyEvent,
 } from './ports.ts';
 
-/** The activity as the flow shows it: rendered lines (no secrets) and how many there are. */
-export interface ActivityView {
-  readonly eventCount: number;
-  readonly events: string;
-  readonly sessionCount: number;
-  readonly sessions: string;
-}
+export type { ActivityView } from './ports.ts';
 
+/** The activity as the flow shows it: rendered lines (no secrets) and how many there are. */
 /** The flow started after "This was not me". */
 export const AFTER_NOT_ME = 'change-password';
 

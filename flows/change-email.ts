@@ -7,6 +7,7 @@
  * like the code, and the server checks that the proof is still fresh. Nothing changes before that.
  */
 import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
+import type { CodeCheckReplies } from './outcomes.ts';
 import {
   asCodeCheck,
   CODE_FIELD,
@@ -16,21 +17,20 @@ import {
   failedWith,
   reply,
 } from './outcomes.ts';
-import type { CodeCheckReplies } from './outcomes.ts';
 import {
   type AccountSummary,
   AWAITING_INPUT,
-  CODE_PURPOSES,
   type Channel,
   type CheckCodeResult,
+  CODE_PURPOSES,
   type FlowDefinition,
   type FlowEvent,
   type FlowInput,
   type FlowOutput,
   notProvided,
   type ReplyEvent,
-  SIGNALS,
   type SendCodeResult,
+  SIGNALS,
   type StaleProof,
 } from './ports.ts';
 import {

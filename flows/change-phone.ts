@@ -16,9 +16,9 @@ import {
 import {
   type AccountSummary,
   AWAITING_INPUT,
-  CODE_PURPOSES,
   type Channel,
   type CheckCodeResult,
+  CODE_PURPOSES,
   type FlowDefinition,
   type FlowEvent,
   type FlowInput,

@@ -12,16 +12,22 @@ import { CODE_FIELD, failedWith, reply } from './outcomes.ts';
 import {
   type AccountSummary,
   AWAITING_INPUT,
-  COMMITTED,
   type Channel,
+  COMMITTED,
+  type EnableResult,
   type FlowDefinition,
   type FlowEvent,
   type FlowInput,
   type FlowOutput,
+  type NewSecretOutput,
   notProvided,
   type ReplyEvent,
+  type SetupCodeResult,
   type StaleProof,
 } from './ports.ts';
+
+export type { EnableResult, NewSecretOutput, SetupCodeResult } from './ports.ts';
+
 import {
   forwardToProof,
   PROVE_ID,
@@ -36,23 +42,6 @@ export const CODE_PURPOSE = 'twofa-enable';
 export const PROOF_PURPOSE = '2fa-on';
 
 /** A new secret as the flow sees it: `sealed` may be kept; the rest is shown once. */
-export interface NewSecretOutput {
-  readonly sealed: string;
-  readonly uri: string;
-  readonly key: string;
-  readonly png: string;
-}
-
-export type SetupCodeResult =
-  | { readonly ok: true; readonly step: number }
-  | { readonly ok: false; readonly reason: 'format' | 'wrong' };
-
-/** `reauth`: the server holds no fresh proof of this task (the proof is asked again). */
-export type EnableResult =
-  | { readonly ok: true; readonly codes: readonly string[] }
-  | { readonly ok: false; readonly reason: 'alreadyOn' }
-  | StaleProof;
-
 interface Context {
   readonly accountId: string;
   readonly taskId: string;

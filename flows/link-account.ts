@@ -16,15 +16,21 @@ import {
 import {
   AWAITING_INPUT,
   type Channel,
-  CODE_PURPOSES,
-  FIELD_MAX,
-  type PromptField,
+  type ChatIdentity,
   type CheckCodeResult,
+  CODE_PURPOSES,
+  type DestinationResult,
+  FIELD_MAX,
   type FlowDefinition,
   type FlowEvent,
   type FlowInput,
   type FlowOutput,
+  type LinkChatResult,
+  type LinkCheckResult,
+  type LinkDestination,
+  type LinkSendResult,
   notProvided,
+  type PromptField,
   type ReplyEvent,
   type SendCodeResult,
 } from './ports.ts';
@@ -36,40 +42,21 @@ import {
   proveIdentityMachine,
 } from './steps/prove-identity.ts';
 
+export type {
+  ChatIdentity,
+  DestinationResult,
+  LinkChatResult,
+  LinkCheckResult,
+  LinkDestination,
+  LinkSendResult,
+} from './ports.ts';
+
 export const LINK_CODE_PURPOSE = CODE_PURPOSES.link;
 /** The purpose of the second-factor proof recorded for this task. */
 export const PROOF_PURPOSE = 'link';
 
 /** The field of the "phone number or email address" prompt. */
 const DESTINATION_FIELD: PromptField = { label: 'link.field', maxLength: FIELD_MAX.email };
-
-/** A phone number (E.164) or an email address (lower-case), as typed by the user and normalised. */
-export interface LinkDestination {
-  readonly kind: 'phone' | 'email';
-  readonly value: string;
-}
-
-/** The chat identity being linked: the platform user on one channel. */
-export interface ChatIdentity {
-  readonly channel: Channel;
-  readonly userId: string;
-}
-
-export type DestinationResult =
-  | { readonly ok: true; readonly destination: LinkDestination }
-  | { readonly ok: false; readonly reason: 'invalid' | 'needCountryCode' };
-
-/** `tooMany`: the per-chat or per-destination attempt limit of the hour is used up. */
-export type LinkSendResult = SendCodeResult | { readonly ok: false; readonly reason: 'tooMany' };
-
-export type LinkCheckResult =
-  | { readonly ok: true; readonly accountId: string; readonly twoFactor: boolean }
-  | Exclude<CheckCodeResult, { readonly ok: true }>
-  | { readonly ok: false; readonly reason: 'tooMany' };
-
-export type LinkChatResult =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: 'linkedElsewhere' | 'noAccount' };
 
 interface Context {
   readonly identity: ChatIdentity;

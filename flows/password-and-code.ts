@@ -17,8 +17,8 @@ import { assign, emit, fromPromise, setup } from 'xstate';
 import { reply } from './outcomes.ts';
 import {
   AWAITING_INPUT,
-  COMMITTED,
   type Channel,
+  COMMITTED,
   type FlowEvent,
   type FlowInput,
   type FlowOutput,

@@ -3,14 +3,12 @@
  * new codes are shown once (the old set stops working) and the user confirms they saved them.
  */
 import { passwordAndCodeMachine } from './password-and-code.ts';
-import type { FlowDefinition } from './ports.ts';
+import type { FlowDefinition, RegenerateResult } from './ports.ts';
+
+export type { RegenerateResult } from './ports.ts';
 
 /** The purpose of the proof new recovery codes need. */
 export const PROOF_PURPOSE = 'recovery-codes';
-
-export type RegenerateResult =
-  | { readonly ok: true; readonly codes: readonly string[] }
-  | { readonly ok: false; readonly reason: 'notOn' };
 
 /** Its `commit` replaces the recovery codes and answers with a `RegenerateResult`. */
 export const recoveryCodesMachine = passwordAndCodeMachine({

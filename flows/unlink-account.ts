@@ -3,18 +3,19 @@
  * is untouched), and the account's phone and email are told.
  */
 import { emit, fromPromise, setup } from 'xstate';
-import type { ChatIdentity } from './link-account.ts';
 import {
   AWAITING_INPUT,
+  type ChatIdentity,
   type FlowDefinition,
   type FlowEvent,
   type FlowInput,
   type FlowOutput,
   notProvided,
   type ReplyEvent,
+  type UnlinkResult,
 } from './ports.ts';
 
-export type UnlinkResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'notLinked' };
+export type { UnlinkResult } from './ports.ts';
 
 interface Context {
   readonly identity: ChatIdentity;

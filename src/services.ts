@@ -1,6 +1,6 @@
 import type { FlowDefinition, SecondFactorResult } from '../flows/ports.ts';
-import { ActivityService } from './accounts/activity.ts';
 import { AccountStore } from './accounts/account-store.ts';
+import { ActivityService } from './accounts/activity.ts';
 import { EmailVerificationService } from './accounts/email-verification.ts';
 import { PasswordHasher } from './accounts/password-hasher.ts';
 import { PasswordService } from './accounts/password-service.ts';
@@ -25,15 +25,12 @@ import type { Kv } from './kv/kv.ts';
 import { LinkService } from './linking/link-service.ts';
 import type { Logger } from './log.ts';
 import { RecoveryCodes } from './twofa/recovery-codes.ts';
-import { SecondFactorService } from './twofa/second-factor.ts';
+import { type SecondFactorChecker, SecondFactorService } from './twofa/second-factor.ts';
 import { SecretBox } from './twofa/secret-box.ts';
 import { TotpService } from './twofa/totp.ts';
 import { TwoFactorService } from './twofa/two-factor-service.ts';
 
-/** Checks a second factor (TOTP or recovery code) for accounts that have two-step verification. */
-export interface SecondFactorChecker {
-  check(accountId: string, code: string, channel: Channel): Promise<SecondFactorResult>;
-}
+export type { SecondFactorChecker } from './twofa/second-factor.ts';
 
 export interface ServiceOptions {
   readonly kv: Kv;

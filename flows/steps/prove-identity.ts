@@ -60,11 +60,11 @@ import {
 import {
   type AccountSummary,
   AWAITING_INPUT,
-  CODE_PURPOSES,
   type Channel,
   type CheckCodeResult,
   type CheckPasswordResult,
   type Choice,
+  CODE_PURPOSES,
   type CodeVia,
   type FlowEvent,
   type FlowOutput,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Channel } from '../engine/input.ts';
+import type { Channel } from '../core/conversation.ts';
 import type { Kv } from '../kv/kv.ts';
 import { type Account, NO_TWO_FACTOR, type SecurityEvent } from './account.ts';
 

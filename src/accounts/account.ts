@@ -1,4 +1,4 @@
-import type { Channel } from '../engine/input.ts';
+import type { Channel } from '../core/conversation.ts';
 
 /** A chat identity linked to an account: the platform user id on one channel. */
 export interface LinkedIdentity {

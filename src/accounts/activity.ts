@@ -2,10 +2,11 @@
  * Recent security activity of an account, in plain language, and the "this was not me" reaction:
  * every signed-in session is signed out.
  */
-import type { ActivityView } from '../../flows/activity.ts';
+
 import { type Locale, t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
-import type { Channel } from '../engine/input.ts';
+import type { Channel } from '../core/conversation.ts';
+import type { ActivityView } from '../core/results.ts';
 import type { SecurityEvent } from './account.ts';
 import type { AccountStore } from './account-store.ts';
 

@@ -1,17 +1,17 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import {
-  CODE_PURPOSES,
-  type Channel,
-  type ChatRef,
-  type CheckCodeResult,
-  chatTag,
-  type Reply,
-  SIGNALS,
-  type SendCodeResult,
-} from '../core/index.ts';
 import { t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import type { CodeMessage, CodeService } from '../codes/code-service.ts';
+import {
+  type Channel,
+  type ChatRef,
+  type CheckCodeResult,
+  CODE_PURPOSES,
+  chatTag,
+  type Reply,
+  type SendCodeResult,
+  SIGNALS,
+} from '../core/index.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import type { Kv } from '../kv/kv.ts';
 import { describeError, type Logger } from '../log.ts';

@@ -1,5 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
-import type { PolicyReason } from '../../flows/ports.ts';
+import type { PolicyReason } from '../core/results.ts';
 
 /** The 10,000 most common passwords, ranked by frequency (zxcvbn-ts' maintained list), lower-cased. */
 const COMMON = new Set(

@@ -1,15 +1,15 @@
+import type { Clock } from '../clock.ts';
+import type { CodeService } from '../codes/code-service.ts';
+import type { Channel } from '../core/conversation.ts';
 import type {
   AccountSummary,
+  CheckCodeResult,
   CheckPasswordResult,
   CodeVia,
   NewPasswordResult,
   SendCodeResult,
-  CheckCodeResult,
-} from '../../flows/ports.ts';
-import type { Clock } from '../clock.ts';
-import type { CodeService } from '../codes/code-service.ts';
+} from '../core/results.ts';
 import type { Delivery } from '../delivery/delivery.ts';
-import type { Channel } from '../engine/input.ts';
 import { lockedForMs, releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';

@@ -1,6 +1,6 @@
-import { type Channel, CODE_PURPOSES, type CheckCodeResult, type SendCodeResult } from '../core/index.ts';
 import type { Clock } from '../clock.ts';
 import type { CodeService } from '../codes/code-service.ts';
+import { type Channel, type CheckCodeResult, CODE_PURPOSES, type SendCodeResult } from '../core/index.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';

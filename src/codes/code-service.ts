@@ -1,7 +1,7 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import type { CheckCodeResult, SendCodeResult } from '../../flows/ports.ts';
 import { type MessageKey, t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
+import type { CheckCodeResult, SendCodeResult } from '../core/results.ts';
 import type { Delivery, OutgoingMessage } from '../delivery/delivery.ts';
 import { releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
 import type { Kv } from '../kv/kv.ts';

@@ -1,5 +1,7 @@
 /** The result types of the named effects flows invoke, and the names they share. */
 
+import type { Channel } from './conversation.ts';
+
 export type CodeVia = 'phone' | 'email';
 
 /** What a one-time code proves; codes are bound to one purpose. */
@@ -71,3 +73,63 @@ export interface ProofVia {
 
 /** A commit refused because its proof is too old or belongs to an ended task: the flow asks again. */
 export type StaleProof = { readonly ok: false; readonly reason: 'reauth' };
+
+// ---- results of the flows' own effects -----------------------------------------------------
+
+/** A phone number (E.164) or an email address (lower-case), as typed by the user and normalised. */
+export interface LinkDestination {
+  readonly kind: 'phone' | 'email';
+  readonly value: string;
+}
+
+/** The chat identity being linked: the platform user on one channel. */
+export interface ChatIdentity {
+  readonly channel: Channel;
+  readonly userId: string;
+}
+
+export type DestinationResult =
+  | { readonly ok: true; readonly destination: LinkDestination }
+  | { readonly ok: false; readonly reason: 'invalid' | 'needCountryCode' };
+
+/** `tooMany`: the per-chat or per-destination attempt limit of the hour is used up. */
+export type LinkSendResult = SendCodeResult | { readonly ok: false; readonly reason: 'tooMany' };
+
+export type LinkCheckResult =
+  | { readonly ok: true; readonly accountId: string; readonly twoFactor: boolean }
+  | Exclude<CheckCodeResult, { readonly ok: true }>
+  | { readonly ok: false; readonly reason: 'tooMany' };
+
+export type LinkChatResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'linkedElsewhere' | 'noAccount' };
+
+export type UnlinkResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'notLinked' };
+
+export type RegenerateResult =
+  | { readonly ok: true; readonly codes: readonly string[] }
+  | { readonly ok: false; readonly reason: 'notOn' };
+
+export interface NewSecretOutput {
+  readonly sealed: string;
+  readonly uri: string;
+  readonly key: string;
+  readonly png: string;
+}
+
+export type SetupCodeResult =
+  | { readonly ok: true; readonly step: number }
+  | { readonly ok: false; readonly reason: 'format' | 'wrong' };
+
+/** `reauth`: the server holds no fresh proof of this task (the proof is asked again). */
+export type EnableResult =
+  | { readonly ok: true; readonly codes: readonly string[] }
+  | { readonly ok: false; readonly reason: 'alreadyOn' }
+  | StaleProof;
+
+export interface ActivityView {
+  readonly eventCount: number;
+  readonly events: string;
+  readonly sessionCount: number;
+  readonly sessions: string;
+}

@@ -1,6 +1,6 @@
-import type { DestinationResult } from '../../flows/link-account.ts';
 import { parseEmail } from '../accounts/email-address.ts';
 import { parsePhone } from '../accounts/phone-number.ts';
+import type { DestinationResult } from '../core/results.ts';
 
 /**
  * Reads what a user typed to find their account: an email address (validated, lower-cased) or a phone

@@ -1,15 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { CheckCodeResult } from '../../flows/ports.ts';
-import {
-  type ChatIdentity,
-  type DestinationResult,
-  LINK_CODE_PURPOSE,
-  type LinkChatResult,
-  type LinkCheckResult,
-  type LinkDestination,
-  type LinkSendResult,
-} from '../../flows/link-account.ts';
-import type { UnlinkResult } from '../../flows/unlink-account.ts';
 import { type Account, codeSendEvent } from '../accounts/account.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
 import { ownContacts, sendNotice } from '../accounts/notices.ts';
@@ -17,6 +6,16 @@ import { formatPhone } from '../accounts/phone-number.ts';
 import { t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import { CodeService } from '../codes/code-service.ts';
+import type { CheckCodeResult, UnlinkResult } from '../core/results.ts';
+import {
+  type ChatIdentity,
+  CODE_PURPOSES,
+  type DestinationResult,
+  type LinkChatResult,
+  type LinkCheckResult,
+  type LinkDestination,
+  type LinkSendResult,
+} from '../core/results.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import { releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
 import type { Kv } from '../kv/kv.ts';
@@ -142,7 +141,7 @@ export class LinkService {
 
   /** The code's purpose in the code store: one code per asking chat. */
   private purpose(identity: ChatIdentity): string {
-    return `${LINK_CODE_PURPOSE}:${this.requester(identity)}`;
+    return `${CODE_PURPOSES.link}:${this.requester(identity)}`;
   }
 
   private requester(identity: ChatIdentity): string {
@@ -169,7 +168,7 @@ export class LinkService {
       await this.deps.accounts.appendEvent(
         account.id,
         codeSendEvent(this.deps.clock.now(), identity.channel, result, {
-          purpose: LINK_CODE_PURPOSE,
+          purpose: CODE_PURPOSES.link,
           via: destination.kind,
         }),
       );

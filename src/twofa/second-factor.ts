@@ -2,15 +2,15 @@
  * The second factor of an account with two-step verification: a current TOTP code from the authenticator
  * app, or one of the recovery codes. Used by every flow that asks for it after the first proof.
  */
-import type { SecondFactorResult } from '../../flows/ports.ts';
+
 import type { Account } from '../accounts/account.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
 import type { Clock } from '../clock.ts';
-import type { Channel } from '../engine/input.ts';
+import type { Channel } from '../core/conversation.ts';
+import type { SecondFactorResult } from '../core/results.ts';
 import { releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
-import type { SecondFactorChecker } from '../services.ts';
 import type { RecoveryCodes } from './recovery-codes.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { TotpService } from './totp.ts';
@@ -51,6 +51,11 @@ type Outcome = 'accepted' | 'replay' | 'stale';
  * const result = await secondFactor.check(accountId, userText, 'telegram');
  * if (!result.ok && result.reason === 'tooMany') // stop the flow
  */
+/** Checks a second factor (TOTP or recovery code) for accounts that have two-step verification. */
+export interface SecondFactorChecker {
+  check(accountId: string, code: string, channel: Channel): Promise<SecondFactorResult>;
+}
+
 export class SecondFactorService implements SecondFactorChecker {
   constructor(private readonly deps: SecondFactorDeps) {}
 

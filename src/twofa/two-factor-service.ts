@@ -2,15 +2,15 @@
  * The account-side effects of the two-step verification flows: a new secret for enrolment (sealed before
  * it leaves this service), checking the set-up code, turning 2FA on and off, and new recovery codes.
  */
-import type { EnableResult, NewSecretOutput, SetupCodeResult } from '../../flows/enable-2fa.ts';
-import type { RegenerateResult } from '../../flows/recovery-codes.ts';
+
 import type { TwoFactorState } from '../accounts/account.ts';
 import { NO_TWO_FACTOR } from '../accounts/account.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
 import { type Notice, ownContacts, sendNotice } from '../accounts/notices.ts';
 import type { Clock } from '../clock.ts';
+import type { Channel } from '../core/conversation.ts';
+import type { EnableResult, NewSecretOutput, RegenerateResult, SetupCodeResult } from '../core/results.ts';
 import type { Delivery } from '../delivery/delivery.ts';
-import type { Channel } from '../engine/input.ts';
 import type { Logger } from '../log.ts';
 import { qrPng } from './qr.ts';
 import type { RecoveryCodes } from './recovery-codes.ts';
