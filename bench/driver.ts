@@ -4,8 +4,8 @@
  * bot through `bot.handleUpdate`.
  */
 import type { Update } from 'grammy/types';
-import type { IndexedDelivery, SimUser, Subject } from './subjects.ts';
 import type { StubApi } from './stub-api.ts';
+import type { IndexedDelivery, SimUser, Subject } from './subjects.ts';
 
 export type Action =
   | { readonly type: 'command'; readonly command: string }

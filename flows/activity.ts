@@ -1,6 +1,7 @@
 /**
  * Recent security activity: the last 10 security events of the account and its signed-in devices. "This
- * was not me" signs out every device and goes straight on to changing the password.
+ * was not me" signs out every device and goes straight on to changing the password; "Talk to support"
+ * hands the chat to a person (the engine's escalation, with what was shown).
  */
 import { assign, emit, fromPromise, setup } from 'xstate';
 import {
@@ -12,6 +13,7 @@ import {
   type FlowOutput,
   notProvided,
   type ReplyEvent,
+  SUPPORT_CHOICE,
 } from './ports.ts';
 
 export type { ActivityView } from './ports.ts';
@@ -87,6 +89,8 @@ export const activityMachine = setup({
         input: 'choice',
         choices: [
           { value: 'notMe', label: 'activity.choiceNotMe' },
+          // The engine hands the chat to a person, with the activity shown so far.
+          { value: SUPPORT_CHOICE, label: 'support.choiceTalk' },
           { value: 'close', label: 'activity.choiceClose' },
         ],
       } as const),

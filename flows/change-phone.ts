@@ -34,7 +34,6 @@ import {
   type ProveInput,
   proofFailedOutput,
   proveIdentityMachine,
-  SUPPORT_ESCALATION_FLOW_ID,
 } from './steps/prove-identity.ts';
 
 /** The code that proves the user is the account owner (to the current number, or to the email). */
@@ -45,10 +44,10 @@ export const NEW_PHONE_PURPOSE = CODE_PURPOSES.phoneNew;
 export const PROOF_PURPOSE = 'phone';
 /**
  * When the number is lost and the account has no email, the bot cannot verify the user and a support agent
- * must help. The flow then ends with `{ next: SUPPORT_ESCALATION_FLOW_ID }`: once a flow with this id is
- * registered (the support issue), the engine starts it right away; until then nothing more happens.
+ * must help: "I cannot use any of these" ends the flow with `{ escalate: { reason: 'noAccess' } }`, and the
+ * engine hands the chat to a person (with this task, its step and the redacted transcript).
  */
-export { SUPPORT_ESCALATION_FLOW_ID };
+export { NO_ACCESS_REASON } from './steps/prove-identity.ts';
 
 export type NewPhoneResult =
   | { readonly ok: true; readonly phone: string /** international format */; readonly shown: string }

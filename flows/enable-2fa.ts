@@ -24,6 +24,7 @@ import {
   type ReplyEvent,
   type SetupCodeResult,
   type StaleProof,
+  SUPPORT_CHOICE,
 } from './ports.ts';
 
 export type { EnableResult, NewSecretOutput, SetupCodeResult } from './ports.ts';
@@ -128,6 +129,8 @@ export const enable2faMachine = setup({
         choices: [
           { value: 'off', label: 'twofa.choiceTurnOff' },
           { value: 'codes', label: 'twofa.choiceNewCodes' },
+          // Turning it off needs a code from the app or a recovery code: without either, a person helps.
+          { value: SUPPORT_CHOICE, label: 'support.choiceLostApp' },
           { value: 'keep', label: 'twofa.choiceKeep' },
         ],
       } as const),

@@ -31,7 +31,8 @@ import type { Kv } from './kv/kv.ts';
 import { MemoryKv } from './kv/memory-kv.ts';
 import { RedisKv } from './kv/redis-kv.ts';
 import { createLogger, describeError, type Logger } from './log.ts';
-import { createEngine, createServices } from './services.ts';
+import { createEngine } from './composition/engine.ts';
+import { createServices } from './services.ts';
 import { qrTerminal } from './twofa/qr.ts';
 
 /** Exit code for bad configuration (sysexits EX_CONFIG). */

@@ -1,29 +1,23 @@
 import type { FlowDefinition, SecondFactorResult } from '../flows/ports.ts';
 import { AccountStore } from './accounts/account-store.ts';
 import { ActivityService } from './accounts/activity.ts';
+import { CheckupService } from './accounts/checkup.ts';
+import { CommitLedger } from './accounts/commit-ledger.ts';
 import { EmailVerificationService } from './accounts/email-verification.ts';
 import { PasswordHasher } from './accounts/password-hasher.ts';
 import { PasswordService } from './accounts/password-service.ts';
 import { PhoneService } from './accounts/phone-service.ts';
 import { PendingPasswords, ProofStore } from './accounts/proofs.ts';
-import { bindActivity } from './bindings/activity.ts';
-import { bindChangeEmail } from './bindings/change-email.ts';
-import { bindChangePassword } from './bindings/change-password.ts';
-import { bindChangePhone } from './bindings/change-phone.ts';
-import { bindDisable2fa } from './bindings/disable-2fa.ts';
-import { bindEnable2fa } from './bindings/enable-2fa.ts';
-import { bindLinkAccount } from './bindings/link-account.ts';
-import { bindRecoveryCodes } from './bindings/recovery-codes.ts';
-import { bindUnlinkAccount } from './bindings/unlink-account.ts';
 import type { Clock } from './clock.ts';
 import { CodeService } from './codes/code-service.ts';
 import type { Delivery } from './delivery/delivery.ts';
-import { Engine, type PushSender } from './engine/engine.ts';
+import { Engine, type EngineOptions, type PushSender } from './engine/engine.ts';
 import type { Channel } from './engine/input.ts';
 import { type SessionFrameBackend, SessionStore } from './engine/session-store.ts';
 import type { Kv } from './kv/kv.ts';
 import { LinkService } from './linking/link-service.ts';
 import type { Logger } from './log.ts';
+import { NoticeOutbox } from './notices/outbox.ts';
 import { RecoveryCodes } from './twofa/recovery-codes.ts';
 import { type SecondFactorChecker, SecondFactorService } from './twofa/second-factor.ts';
 import { SecretBox } from './twofa/secret-box.ts';
@@ -65,6 +59,12 @@ export interface Services {
   readonly emailVerification: EmailVerificationService;
   readonly twoFactor: TwoFactorService;
   readonly activity: ActivityService;
+  /** The security checkup: reviews an account and keeps each chat's sitting. */
+  readonly checkup: CheckupService;
+  /** Applies each task's change once (a retried step gets the first result back). */
+  readonly commits: CommitLedger;
+  /** Security notices, sent after the change in the background and retried (`notices.start()`). */
+  readonly notices: NoticeOutbox;
   /** Proofs of identity per account, task and purpose: every commit checks one (`isFresh`). */
   readonly proofs: ProofStore;
   /** New password hashes waiting for their repeat, per task (never in a session). */
@@ -83,12 +83,32 @@ export function createServices(options: ServiceOptions): Services {
     hashing?.concurrency ?? 2,
   );
   const codes = new CodeService({ kv, delivery, clock, secretKey: options.secretKey, log, prefix });
-  const passwords = new PasswordService({ accounts, hasher, codes, delivery, kv, clock, log, prefix });
+  // Codes go out inside their step (the user waits for them); notices go out after the change, from the outbox.
+  const notices = new NoticeOutbox({ kv, delivery, clock, log, prefix });
+  const noticeDelivery = notices.delivery;
+  const passwords = new PasswordService({
+    accounts,
+    hasher,
+    codes,
+    delivery: noticeDelivery,
+    kv,
+    clock,
+    log,
+    prefix,
+  });
   const totp = new TotpService({ clock, issuer: options.totpIssuer ?? 'lockstep' });
   const box = new SecretBox({ secretKey: options.secretKey });
   const recovery = new RecoveryCodes({ secretKey: options.secretKey });
   const secondFactor = new SecondFactorService({ accounts, kv, clock, log, totp, box, recovery, prefix });
-  const twoFactor = new TwoFactorService({ accounts, clock, delivery, log, totp, box, recovery });
+  const twoFactor = new TwoFactorService({
+    accounts,
+    clock,
+    delivery: noticeDelivery,
+    log,
+    totp,
+    box,
+    recovery,
+  });
   return {
     options,
     kv,
@@ -103,19 +123,19 @@ export function createServices(options: ServiceOptions): Services {
     linking: new LinkService({
       accounts,
       codes,
-      delivery,
+      delivery: noticeDelivery,
       kv,
       clock,
       log,
       secretKey: options.secretKey,
       prefix,
     }),
-    phones: new PhoneService({ accounts, codes, delivery, kv, clock, log, prefix }),
+    phones: new PhoneService({ accounts, codes, delivery: noticeDelivery, kv, clock, log, prefix }),
     secondFactor,
     emailVerification: new EmailVerificationService({
       accounts,
       codes,
-      delivery,
+      delivery: noticeDelivery,
       kv,
       clock,
       log,
@@ -125,42 +145,10 @@ export function createServices(options: ServiceOptions): Services {
     }),
     twoFactor,
     activity: new ActivityService({ accounts, clock }),
+    checkup: new CheckupService({ accounts, kv, clock, prefix, ...(hashing ? { hashParams: hashing } : {}) }),
     proofs: new ProofStore(kv, prefix),
+    commits: new CommitLedger(kv, prefix),
+    notices,
     pendingPasswords: new PendingPasswords(kv, prefix, options.flowIdleMs),
   };
-}
-
-/** Every guided task, bound to the services. The order is the menu's order. */
-export function createFlows(services: Services): FlowDefinition[] {
-  return [
-    bindLinkAccount(services),
-    bindChangePassword(services),
-    bindChangePhone(services),
-    bindChangeEmail(services),
-    bindEnable2fa(services),
-    bindDisable2fa(services),
-    bindRecoveryCodes(services),
-    bindActivity(services),
-    bindUnlinkAccount(services),
-  ];
-}
-
-/** The engine over the services, with every flow. */
-export function createEngine(
-  services: Services,
-  push: { readonly push?: PushSender; readonly pushReady?: () => boolean } = {},
-  /** More flows besides every task (a test's own flow). */
-  extraFlows: readonly FlowDefinition[] = [],
-): Engine {
-  return new Engine({
-    ...push,
-    flows: [...createFlows(services), ...extraFlows],
-    sessions: services.sessions,
-    identities: {
-      accountIdFor: (channel, userId) => services.accounts.linkedId(channel, userId),
-    },
-    clock: services.clock,
-    log: services.log,
-    idleTimeoutMs: services.options.flowIdleMs,
-  });
 }

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runAdmin } from '../src/admin/cli.ts';
 import { systemClock } from '../src/clock.ts';
 import { parseConfig } from '../src/config.ts';
+import { OutboxDelivery } from '../src/delivery/outbox.ts';
 import {
   CONSOLE_USER_ID,
   DEMO_ACCOUNT_ID,
@@ -16,7 +17,6 @@ import {
   demoWanted,
   seedDemoAccount,
 } from '../src/demo.ts';
-import { OutboxDelivery } from '../src/delivery/outbox.ts';
 import type { Kv } from '../src/kv/kv.ts';
 import { MemoryKv } from '../src/kv/memory-kv.ts';
 import { RedisKv } from '../src/kv/redis-kv.ts';

@@ -7,7 +7,7 @@
  * commit checks it; the step then finishes with how the user proved it.
  *
  * Dead ends are not dead ends: a locked password step says when it opens again and offers a code when
- * `ways` allows one; "I cannot use any of these" ends with `needsSupport`.
+ * `ways` allows one; "I cannot use any of these" ends with `needsSupport` (the parent escalates to a person).
  *
  * Secrets: a typed password or code is in the context only while the effect that checks it runs (cleared
  * when that state exits), never in the output.
@@ -76,17 +76,27 @@ import {
   type ReplyEvent,
   type SecondFactorResult,
   type SendCodeResult,
+  SUPPORT_CHOICE,
 } from '../ports.ts';
 
 /** The id a parent gives the invocation, so it can forward the user's events to it. */
 export const PROVE_ID = 'prove';
 
+/** On the second-factor prompt: no app and no recovery code left; the engine escalates to a person. */
+export const LOST_APP_CHOICE = { value: SUPPORT_CHOICE, label: 'support.choiceLostApp' } as const;
+
+/** On a lock-out that ends the task: a button to ask for a person (the engine escalates on it). */
+export const TALK_TO_SUPPORT = {
+  input: 'choice',
+  choices: [{ value: SUPPORT_CHOICE, label: 'support.choiceTalk' }],
+} as const;
+
 /**
  * When the user has no way left to prove it is them (no access to any destination), a support agent must
- * help. A parent then ends with `{ next: SUPPORT_ESCALATION_FLOW_ID }`: once a flow with this id is
- * registered (the support issue), the engine starts it right away.
+ * help: a parent then ends with `{ escalate: { reason: NO_ACCESS_REASON } }` and the engine hands the
+ * conversation to a person (the escalation desk), with the task, its step and the redacted transcript.
  */
-export const SUPPORT_ESCALATION_FLOW_ID = 'support-escalation';
+export const NO_ACCESS_REASON = 'noAccess';
 
 /**
  * When the second factor is asked:
@@ -399,6 +409,7 @@ export const proveIdentityMachine = setup({
               type: 'reply' as const,
               key: 'prove.locked' as const,
               params: { minutes: context.lockedMinutes },
+              ...TALK_TO_SUPPORT,
             })),
             assign({
               failure: ({ context }) => ({ reason: 'locked' as const, minutes: context.lockedMinutes }),
@@ -576,11 +587,13 @@ export const proveIdentityMachine = setup({
     },
     askSecondFactor: {
       tags: [AWAITING_INPUT],
+      // "I lost my app and my recovery codes": the engine hands the chat to a person, with this step.
       entry: emit({
         type: 'reply',
         key: 'twofa.askCode',
         input: 'secret',
         field: SECOND_FACTOR_FIELD,
+        choices: [LOST_APP_CHOICE],
       } as const),
       on: {
         'user.text': [
@@ -614,7 +627,10 @@ export const proveIdentityMachine = setup({
           {
             guard: ({ event }) => failedWith(event.output, 'tooMany'),
             target: 'failed',
-            actions: [emit(reply('twofa.tooMany')), assign({ failure: { reason: 'tooMany' } })],
+            actions: [
+              emit({ type: 'reply', key: 'twofa.tooMany', ...TALK_TO_SUPPORT } as const),
+              assign({ failure: { reason: 'tooMany' } }),
+            ],
           },
           {
             target: 'askSecondFactor',
@@ -658,11 +674,11 @@ export function forwardToProof<TContext extends MachineContext>() {
 
 /**
  * How a parent ends after a failed proof: a lock-out keeps the chat's secret-prompt mark, and a user
- * with no way left is handed to support.
+ * with no way left is handed to a person (an escalation, with the task's transcript).
  */
 export function proofFailedOutput(output: ProveOutput): FlowOutput {
   if (output.ok) return {};
   if (output.reason === 'locked' || output.reason === 'tooMany') return { lockedOut: true };
-  if (output.reason === 'needsSupport') return { next: SUPPORT_ESCALATION_FLOW_ID };
+  if (output.reason === 'needsSupport') return { escalate: { reason: NO_ACCESS_REASON } };
   return {};
 }

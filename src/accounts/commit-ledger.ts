@@ -11,7 +11,7 @@ export type InProgress = { readonly ok: false; readonly reason: 'inProgress' };
  * Applies each task's change exactly once. The first call for a task id marks it running (SET NX), applies
  * the change and stores its result; a repeated call — a retried step, a redelivered message, a second
  * process — gets the stored result back instead of applying the change again, or `inProgress` while the
- * first one still runs.
+ * first one still runs. A result `{ ok: false, ... }` means nothing was applied and is not kept.
  *
  * @example
  * const result = await ledger.once(accountId, taskId, 'password', () => passwords.commit(accountId, hash));
@@ -46,7 +46,16 @@ export class CommitLedger {
       await this.kv.del(key);
       throw error;
     }
+    if (refused(result)) {
+      // `{ ok: false }`: nothing was applied (a wrong code, a taken address): the task may try again.
+      await this.kv.del(key);
+      return result;
+    }
     await this.kv.set(key, JSON.stringify({ result }), REMEMBER_MS);
     return result;
   }
+}
+
+function refused(result: unknown): boolean {
+  return typeof result === 'object' && result !== null && (result as { ok?: unknown }).ok === false;
 }

@@ -16,6 +16,8 @@ import type { Channel } from '../engine/input.ts';
 import { RedisKv } from '../kv/redis-kv.ts';
 import { createLogger } from '../log.ts';
 import { createServices, type Services } from '../services.ts';
+import { ApiKeyStore, isScope, SCOPES, type Scope, viewOf } from '../support/api-keys.ts';
+import { AuditLog } from '../support/audit.ts';
 
 export const USAGE = `usage: npm run admin -- <command>
 
@@ -25,7 +27,12 @@ export const USAGE = `usage: npm run admin -- <command>
   account unlink (--telegram <userId> | --discord <userId> | --console)
   account sessions <id>
   account events <id> [--limit <n>]
+  apikey create --name <name> --scopes <scope,scope,...>   (prints the key once)
+  apikey list
+  apikey revoke <id>
+  audit list [--limit <n>] [--target <hof_...|esc_...|key id>]
 
+Scopes: handoff:write, handoff:read, escalation:read, escalation:write.
 Needs REDIS_URL (and SECRET_KEY). Output is JSON and never holds a secret.`;
 
 /** A problem with the arguments: printed with the usage, exit code 2. */
@@ -75,9 +82,93 @@ async function mustFind(services: Services, ref: string | undefined): Promise<Ac
   return account;
 }
 
+/** `apikey ...` and `audit ...`: the support team's keys and the audit log. */
+async function runSupportAdmin(
+  group: 'apikey' | 'audit',
+  command: string,
+  rest: readonly string[],
+  services: Services,
+): Promise<unknown> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        name: { type: 'string' },
+        scopes: { type: 'string' },
+        limit: { type: 'string' },
+        target: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : 'bad arguments');
+  }
+  const values = parsed.values as Record<string, string | undefined>;
+  const prefix = services.options.prefix ?? 'ls:';
+  const keys = new ApiKeyStore(services.kv, services.clock, prefix);
+  const audit = new AuditLog(services.kv, services.clock, prefix);
+  if (group === 'audit') {
+    if (command !== 'list') throw new UsageError(`unknown command "audit ${command}"`);
+    const limit = values.limit === undefined ? 100 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw new UsageError('--limit must be 1-10000');
+    const entries = await audit.list({ limit, ...(values.target ? { target: values.target } : {}) });
+    return entries.map((entry) => ({
+      ...entry,
+      at: new Date(entry.at).toISOString(),
+      by: entry.actor.kind === 'key' ? `key ${entry.actor.name} (${entry.actor.id})` : entry.actor.kind,
+    }));
+  }
+  switch (command) {
+    case 'create': {
+      const name = values.name?.trim();
+      if (!name) throw new UsageError('--name is required (who holds the key)');
+      if (name.length > 64) throw new UsageError('--name: at most 64 characters');
+      if (!values.scopes) throw new UsageError(`--scopes is required: some of ${SCOPES.join(', ')}`);
+      const scopes = values.scopes.split(',').map((scope) => scope.trim());
+      const bad = scopes.filter((scope) => !isScope(scope));
+      if (bad.length > 0 || scopes.length === 0)
+        throw new UsageError(`--scopes: unknown scope ${bad.join(', ')} (known: ${SCOPES.join(', ')})`);
+      const { key, record } = await keys.create(name, scopes as Scope[]);
+      await audit.record({
+        actor: { kind: 'admin' },
+        action: 'apikey.created',
+        target: record.id,
+        detail: { name },
+      });
+      return {
+        ...viewOf(record),
+        key,
+        note: 'Store this key now: it is not shown again (only its hash is kept).',
+      };
+    }
+    case 'list':
+      return (await keys.list()).map(viewOf);
+    case 'revoke': {
+      const id = parsed.positionals[0];
+      if (!id) throw new UsageError('the key id is required (see apikey list)');
+      const revoked = await keys.revoke(id);
+      if (!revoked) throw new CommandError(`no API key has the id "${id}"`);
+      await audit.record({
+        actor: { kind: 'admin' },
+        action: 'apikey.revoked',
+        target: id,
+        detail: { name: revoked.name },
+      });
+      return viewOf(revoked);
+    }
+    default:
+      throw new UsageError(`unknown command "apikey ${command}"`);
+  }
+}
+
 /** Runs one admin command and returns what to print. */
 export async function runAdmin(argv: readonly string[], services: Services): Promise<unknown> {
   const [group, command, ...rest] = argv;
+  if ((group === 'apikey' || group === 'audit') && command)
+    return runSupportAdmin(group, command, rest, services);
   if (group !== 'account' || !command) throw new UsageError('unknown command');
   let parsed: ReturnType<typeof parseArgs>;
   try {

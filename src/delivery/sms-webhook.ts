@@ -1,7 +1,8 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { type Delivery, DeliveryError, type OutgoingMessage } from './delivery.ts';
+import { postSigned, type SignedPostResult } from './signed-webhook.ts';
 
 export interface WebhookSmsDeliveryOptions {
   /** Where to POST each SMS (`https://sms-gateway.internal/send`). */
@@ -25,57 +26,12 @@ export interface WebhookSmsDeliveryOptions {
   readonly newId?: () => string;
 }
 
-const SIGNATURE_PREFIX = 'sha256=';
-
-/** Computes the `x-lockstep-signature` value: `sha256=` + hex HMAC-SHA256(secretKey, `${timestamp}.${body}`). */
-export function signWebhook(secretKey: string, timestamp: string | number, body: string): string {
-  const mac = createHmac('sha256', secretKey).update(`${timestamp}.${body}`, 'utf8').digest('hex');
-  return `${SIGNATURE_PREFIX}${mac}`;
-}
-
-/**
- * Checks a webhook request from lockstep, for receivers (and tests). Pass the raw body exactly as
- * received (before any JSON parsing) and the `x-lockstep-timestamp` and `x-lockstep-signature` headers.
- * The comparison takes constant time. Unless `toleranceSeconds` is `Infinity`, the timestamp must also be
- * within `toleranceSeconds` (default 300) of `nowMs`, so a captured request cannot be replayed later.
- *
- * @example
- * if (!verifyWebhookSignature(key, req.headers['x-lockstep-timestamp'], rawBody, req.headers['x-lockstep-signature'])) {
- *   return res.writeHead(401).end();
- * }
- */
-export function verifyWebhookSignature(
-  secretKey: string,
-  timestamp: string | number | undefined,
-  body: string,
-  header: string | undefined,
-  options: { readonly nowMs?: number; readonly toleranceSeconds?: number } = {},
-): boolean {
-  if (timestamp === undefined || header === undefined || !header.startsWith(SIGNATURE_PREFIX)) return false;
-  const seconds = Number(timestamp);
-  if (!/^\d{1,12}$/.test(String(timestamp)) || !Number.isSafeInteger(seconds)) return false;
-  const tolerance = options.toleranceSeconds ?? 300;
-  if (tolerance !== Number.POSITIVE_INFINITY) {
-    const now = (options.nowMs ?? Date.now()) / 1000;
-    if (Math.abs(now - seconds) > tolerance) return false;
-  }
-  const expected = Buffer.from(signWebhook(secretKey, String(timestamp), body), 'utf8');
-  const given = Buffer.from(header, 'utf8');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+// The signature and its check are shared with the support webhook (`./signed-webhook.ts`).
+export { signWebhook, verifyWebhookSignature } from './signed-webhook.ts';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
-type AttemptResult =
-  | { readonly ok: true }
-  | {
-      readonly ok: false;
-      readonly retry: boolean;
-      /** For logs and the error message: `HTTP 503`, `timeout`, `network error`. */
-      readonly reason: string;
-      readonly retryAfterMs?: number;
-      readonly cause?: unknown;
-    };
+type AttemptResult = SignedPostResult;
 
 /**
  * Sends SMS by POSTing them to an HTTP endpoint the operator runs (a gateway in front of any SMS provider).
@@ -151,42 +107,16 @@ export class WebhookSmsDelivery implements Delivery {
     });
   }
 
-  private async attempt(id: string, body: string): Promise<AttemptResult> {
+  private attempt(id: string, body: string): Promise<AttemptResult> {
     // A fresh timestamp per attempt, so a retry after a long back-off still passes the receiver's window.
-    const timestamp = String(Math.floor(this.clock.now() / 1000));
-    let response: Response;
-    try {
-      response = await fetch(this.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-lockstep-timestamp': timestamp,
-          'x-lockstep-signature': signWebhook(this.options.secretKey, timestamp, body),
-          'idempotency-key': id,
-        },
-        body,
-        // The body holds a code: never let a redirect carry it to another address.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      const timedOut =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      return { ok: false, retry: true, reason: timedOut ? 'timeout' : 'network error', cause: error };
-    }
-    // The answer is not needed; release the connection without reading what the receiver sent.
-    await response.body?.cancel().catch(() => {});
-    if (response.status >= 200 && response.status < 300) return { ok: true };
-    const retry = response.status === 429 || response.status >= 500;
-    const retryAfterMs = retry
-      ? parseRetryAfter(response.headers.get('retry-after'), this.clock.now())
-      : undefined;
-    return {
-      ok: false,
-      retry,
-      reason: `HTTP ${response.status}`,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    };
+    return postSigned({
+      url: this.url,
+      secrets: this.options.secretKey,
+      id,
+      body,
+      nowMs: this.clock.now(),
+      timeoutMs: this.timeoutMs,
+    });
   }
 
   private delayBefore(attempt: number, retryAfterMs: number | undefined): number {
@@ -194,15 +124,6 @@ export class WebhookSmsDelivery implements Delivery {
     const backoff = this.baseDelayMs * 2 ** (attempt - 2);
     return Math.round(backoff + this.random() * backoff);
   }
-}
-
-/** `Retry-After` as delay-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
-function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
 function positive(value: number, name: string): number {

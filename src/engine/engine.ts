@@ -750,6 +750,11 @@ class Turn {
       this.prompt = null;
       this.markOnEnd = run.output?.lockedOut ? 'keep' : 'clear';
       if (run.output?.escalate) {
+        if (!this.engine.escalations) {
+          // No support desk: the task has ended at its dead end; say how to reach support.
+          this.say('support.contactOnly', { params: { contact: this.engine.contact } });
+          return;
+        }
         // The task's transcript up to its dead end goes with it.
         this.flow = previous;
         await this.escalate(run.output.escalate.reason);

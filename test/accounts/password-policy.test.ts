@@ -1,6 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { describe, expect, it } from 'vitest';
-import { t } from '../../src/catalog/catalog.ts';
 import {
   checkPasswordPolicy,
   MAX_LENGTH,
@@ -8,6 +7,7 @@ import {
   MIN_LENGTH,
   type PolicyContext,
 } from '../../src/accounts/password-policy.ts';
+import { t } from '../../src/catalog/catalog.ts';
 
 const context: PolicyContext = {
   accountId: 'acc_1a2b3c4d5e6f',

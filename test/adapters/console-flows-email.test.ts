@@ -3,11 +3,12 @@
  * lines typed into its stdin, the code read from the outbox it prints. With PUBLIC_URL set, the demo also
  * serves the verification page, and opening the link makes the console say so on its own.
  */
-import { freePort } from '../helpers/ports.ts';
+
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EMAIL } from '../../src/demo.ts';
+import { freePort } from '../helpers/ports.ts';
 import { ROOT } from '../helpers/run-process.ts';
 import { openVerifyLink } from '../helpers/verify-link.ts';
 

@@ -7,11 +7,12 @@ import argon2 from 'argon2';
 import { describe, expect, inject, it } from 'vitest';
 import { render, runConsole, toUserInput } from '../../adapters/console/console-adapter.ts';
 import { systemClock } from '../../src/clock.ts';
-import { DEMO_ACCOUNT_ID, seedDemoAccount } from '../../src/demo.ts';
+import { createEngine } from '../../src/composition/engine.ts';
 import { OutboxDelivery } from '../../src/delivery/outbox.ts';
+import { DEMO_ACCOUNT_ID, seedDemoAccount } from '../../src/demo.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createEngine, createServices } from '../../src/services.ts';
+import { createServices } from '../../src/services.ts';
 import { uniquePrefix } from '../helpers/redis.ts';
 import { ROOT, runScript } from '../helpers/run-process.ts';
 

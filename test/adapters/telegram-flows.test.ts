@@ -6,23 +6,25 @@
  * users typing and pressing buttons, and checks what the chat shows, what the account became, that every
  * message holding a secret was deleted, and that no secret reached a log line.
  */
-import { freePort } from '../helpers/ports.ts';
+
+import argon2 from 'argon2';
 import type { FastifyInstance } from 'fastify';
 import type { Chat, InlineKeyboardMarkup, Update } from 'grammy/types';
-import argon2 from 'argon2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTelegramBot, type TelegramBot } from '../../adapters/telegram/bot.ts';
 import type { Account } from '../../src/accounts/account.ts';
 import { type MessageKey, type MessageParams, t } from '../../src/catalog/catalog.ts';
 import { systemClock } from '../../src/clock.ts';
+import { createEngine } from '../../src/composition/engine.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { startHttp } from '../../src/http/start-http.ts';
 import { RedisKv } from '../../src/kv/redis-kv.ts';
 import type { Logger } from '../../src/log.ts';
-import { createEngine, createServices, type Services } from '../../src/services.ts';
+import { createServices, type Services } from '../../src/services.ts';
 import { qrPng } from '../../src/twofa/qr.ts';
 import { TotpService } from '../../src/twofa/totp.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
+import { freePort } from '../helpers/ports.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { type ApiCall, type FakePerson, FakeTelegramApi } from '../helpers/telegram-api.ts';
 import { openVerifyLink } from '../helpers/verify-link.ts';
@@ -384,9 +386,11 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
     expect(await argon2.verify(account.passwordHash, NEW_PASSWORD)).toBe(true);
     expect(await argon2.verify(account.passwordHash, PASSWORD)).toBe(false);
     expect(account.sessions).toEqual([]);
-    expect(w.delivery.sent.map((m) => [m.channel, m.to])).toEqual([
-      ['sms', PHONE],
+    // Notices go out after the change, from the outbox, both at once (in either order).
+    await w.services.notices.idle();
+    expect(w.delivery.sent.map((m) => [m.channel, m.to]).sort()).toEqual([
       ['email', EMAIL],
+      ['sms', PHONE],
     ]);
     expect(w.delivery.to(PHONE)[0]?.text).toBe(t('en', 'password.noticeSms'));
     expect(w.delivery.to(EMAIL)[0]?.subject).toBe(t('en', 'password.noticeEmailSubject'));

@@ -3,7 +3,7 @@
  * environment variables, talking to a local stand-in of the Telegram Bot API (`TELEGRAM_API_ROOT`) and the
  * test Redis. Polling mode, webhook mode on the project's own HTTP server, graceful SIGTERM, bad config.
  */
-import { freePort } from '../helpers/ports.ts';
+
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { RedisKv } from '../../src/kv/redis-kv.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createServices } from '../../src/services.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
+import { freePort } from '../helpers/ports.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { ROOT, runScript } from '../helpers/run-process.ts';
 import { type ApiCall, FakeTelegramApi } from '../helpers/telegram-api.ts';

@@ -1,4 +1,4 @@
-import { fastify, type FastifyInstance } from 'fastify';
+import { type FastifyInstance, fastify } from 'fastify';
 import type { Chat, InlineKeyboardMarkup, Update } from 'grammy/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mountTelegramWebhook, TELEGRAM_WEBHOOK_PATH } from '../../adapters/telegram/bot.ts';
@@ -93,7 +93,10 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
     ]);
     expect(menu.params.parse_mode).toBeUndefined();
     const [poll] = api.callsOf('getUpdates');
-    expect(poll?.params).toMatchObject({ timeout: 1, allowed_updates: ['message', 'edited_message', 'callback_query'] });
+    expect(poll?.params).toMatchObject({
+      timeout: 1,
+      allowed_updates: ['message', 'edited_message', 'callback_query'],
+    });
   });
 
   it('runs a whole password change by long polling, deleting every password message and saying so', async () => {

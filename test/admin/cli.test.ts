@@ -1,7 +1,6 @@
-import { inject } from 'vitest';
-import { describe, expect, it } from 'vitest';
-import { runScript } from '../helpers/run-process.ts';
+import { describe, expect, inject, it } from 'vitest';
 import { uniquePrefix } from '../helpers/redis.ts';
+import { runScript } from '../helpers/run-process.ts';
 
 const env = () => ({
   REDIS_URL: inject('redisUrl'),

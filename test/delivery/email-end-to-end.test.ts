@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FIELD_MAX } from '../../flows/ports.ts';
 import { t } from '../../src/catalog/catalog.ts';
 import { systemClock } from '../../src/clock.ts';
+import { createEngine } from '../../src/composition/engine.ts';
 import { buildDelivery } from '../../src/delivery/select-delivery.ts';
 import { verifyWebhookSignature } from '../../src/delivery/sms-webhook.ts';
 import type { ChatRef } from '../../src/engine/input.ts';
@@ -19,7 +20,7 @@ import type { Reply } from '../../src/engine/reply.ts';
 import { createHttpServer } from '../../src/http/server.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createEngine, createServices } from '../../src/services.ts';
+import { createServices } from '../../src/services.ts';
 import { keys } from '../helpers/flow-harness.ts';
 import { parseMail } from '../helpers/mime.ts';
 import { openVerifyLink } from '../helpers/verify-link.ts';
@@ -241,7 +242,9 @@ describe('email change with real SMTP, a real SMS webhook and the real verificat
     expect(await system.email()).toBe(NEW_EMAIL);
     expect(system.pushed).toEqual([{ chat: system.chat, replies: [{ key: 'email.verified' }] }]);
 
-    // The old address got a notice by SMTP, the phone one through the SMS gateway, signed.
+    // The old address got a notice by SMTP, the phone one through the SMS gateway, signed: after the
+    // change, from the notice outbox.
+    await system.services.notices.idle();
     const notice = smtp.received.find((m) => m.to.includes(OLD_EMAIL));
     expect(parseMail(notice?.raw ?? '').text).toBe(
       t('en', 'email.noticeOldText', { email: 'l***@mail.example.org' }),

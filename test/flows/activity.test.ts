@@ -52,6 +52,7 @@ describe('recent security activity (/activity)', () => {
       input: 'choice',
       choices: [
         { value: 'notMe', label: 'activity.choiceNotMe' },
+        { value: 'support', label: 'support.choiceTalk' },
         { value: 'close', label: 'activity.choiceClose' },
       ],
     });

@@ -15,6 +15,7 @@ import { MAX_WRONG_PASSWORDS } from '../../src/accounts/password-service.ts';
 import { t } from '../../src/catalog/catalog.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { CODE_TTL_MS, HOURLY_CAP, RESEND_COOLDOWN_MS } from '../../src/codes/code-service.ts';
+import { createEngine } from '../../src/composition/engine.ts';
 import type { OutgoingMessage } from '../../src/delivery/delivery.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import type { ChatRef, InputAction } from '../../src/engine/input.ts';
@@ -22,7 +23,7 @@ import type { Reply } from '../../src/engine/reply.ts';
 import { createHttpServer } from '../../src/http/server.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createEngine, createServices, type Services } from '../../src/services.ts';
+import { createServices, type Services } from '../../src/services.ts';
 import { TotpService } from '../../src/twofa/totp.ts';
 import { RecordingKv } from '../helpers/backends.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
@@ -909,7 +910,12 @@ describe('add or change the email: proving identity', () => {
 
     await w.chat.command('email');
     expect(await w.chat.text(PASSWORD)).toEqual([
-      { key: 'twofa.askCode', input: 'secret', field: { label: 'field.appCode', maxLength: FIELD_MAX.code } },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: { label: 'field.appCode', maxLength: FIELD_MAX.code },
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     const current = await totp.currentCode(secret);
     expect(keys(await w.chat.text(wrongCode(current)))).toEqual(['twofa.wrong', 'twofa.askCode']);

@@ -555,11 +555,21 @@ describe('change password: second factor', () => {
     const chat = h.chat();
     await chat.command('password');
     expect(await chat.text(h.password)).toEqual([
-      { key: 'twofa.askCode', input: 'secret', field: APP_CODE_FIELD },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: APP_CODE_FIELD,
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     expect(await chat.text('111111')).toEqual([
       { key: 'twofa.wrong', params: { remaining: 4 }, input: 'secret', field: APP_CODE_FIELD },
-      { key: 'twofa.askCode', input: 'secret', field: APP_CODE_FIELD },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: APP_CODE_FIELD,
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     expect(keys(await chat.text('222222'))).toEqual(['twofa.replay', 'twofa.askCode']);
     expect(keys(await chat.text('not a code'))).toEqual(['twofa.format', 'twofa.askCode']);
@@ -590,7 +600,9 @@ describe('change password: second factor', () => {
     const chat = h.chat();
     await chat.command('password');
     await chat.text(h.password);
-    expect(await chat.text('999999')).toEqual([{ key: 'twofa.tooMany' }]);
+    expect(await chat.text('999999')).toEqual([
+      { key: 'twofa.tooMany', input: 'choice', choices: [{ value: 'support', label: 'support.choiceTalk' }] },
+    ]);
     expect(await chat.storedSession()).toBeNull();
     await expectUnchanged(h);
   });

@@ -3,24 +3,14 @@
  * a recording SMS/email provider, and a fake second-factor checker where 2FA matters.
  */
 import { describe, expect, it } from 'vitest';
-import { emit, setup } from 'xstate';
-import { SUPPORT_ESCALATION_FLOW_ID } from '../../flows/change-phone.ts';
-import {
-  AWAITING_INPUT,
-  FIELD_MAX,
-  type FlowDefinition,
-  type FlowEvent,
-  type FlowInput,
-  REAUTH_MAX_AGE_MS,
-  type ReplyEvent,
-  type SecondFactorResult,
-} from '../../flows/ports.ts';
+import { FIELD_MAX, REAUTH_MAX_AGE_MS, type SecondFactorResult } from '../../flows/ports.ts';
 import { NEW_NUMBERS_PER_HOUR } from '../../src/accounts/phone-service.ts';
 import { t } from '../../src/catalog/catalog.ts';
 import { CODE_TTL_MS, MAX_WRONG_TRIES } from '../../src/codes/code-service.ts';
-import { Engine } from '../../src/engine/engine.ts';
+import { createFlows } from '../../src/composition/engine.ts';
+import { Engine, type EscalationRequest } from '../../src/engine/engine.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createFlows, type SecondFactorChecker } from '../../src/services.ts';
+import type { SecondFactorChecker } from '../../src/services.ts';
 import { type ChatDriver, createFlowHarness, type FlowHarness, keys } from '../helpers/flow-harness.ts';
 
 const MINUTE = 60_000;
@@ -393,37 +383,30 @@ describe('change phone: "I no longer have this number"', () => {
     expect(await chat.command('phone')).toMatchObject([
       { key: 'phone.intro', choices: [{ value: 'phone' }, { value: 'noAccess' }] },
     ]);
-    expect(await chat.choose('noAccess')).toEqual([{ key: 'prove.needSupport' }]);
+    // Without a support desk set up, the user is told how to reach support.
+    expect(await chat.choose('noAccess')).toEqual([
+      { key: 'prove.needSupport' },
+      { key: 'support.contactOnly', params: { contact: t('en', 'support.defaultContact') } },
+    ]);
     expect(t('en', 'prove.needSupport')).toContain('Please contact support');
-    expect(await chat.storedSession()).toBeNull();
     expect(h.delivery.sent).toEqual([]);
     await expectUnchanged(h);
   });
 
-  it('hands the user to the support escalation flow once one is registered', async () => {
+  // A flow that ends with `escalate` while no support desk is set up ends, and says how to reach support.
+  it('ends the task after "I cannot use any of these" also when no support desk is set up', async () => {
     const h = await createFlowHarness({ email: null });
-    const supportMachine = setup({
-      types: { input: {} as FlowInput, events: {} as FlowEvent, emitted: {} as ReplyEvent },
-    }).createMachine({
-      initial: 'waiting',
-      states: {
-        waiting: {
-          tags: [AWAITING_INPUT],
-          entry: emit({ type: 'reply', key: 'common.help', input: 'text' } as const),
-        },
-      },
-    });
-    const supportFlow: FlowDefinition = {
-      id: SUPPORT_ESCALATION_FLOW_ID,
-      version: 1,
-      command: 'support-test',
-      title: 'common.unlinkedTitle',
-      audience: 'linked',
-      privateOnly: true,
-      machine: supportMachine,
-    };
+    const chat = h.chat();
+    await chat.command('phone');
+    await chat.choose('noAccess');
+    expect(await chat.storedSession()).toBeNull();
+  });
+
+  it('hands the chat to a person when a support desk is set up: the task, its step and the transcript go with it', async () => {
+    const h = await createFlowHarness({ email: null });
+    const opened: EscalationRequest[] = [];
     const engine = new Engine({
-      flows: [...createFlows(h.services), supportFlow],
+      flows: createFlows(h.services),
       sessions: h.services.sessions,
       identities: {
         accountIdFor: async (channel, userId) =>
@@ -431,11 +414,33 @@ describe('change phone: "I no longer have this number"', () => {
       },
       clock: h.clock,
       log: silentLogger,
+      escalations: {
+        async open(request) {
+          opened.push(request);
+          return { id: 'esc_1' };
+        },
+      },
+      supportContact: 'help@example.com',
     });
     const chat = h.chat('c1', { engine });
     await chat.command('phone');
-    expect(keys(await chat.choose('noAccess'))).toEqual(['prove.needSupport', 'common.help']);
-    expect(JSON.parse((await chat.storedSession()) ?? '{}').flow?.id).toBe(SUPPORT_ESCALATION_FLOW_ID);
+    expect(keys(await chat.choose('noAccess'))).toEqual(['prove.needSupport', 'support.escalated']);
+    expect(opened).toEqual([
+      expect.objectContaining({
+        flowId: 'change-phone',
+        reason: 'noAccess',
+        accountId: h.accountId,
+        transcript: expect.arrayContaining([
+          { at: expect.any(Number), from: 'user', text: 'choice:noAccess' },
+        ]),
+      }),
+    ]);
+    expect(JSON.parse((await chat.storedSession()) ?? '{}')).toMatchObject({
+      flow: null,
+      owner: { escalationId: 'esc_1' },
+    });
+    expect(keys(await chat.command('phone'))).toEqual(['support.withPerson']);
+    await expectUnchanged(h);
   });
 });
 
@@ -447,7 +452,12 @@ describe('change phone: two-step verification', () => {
     await chat.command('phone');
     await chat.choose('phone');
     expect(await chat.text(h.delivery.lastCodeTo(h.phone))).toEqual([
-      { key: 'twofa.askCode', input: 'secret', field: { label: 'field.appCode', maxLength: FIELD_MAX.code } },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: { label: 'field.appCode', maxLength: FIELD_MAX.code },
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     expect(keys(await chat.text('222222'))).toEqual(['twofa.wrong', 'twofa.askCode']);
     expect(keys(await chat.text('111111'))).toEqual(['phone.askNew']);
@@ -462,7 +472,9 @@ describe('change phone: two-step verification', () => {
     await chat.command('phone');
     await chat.choose('email');
     expect(keys(await chat.text(h.delivery.lastCodeTo(h.email ?? '')))).toEqual(['twofa.askCode']);
-    expect(await chat.text('999999')).toEqual([{ key: 'twofa.tooMany' }]);
+    expect(await chat.text('999999')).toEqual([
+      { key: 'twofa.tooMany', input: 'choice', choices: [{ value: 'support', label: 'support.choiceTalk' }] },
+    ]);
     expect(await chat.storedSession()).toBeNull();
     await expectUnchanged(h);
   });

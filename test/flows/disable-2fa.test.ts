@@ -19,7 +19,12 @@ describe('turning off two-step verification (/2fa_off)', () => {
       { key: 'twofa.askPasswordOff', input: 'secret', field: { label: 'field.password', maxLength: 128 } },
     ]);
     expect(await chat.text(h.password)).toEqual([
-      { key: 'twofa.askCode', input: 'secret', field: { label: 'field.appCode', maxLength: 32 } },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: { label: 'field.appCode', maxLength: 32 },
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     expect((await h.account()).twoFactor.enabled).toBe(true);
     expect(keys(await chat.text(await app.code()))).toEqual(['twofa.disabledDone']);
@@ -47,7 +52,14 @@ describe('turning off two-step verification (/2fa_off)', () => {
     ]);
     for (let i = 0; i < 3; i += 1) await chat.text('Not-The-Password-1');
     // The password is the only way here: the lock says when it ends, and the task ends.
-    expect(await chat.text('Not-The-Password-1')).toEqual([{ key: 'prove.locked', params: { minutes: 15 } }]);
+    expect(await chat.text('Not-The-Password-1')).toEqual([
+      {
+        key: 'prove.locked',
+        params: { minutes: 15 },
+        input: 'choice',
+        choices: [{ value: 'support', label: 'support.choiceTalk' }],
+      },
+    ]);
     // Locked: even the right password is not asked for any more.
     expect(keys(await chat.command('2fa_off'))).toEqual(['prove.locked']);
     expect((await h.account()).twoFactor.enabled).toBe(true);

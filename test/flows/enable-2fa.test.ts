@@ -2,11 +2,12 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { NO_TWO_FACTOR } from '../../src/accounts/account.ts';
 import { ManualClock } from '../../src/clock.ts';
+import { createEngine } from '../../src/composition/engine.ts';
 import type { UserInput } from '../../src/engine/input.ts';
 import type { Reply } from '../../src/engine/reply.ts';
 import { RedisKv } from '../../src/kv/redis-kv.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createEngine, createServices } from '../../src/services.ts';
+import { createServices } from '../../src/services.ts';
 import { RecoveryCodes } from '../../src/twofa/recovery-codes.ts';
 import { SecretBox } from '../../src/twofa/secret-box.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
@@ -201,6 +202,7 @@ describe('turning on two-step verification (/2fa)', () => {
         choices: [
           { value: 'off', label: 'twofa.choiceTurnOff' },
           { value: 'codes', label: 'twofa.choiceNewCodes' },
+          { value: 'support', label: 'support.choiceLostApp' },
           { value: 'keep', label: 'twofa.choiceKeep' },
         ],
       },

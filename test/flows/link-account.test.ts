@@ -389,12 +389,22 @@ describe('link account: two-step verification', () => {
     await chat.command('link');
     await chat.text(h.phone);
     expect(await chat.text(h.delivery.lastCodeTo(h.phone))).toEqual([
-      { key: 'twofa.askCode', input: 'secret', field: APP_CODE_FIELD },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: APP_CODE_FIELD,
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     expect(await linkedAccountId(h, 'u2')).toBeNull();
     expect(await chat.text('222222')).toEqual([
       { key: 'twofa.wrong', params: { remaining: 3 }, input: 'secret', field: APP_CODE_FIELD },
-      { key: 'twofa.askCode', input: 'secret', field: APP_CODE_FIELD },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: APP_CODE_FIELD,
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     expect(await linkedAccountId(h, 'u2')).toBeNull();
     expect(await chat.text('111111')).toEqual([{ key: 'link.done' }]);
@@ -409,7 +419,9 @@ describe('link account: two-step verification', () => {
     await chat.command('link');
     await chat.text(h.phone);
     await chat.text(h.delivery.lastCodeTo(h.phone));
-    expect(await chat.text('999999')).toEqual([{ key: 'twofa.tooMany' }]);
+    expect(await chat.text('999999')).toEqual([
+      { key: 'twofa.tooMany', input: 'choice', choices: [{ value: 'support', label: 'support.choiceTalk' }] },
+    ]);
     expect(await linkedAccountId(h, 'u2')).toBeNull();
     expect(await chat.storedSession()).toBeNull();
   });

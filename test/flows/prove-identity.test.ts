@@ -40,23 +40,23 @@ import {
 } from '../../flows/ports.ts';
 import {
   forwardToProof,
+  NO_ACCESS_REASON,
   PROVE_ID,
   type ProveInput,
   type ProveOutput,
   proofFailedOutput,
   proveIdentityMachine,
   type SecondFactorMode,
-  SUPPORT_ESCALATION_FLOW_ID,
 } from '../../flows/steps/prove-identity.ts';
 import { MAX_WRONG_PASSWORDS, PASSWORD_LOCK_MS } from '../../src/accounts/password-service.ts';
-import { bindProveIdentity } from '../../src/bindings/prove-identity.ts';
-import { isMessageKey } from '../../src/catalog/catalog.ts';
+import { isMessageKey, t } from '../../src/catalog/catalog.ts';
 import {
   CODE_TTL_MS,
   HOURLY_CAP,
   MAX_WRONG_TRIES,
   RESEND_COOLDOWN_MS,
 } from '../../src/codes/code-service.ts';
+import { bindProveIdentity } from '../../src/composition/bindings/prove-identity.ts';
 import type { Reply } from '../../src/engine/reply.ts';
 import type { SecondFactorChecker } from '../../src/services.ts';
 import {
@@ -358,7 +358,12 @@ describe('prove identity: the lock-out is no dead end', () => {
     const w = await createWorld();
     const chat = w.chat();
     expect(await lockOut(w, chat, { ways: ['password'] })).toEqual([
-      { key: 'prove.locked', params: { minutes: 15 } },
+      {
+        key: 'prove.locked',
+        params: { minutes: 15 },
+        input: 'choice',
+        choices: [{ value: 'support', label: 'support.choiceTalk' }],
+      },
     ]);
     expectFailed(w, { reason: 'locked', minutes: 15 });
     expect(await chat.storedSession()).toBeNull();
@@ -373,7 +378,12 @@ describe('prove identity: the lock-out is no dead end', () => {
     expect(late.inputWasSecret).toBe(true);
     // Started again while locked: said at once, nothing asked.
     expect(await w.start(chat, { ways: ['password'] })).toEqual([
-      { key: 'prove.locked', params: { minutes: 15 } },
+      {
+        key: 'prove.locked',
+        params: { minutes: 15 },
+        input: 'choice',
+        choices: [{ value: 'support', label: 'support.choiceTalk' }],
+      },
     ]);
   });
 
@@ -388,11 +398,25 @@ describe('prove identity: the lock-out is no dead end', () => {
         choices: [PHONE_CHOICE, NO_ACCESS],
       },
     ]);
-    expect(await chat.choose('noAccess')).toEqual([{ key: 'prove.needSupport' }]);
+    // The parent hands the conversation to a person; without a support desk (this harness) the user is
+    // told how to reach support.
+    expect(await chat.choose('noAccess')).toEqual([
+      { key: 'prove.needSupport' },
+      { key: 'support.contactOnly', params: { contact: t('en', 'support.defaultContact') } },
+    ]);
     expectFailed(w, { reason: 'needsSupport' });
     expect(proofFailedOutput({ ok: false, reason: 'needsSupport' })).toEqual({
-      next: SUPPORT_ESCALATION_FLOW_ID,
+      escalate: { reason: NO_ACCESS_REASON },
     });
+    expect(NO_ACCESS_REASON).toBe('noAccess');
+  });
+
+  // A flow that ends with `escalate` while no support desk is set up ends, and says how to reach support.
+  it('ends the task after "I cannot use any of these" also when no support desk is set up', async () => {
+    const w = await createWorld({ email: null });
+    const chat = w.chat();
+    await lockOut(w, chat);
+    await chat.choose('noAccess');
     expect(await chat.storedSession()).toBeNull();
   });
 });
@@ -485,7 +509,7 @@ describe('prove identity: a one-time code', () => {
     ]);
     await chat.choose('phone');
     expect(keys(await chat.choose('other'))).toEqual(['prove.pickDestination']);
-    expect(keys(await chat.choose('noAccess'))).toEqual(['prove.needSupport']);
+    expect(keys(await chat.choose('noAccess'))).toEqual(['prove.needSupport', 'support.contactOnly']);
     expectFailed(w, { reason: 'needsSupport' });
   });
 
@@ -582,11 +606,21 @@ describe('prove identity: the second factor', () => {
     const chat = w.chat();
     await w.start(chat);
     expect(await chat.text(w.password)).toEqual([
-      { key: 'twofa.askCode', input: 'secret', field: APP_CODE_FIELD },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: APP_CODE_FIELD,
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     expect(await chat.text('111111')).toEqual([
       { key: 'twofa.wrong', params: { remaining: 4 }, input: 'secret', field: APP_CODE_FIELD },
-      { key: 'twofa.askCode', input: 'secret', field: APP_CODE_FIELD },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: APP_CODE_FIELD,
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     expect(keys(await chat.text('222222'))).toEqual(['twofa.replay', 'twofa.askCode']);
     expect(keys(await chat.text('nope'))).toEqual(['twofa.format', 'twofa.askCode']);
@@ -619,7 +653,9 @@ describe('prove identity: the second factor', () => {
     const chat = w.chat();
     await w.start(chat);
     await chat.text(w.password);
-    expect(await chat.text('999999')).toEqual([{ key: 'twofa.tooMany' }]);
+    expect(await chat.text('999999')).toEqual([
+      { key: 'twofa.tooMany', input: 'choice', choices: [{ value: 'support', label: 'support.choiceTalk' }] },
+    ]);
     expectFailed(w, { reason: 'tooMany' });
     expect(await chat.storedSession()).toBeNull();
   });
@@ -656,7 +692,12 @@ describe('prove identity: the second factor', () => {
     const fake = fakeSecondFactor(SECOND_FACTOR);
     const on = await createWorld({ twoFactor: true, secondFactor: fake.checker });
     expect(await on.start(on.chat(), { ways: ['email'], secondFactor: 'only' })).toEqual([
-      { key: 'twofa.askCode', input: 'secret', field: APP_CODE_FIELD },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: APP_CODE_FIELD,
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     // However late the code comes, there is no first factor of this step to be stale.
     on.clock.advance(10 * MINUTE);

@@ -20,7 +20,12 @@ describe('new recovery codes (/recovery_codes)', () => {
       },
     ]);
     expect(await chat.text(h.password)).toEqual([
-      { key: 'twofa.askCode', input: 'secret', field: { label: 'field.appCode', maxLength: 32 } },
+      {
+        key: 'twofa.askCode',
+        input: 'secret',
+        field: { label: 'field.appCode', maxLength: 32 },
+        choices: [{ value: 'support', label: 'support.choiceLostApp' }],
+      },
     ]);
     const shown = await chat.text(await app.code());
     expect(keys(shown)).toEqual(['twofa.newCodes', 'twofa.askSaved']);

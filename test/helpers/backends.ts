@@ -1,10 +1,10 @@
 import { afterAll, beforeEach } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
+import { RedisSessionFrame } from '../../src/engine/redis-session-frame.ts';
+import type { SessionFrameBackend } from '../../src/engine/session-store.ts';
 import type { Kv } from '../../src/kv/kv.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { RedisKv } from '../../src/kv/redis-kv.ts';
-import { RedisSessionFrame } from '../../src/engine/redis-session-frame.ts';
-import type { SessionFrameBackend } from '../../src/engine/session-store.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from './redis.ts';
 
 /** One test's view of a backend; a fresh one (new prefix, new clock) for every test. */

@@ -11,12 +11,13 @@
 import type { FlowDefinition } from '../../flows/ports.ts';
 import type { Account, SignedInSession } from '../../src/accounts/account.ts';
 import { ManualClock } from '../../src/clock.ts';
+import { createEngine } from '../../src/composition/engine.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import type { ChatRef, InputAction } from '../../src/engine/input.ts';
 import type { Reply } from '../../src/engine/reply.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createEngine, createServices, type SecondFactorChecker, type Services } from '../../src/services.ts';
+import { createServices, type SecondFactorChecker, type Services } from '../../src/services.ts';
 import { RecordingKv } from './backends.ts';
 import { RecordingDelivery } from './fake-delivery.ts';
 
@@ -83,9 +84,11 @@ export async function createFlowHarness(options: HarnessOptions = {}): Promise<F
   const clock = new ManualClock();
   const kv = new RecordingKv(new MemoryKv(clock));
   const delivery = new RecordingDelivery();
+  const outboxes: Services['notices'][] = [];
   const build = (): { services: Services; engine: Engine } => {
     const base = createServices({ kv, delivery, clock, log: silentLogger, secretKey: SECRET_KEY });
     const services: Services = options.secondFactor ? { ...base, secondFactor: options.secondFactor } : base;
+    outboxes.push(services.notices);
     return { services, engine: createEngine(services, {}, options.extraFlows?.(services) ?? []) };
   };
   const { services, engine } = build();
@@ -139,6 +142,8 @@ export async function createFlowHarness(options: HarnessOptions = {}): Promise<F
         isPrivate: true,
         action,
       });
+      // Notices go out after the change, in the background: a test reads them once they are sent.
+      await Promise.all(outboxes.map((outbox) => outbox.idle()));
       return [...result.replies];
     };
     return {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { emit, fromPromise, setup } from 'xstate';
+import { createTelegramBot, type TelegramBot, type TelegramBotOptions } from '../../adapters/telegram/bot.ts';
 import {
   type CommitPasswordResult,
   changePasswordFlow,
@@ -26,7 +27,6 @@ import type {
   SendCodeResult,
 } from '../../flows/ports.ts';
 import { type ProofRecord, proveIdentityMachine } from '../../flows/steps/prove-identity.ts';
-import { createTelegramBot, type TelegramBot, type TelegramBotOptions } from '../../adapters/telegram/bot.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { Engine, type IdentityResolver } from '../../src/engine/engine.ts';
 import type { ChatRef } from '../../src/engine/input.ts';

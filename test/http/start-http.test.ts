@@ -7,11 +7,12 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
+import { createEngine } from '../../src/composition/engine.ts';
 import { parseConfig } from '../../src/config.ts';
 import { healthCheck, httpWanted, startHttp } from '../../src/http/start-http.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createEngine, createServices } from '../../src/services.ts';
+import { createServices } from '../../src/services.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
 import { connectRedis } from '../helpers/redis.ts';
 

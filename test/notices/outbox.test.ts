@@ -153,4 +153,12 @@ describe.each(backends)('CommitLedger on $name', (backend) => {
     ).rejects.toThrow('store down');
     expect(await ledger.once('acc_2', 'task_d', 'phone', async () => 'second try')).toBe('second try');
   });
+
+  it('keeps nothing for a refused change (ok: false), so the task can try again', async () => {
+    const ledger = new CommitLedger(store.kv, store.prefix);
+    const wrong = { ok: false as const, reason: 'wrong', remaining: 4 };
+    expect(await ledger.once('acc_3', 'task_e', 'email', async () => wrong)).toEqual(wrong);
+    expect(await ledger.once('acc_3', 'task_e', 'email', async () => ({ ok: true }))).toEqual({ ok: true });
+    expect(await ledger.once('acc_3', 'task_e', 'email', async () => ({ ok: false }))).toEqual({ ok: true });
+  });
 });

@@ -13,7 +13,7 @@ export const changeEmail = {
   'email.same':
     'That is already the email address of your account, so there is nothing to change. Type a different address, or send /cancel to keep this one.',
   'email.taken':
-    'That address cannot be added: it already belongs to another account. Please type a different address. If you think it is yours, contact support.',
+    'That address cannot be added: it already belongs to another account. Please type a different address. If you think it is yours, contact support: {contact}',
   'email.tooManyAddresses':
     'Too many addresses were tried in the last hour, so for your safety this task was stopped. Nothing was changed. Please try again later.',
   'email.sent':
@@ -58,10 +58,10 @@ export const changeEmail = {
   'email.verifyTextCodeOnly':
     'Hello,\n\nsomeone, hopefully you, asked to use this address for a lockstep account. To confirm it, type this code in your chat with the lockstep bot within 10 minutes: {code}\n\nThere is no confirmation link in this message, because this lockstep service has no web address set up; the code is the way to confirm.\n\nNever share the code with anyone, including support staff. If you did not ask for this, ignore this message: nothing will change.',
   'email.noticeSmsAdded':
-    'lockstep: the email address {email} was added to your account. If this was not you, contact support right away.',
+    'lockstep: the email address {email} was added to your account. If this was not you, contact support right away: {contact}',
   'email.noticeSmsChanged':
-    'lockstep: the email address of your account was changed to {email}. If this was not you, contact support right away.',
+    'lockstep: the email address of your account was changed to {email}. If this was not you, contact support right away: {contact}',
   'email.noticeOldSubject': 'Your email address was changed',
   'email.noticeOldText':
-    'The email address of your lockstep account was changed from this address to {email} just now. Codes and security notices will go there from now on.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
+    'The email address of your lockstep account was changed from this address to {email} just now. Codes and security notices will go there from now on.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away ({contact}): someone may have access to your account.',
 } as const;

@@ -7,7 +7,7 @@ export const changePassword = {
   'password.choiceForgot': 'I forgot my password',
   'password.wrongCurrent': 'That is not your current password. You have {remaining} more tries.',
   'password.locked':
-    'Too many wrong passwords. For your safety, password changes are locked for {minutes} minutes. Nothing was changed. If this was not you, please contact support.',
+    'Too many wrong passwords. For your safety, password changes are locked for {minutes} minutes. Nothing was changed. If this was not you, please contact support: {contact}',
   'password.pickDestination': 'No problem. Where should I send a one-time code to prove it is you?',
   'password.askNew':
     'Thanks, that is confirmed. Now type your new password.\nIt needs at least 8 characters with at least one letter and one digit; longer is better.',
@@ -21,10 +21,10 @@ export const changePassword = {
   'password.changedNoEmail':
     'Done: your password was changed. {signedOut} signed-in sessions were signed out; sign in again with the new password. I sent a notice to your phone.',
   'password.noticeSms':
-    'lockstep: the password of your account was changed. If this was not you, contact support right away.',
+    'lockstep: the password of your account was changed. If this was not you, contact support right away: {contact}',
   'password.noticeEmailSubject': 'Your password was changed',
   'password.noticeEmailText':
-    'The password of your lockstep account was changed just now, and all signed-in sessions were signed out.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
+    'The password of your lockstep account was changed just now, and all signed-in sessions were signed out.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away ({contact}): someone may have access to your account.',
   'policy.tooShort': 'That password is too short: it needs at least 8 characters.',
   'policy.tooLong': 'That password is too long: at most 128 characters.',
   'policy.noLetter': 'That password has no letter: it needs at least one.',

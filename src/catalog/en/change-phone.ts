@@ -29,8 +29,8 @@ export const changePhone = {
   'phone.codeSms':
     'lockstep: your code to make this the phone number of your account is {code}. It expires in 10 minutes. Never share it. If you did not ask for it, ignore this message.',
   'phone.noticeOldSms':
-    'lockstep: the phone number of your account was changed to {to}. If this was not you, contact support right away.',
+    'lockstep: the phone number of your account was changed to {to}. If this was not you, contact support right away: {contact}',
   'phone.noticeEmailSubject': 'Your phone number was changed',
   'phone.noticeEmailText':
-    'The phone number of your lockstep account was changed just now from {from} to {to}.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
+    'The phone number of your lockstep account was changed just now from {from} to {to}.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away ({contact}): someone may have access to your account.',
 } as const;

@@ -2,9 +2,11 @@ import { activity } from './activity.ts';
 import { changeEmail } from './change-email.ts';
 import { changePassword } from './change-password.ts';
 import { changePhone } from './change-phone.ts';
+import { checkup } from './checkup.ts';
 import { codes } from './codes.ts';
 import { common } from './common.ts';
 import { consoleText } from './console.ts';
+import { discord } from './discord.ts';
 import { linkAccount } from './link-account.ts';
 import { fields, prove } from './prove.ts';
 import { support } from './support.ts';
@@ -27,7 +29,9 @@ export const en = {
   ...consoleText,
   ...web,
   ...telegram,
+  ...discord,
   ...support,
   ...twoFactor,
   ...activity,
+  ...checkup,
 } as const;

@@ -27,10 +27,10 @@ export const linkAccount = {
   'link.codeEmailText':
     'Your code to link a chat to your lockstep account is {code}.\nIt expires in 10 minutes. Never share it with anyone, including support staff.\nIf you did not ask for it, someone may have typed your phone number or email address by mistake. You can ignore this message; your account stays unchanged.',
   'link.noticeSms':
-    'lockstep: a {channel} chat was linked to your account just now. If this was not you, contact support right away.',
+    'lockstep: a {channel} chat was linked to your account just now. If this was not you, contact support right away: {contact}',
   'link.noticeEmailSubject': 'A new chat was linked to your account',
   'link.noticeEmailText':
-    'A {channel} chat was linked to your lockstep account just now. From that chat, your password, phone number and other security settings can be changed.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
+    'A {channel} chat was linked to your lockstep account just now. From that chat, your password, phone number and other security settings can be changed.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away ({contact}): someone may have access to your account.',
   'link.channel.telegram': 'Telegram',
   'link.channel.discord': 'Discord',
   'link.channel.console': 'console',

@@ -8,7 +8,7 @@ export const prove = {
   'prove.choiceForgot': 'I forgot my password',
   'prove.wrongPassword': 'That is not your current password. You have {remaining} more tries.',
   'prove.locked':
-    'Too many wrong passwords. For your safety the password step is locked for {minutes} minutes. Nothing was changed. You can try again after that. If this was not you, please contact support.',
+    'Too many wrong passwords. For your safety the password step is locked for {minutes} minutes. Nothing was changed. You can try again after that. If this was not you, please contact support: {contact}',
   'prove.lockedPickDestination':
     'Too many wrong passwords, so the password step is locked for {minutes} minutes. Nothing was changed.\nYou can still prove it is you with a one-time code. Where should I send it?',
   'prove.pickDestination': 'No problem. Where should I send a one-time code to prove it is you?',
@@ -16,7 +16,7 @@ export const prove = {
   'prove.choiceNoAccess': 'I cannot use any of these',
   'prove.choiceOtherWay': 'Use another way',
   'prove.needSupport':
-    'Then I cannot check here that it is you, so nothing was changed. Please contact support: they can check it is you in another way and help you get back in.',
+    'Then I cannot check here that it is you, so nothing was changed. Please contact support ({contact}): they can check it is you in another way and help you get back in.',
   'prove.reauthExpired':
     'It has been more than 5 minutes since you proved it is you, so for your safety please do that again. Nothing was changed yet.',
 } as const;

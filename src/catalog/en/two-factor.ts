@@ -35,7 +35,7 @@ export const twoFactor = {
   'twofa.choseNewCodes': 'Good idea if you used some of your codes or cannot find the list any more.',
   'twofa.kept': 'OK, nothing was changed. Two-step verification stays on.',
   'twofa.enableRaced':
-    'Two-step verification was turned on meanwhile, from another chat. Nothing else was changed. If this was not you, please contact support.',
+    'Two-step verification was turned on meanwhile, from another chat. Nothing else was changed. If this was not you, please contact support: {contact}',
   'twofa.notOn':
     'Two-step verification is not on for your account, so there is nothing to turn off. To turn it on, send /2fa.',
   'twofa.notOnRecovery':
@@ -46,18 +46,18 @@ export const twoFactor = {
     'Done: here are your 10 new recovery codes. Your old codes no longer work. Each new code works once. Save them now: I will not show them again.\n{codes}',
   'twofa.newCodesDone': 'All set. I sent a notice to your phone and email.',
   'twofa.noticeEnabledSms':
-    'lockstep: two-step verification was turned on for your account. If this was not you, contact support right away.',
+    'lockstep: two-step verification was turned on for your account. If this was not you, contact support right away: {contact}',
   'twofa.noticeEnabledSubject': 'Two-step verification was turned on',
   'twofa.noticeEnabledText':
-    'Two-step verification was just turned on for your lockstep account. Important changes now need a code from your authenticator app.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
+    'Two-step verification was just turned on for your lockstep account. Important changes now need a code from your authenticator app.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away ({contact}): someone may have access to your account.',
   'twofa.noticeDisabledSms':
-    'lockstep: two-step verification was turned off for your account. If this was not you, contact support right away.',
+    'lockstep: two-step verification was turned off for your account. If this was not you, contact support right away: {contact}',
   'twofa.noticeDisabledSubject': 'Two-step verification was turned off',
   'twofa.noticeDisabledText':
-    'Two-step verification was just turned off for your lockstep account; it is now protected by the password alone.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
+    'Two-step verification was just turned off for your lockstep account; it is now protected by the password alone.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away ({contact}): someone may have access to your account.',
   'twofa.noticeRegeneratedSms':
-    'lockstep: new recovery codes were made for your account; the old ones no longer work. If this was not you, contact support right away.',
+    'lockstep: new recovery codes were made for your account; the old ones no longer work. If this was not you, contact support right away: {contact}',
   'twofa.noticeRegeneratedSubject': 'New recovery codes were made',
   'twofa.noticeRegeneratedText':
-    'New recovery codes were just made for your lockstep account, and the old ones no longer work.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
+    'New recovery codes were just made for your lockstep account, and the old ones no longer work.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away ({contact}): someone may have access to your account.',
 } as const;

@@ -9,8 +9,8 @@ export const unlinkAccount = {
     "Done: this chat is no longer linked to your account. I sent a notice to the account's phone and email. To link it again, send /link.",
   'unlink.notLinked': 'This chat was no longer linked to an account, so there was nothing to unlink.',
   'unlink.noticeSms':
-    'lockstep: a {channel} chat was unlinked from your account just now. If this was not you, contact support right away.',
+    'lockstep: a {channel} chat was unlinked from your account just now. If this was not you, contact support right away: {contact}',
   'unlink.noticeEmailSubject': 'A chat was unlinked from your account',
   'unlink.noticeEmailText':
-    'A {channel} chat was unlinked from your lockstep account just now. That chat can no longer change anything in your account.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away: someone may have access to your account.',
+    'A {channel} chat was unlinked from your lockstep account just now. That chat can no longer change anything in your account.\nIf this was you, there is nothing else to do.\nIf this was not you, contact support right away ({contact}): someone may have access to your account.',
 } as const;

@@ -1,8 +1,8 @@
 import { fromPromise } from 'xstate';
-import type { CommitResult, PasswordAndCodeMachine } from '../../flows/password-and-code.ts';
-import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Channel } from '../engine/input.ts';
-import type { Services } from '../services.ts';
+import type { CommitResult, PasswordAndCodeMachine } from '../../../flows/password-and-code.ts';
+import type { FlowDefinition } from '../../../flows/ports.ts';
+import type { Channel } from '../../engine/input.ts';
+import type { Services } from '../../services.ts';
 import { bindProveIdentity, withFreshProof } from './prove-identity.ts';
 
 /**
@@ -17,6 +17,8 @@ export function bindPasswordAndCode(
   services: Services,
   purpose: string,
   commit: (accountId: string, channel: Channel) => Promise<CommitResult>,
+  /** False when the result holds a secret (new recovery codes), which must not be kept for a repeat. */
+  once = true,
 ): FlowDefinition {
   return {
     ...flow,
@@ -24,7 +26,7 @@ export function bindPasswordAndCode(
       actors: {
         proveIdentity: bindProveIdentity(services),
         commit: fromPromise(({ input }) =>
-          withFreshProof(services, input, purpose, () => commit(input.accountId, input.channel)),
+          withFreshProof(services, input, purpose, () => commit(input.accountId, input.channel), { once }),
         ),
       },
     }),

@@ -1,6 +1,6 @@
-import { disable2faFlow, PROOF_PURPOSE } from '../../flows/disable-2fa.ts';
-import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Services } from '../services.ts';
+import { disable2faFlow, PROOF_PURPOSE } from '../../../flows/disable-2fa.ts';
+import type { FlowDefinition } from '../../../flows/ports.ts';
+import type { Services } from '../../services.ts';
 import { bindPasswordAndCode } from './password-proof.ts';
 
 /** Binds the turn-off-2FA flow's named effects to the real services. */

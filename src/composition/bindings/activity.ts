@@ -1,8 +1,8 @@
 import { fromPromise } from 'xstate';
-import { activityFlow, activityMachine } from '../../flows/activity.ts';
-import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Channel } from '../engine/input.ts';
-import type { Services } from '../services.ts';
+import { activityFlow, activityMachine } from '../../../flows/activity.ts';
+import type { FlowDefinition } from '../../../flows/ports.ts';
+import type { Channel } from '../../engine/input.ts';
+import type { Services } from '../../services.ts';
 
 /** Binds the recent-activity flow's named effects to the real services. */
 export function bindActivity(services: Services): FlowDefinition {

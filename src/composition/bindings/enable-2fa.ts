@@ -1,7 +1,7 @@
 import { fromPromise } from 'xstate';
-import { enable2faFlow, enable2faMachine, PROOF_PURPOSE } from '../../flows/enable-2fa.ts';
-import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Services } from '../services.ts';
+import { enable2faFlow, enable2faMachine, PROOF_PURPOSE } from '../../../flows/enable-2fa.ts';
+import type { FlowDefinition } from '../../../flows/ports.ts';
+import type { Services } from '../../services.ts';
 import { bindProveIdentity, withFreshProof } from './prove-identity.ts';
 
 /** Binds the turn-on-2FA flow's named effects to the real services. */
@@ -18,8 +18,13 @@ export function bindEnable2fa(services: Services): FlowDefinition {
           twoFactor.checkSetupCode(input.accountId, input.sealed, input.code),
         ),
         enable: fromPromise(({ input }) =>
-          withFreshProof(services, input, PROOF_PURPOSE, () =>
-            twoFactor.enable(input.accountId, input.sealed, input.step, input.channel),
+          // Not kept for a repeat: the result holds the recovery codes (a repeat answers "already on").
+          withFreshProof(
+            services,
+            input,
+            PROOF_PURPOSE,
+            () => twoFactor.enable(input.accountId, input.sealed, input.step, input.channel),
+            { once: false },
           ),
         ),
       },

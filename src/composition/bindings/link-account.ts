@@ -1,7 +1,7 @@
 import { fromPromise } from 'xstate';
-import { linkAccountFlow, linkAccountMachine } from '../../flows/link-account.ts';
-import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Services } from '../services.ts';
+import { linkAccountFlow, linkAccountMachine } from '../../../flows/link-account.ts';
+import type { FlowDefinition } from '../../../flows/ports.ts';
+import type { Services } from '../../services.ts';
 import { bindProveIdentity } from './prove-identity.ts';
 
 /** Binds the link-account flow's named effects to the real services. */

@@ -1,7 +1,7 @@
 import { fromPromise } from 'xstate';
-import { changePasswordFlow, changePasswordMachine, PROOF_PURPOSE } from '../../flows/change-password.ts';
-import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Services } from '../services.ts';
+import { changePasswordFlow, changePasswordMachine, PROOF_PURPOSE } from '../../../flows/change-password.ts';
+import type { FlowDefinition } from '../../../flows/ports.ts';
+import type { Services } from '../../services.ts';
 import { bindProveIdentity, withFreshProof } from './prove-identity.ts';
 
 /**

@@ -1,6 +1,7 @@
 import { fromPromise } from 'xstate';
-import { proveIdentityMachine } from '../../flows/steps/prove-identity.ts';
-import type { Services } from '../services.ts';
+import { proveIdentityMachine } from '../../../flows/steps/prove-identity.ts';
+import type { InProgress } from '../../accounts/commit-ledger.ts';
+import type { Services } from '../../services.ts';
 
 /**
  * The prove-identity step bound to the real services. A parent's binding puts it among its own actors,
@@ -43,11 +44,25 @@ export const STALE_PROOF = { ok: false, reason: 'reauth' } as const;
  * @example `withFreshProof(services, input, 'password', () => passwords.commit(...))`
  */
 export async function withFreshProof<R>(
-  { proofs, clock }: Pick<Services, 'proofs' | 'clock'>,
+  { proofs, clock, commits }: Pick<Services, 'proofs' | 'clock' | 'commits'>,
   task: { readonly accountId: string; readonly taskId: string },
   purpose: string,
   commit: () => Promise<R>,
+  { once = true }: { readonly once?: boolean } = {},
 ): Promise<R | typeof STALE_PROOF> {
   if (!(await proofs.isFresh(task.accountId, task.taskId, purpose, clock.now()))) return STALE_PROOF;
-  return commit();
+  if (!once) return commit();
+  // Applied once per task: a retried step gets the first result back instead of a second change.
+  const result = await commits.once(task.accountId, task.taskId, purpose, commit);
+  if (isInProgress(result)) throw new Error('the change of this task is still being applied');
+  return result;
+}
+
+function isInProgress(result: unknown): result is InProgress {
+  return (
+    typeof result === 'object' &&
+    result !== null &&
+    (result as { ok?: unknown }).ok === false &&
+    (result as { reason?: unknown }).reason === 'inProgress'
+  );
 }

@@ -1,7 +1,7 @@
 import { fromPromise } from 'xstate';
-import { changePhoneFlow, changePhoneMachine, PROOF_PURPOSE } from '../../flows/change-phone.ts';
-import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Services } from '../services.ts';
+import { changePhoneFlow, changePhoneMachine, PROOF_PURPOSE } from '../../../flows/change-phone.ts';
+import type { FlowDefinition } from '../../../flows/ports.ts';
+import type { Services } from '../../services.ts';
 import { bindProveIdentity, withFreshProof } from './prove-identity.ts';
 
 /**

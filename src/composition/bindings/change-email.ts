@@ -1,7 +1,7 @@
 import { fromPromise } from 'xstate';
-import { changeEmailFlow, changeEmailMachine, PROOF_PURPOSE } from '../../flows/change-email.ts';
-import type { FlowDefinition } from '../../flows/ports.ts';
-import type { Services } from '../services.ts';
+import { changeEmailFlow, changeEmailMachine, PROOF_PURPOSE } from '../../../flows/change-email.ts';
+import type { FlowDefinition } from '../../../flows/ports.ts';
+import type { Services } from '../../services.ts';
 import { bindProveIdentity, withFreshProof } from './prove-identity.ts';
 
 /**
