@@ -21,6 +21,31 @@ const optionalUrl = (protocols: readonly string[], what: string) =>
     { message: `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)` },
   );
 
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`), any case; empty or unset is the default. */
+const boolean = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .refine((value) => value === undefined || value === '' || BOOLEAN_WORDS.has(value), {
+      message: 'must be true or false',
+    })
+    .transform((value) =>
+      value === undefined || value === '' ? fallback : BOOLEAN_WORDS.get(value) === true,
+    );
+
+const BOOLEAN_WORDS = new Map([
+  ['true', true],
+  ['1', true],
+  ['yes', true],
+  ['on', true],
+  ['false', false],
+  ['0', false],
+  ['no', false],
+  ['off', false],
+]);
+
 const integer = (fallback: number, min: number, max: number) =>
   z.coerce
     .number({ message: 'must be a whole number' })
@@ -55,6 +80,7 @@ export const configSchema = z
     TOTP_ISSUER: z.string().trim().min(1).max(64).default('lockstep'),
     HTTP_PORT: integer(8080, 0, 65_535),
     HTTP_HOST: z.string().trim().min(1).default('0.0.0.0'),
+    HTTP_TRUST_PROXY: boolean(false),
     PUBLIC_URL: optionalUrl(['http:', 'https:'], 'http(s)'),
     SMTP_URL: optionalUrl(['smtp:', 'smtps:'], 'SMTP'),
     MAIL_FROM: optionalString,
@@ -75,6 +101,20 @@ export const configSchema = z
     TELEGRAM_API_ROOT: optionalUrl(['http:', 'https:'], 'http(s)'),
     DISCORD_TOKEN: optionalString,
     DISCORD_APPLICATION_ID: optionalString,
+    DISCORD_GUILD_ID: optionalString.refine((v) => v === undefined || /^\d{17,20}$/.test(v), {
+      message: 'must be a server id (17-20 digits)',
+    }),
+    DISCORD_API_ROOT: optionalUrl(['http:', 'https:'], 'http(s)'),
+    SUPPORT_CONTACT: optionalString.refine((v) => v === undefined || v.length <= 300, {
+      message: 'must be at most 300 characters',
+    }),
+    SUPPORT_WEBHOOK_URL: optionalUrl(['http:', 'https:'], 'http(s)'),
+    SUPPORT_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+      message: 'must be at least 32 characters',
+    }),
+    SUPPORT_WEBHOOK_SECRET_PREVIOUS: optionalString.refine((v) => v === undefined || v.length >= 32, {
+      message: 'must be at least 32 characters',
+    }),
   })
   .superRefine((env, ctx) => {
     const production = env.REDIS_URL || env.TELEGRAM_BOT_TOKEN || env.DISCORD_TOKEN;
@@ -106,6 +146,13 @@ export const configSchema = z
         message: 'or SECRET_KEY is required with SMS_WEBHOOK_URL (the gateway checks the signature with it)',
       });
     }
+    if (env.SUPPORT_WEBHOOK_URL && !env.SUPPORT_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SUPPORT_WEBHOOK_SECRET'],
+        message: 'is required with SUPPORT_WEBHOOK_URL',
+      });
+    }
     if (env.DISCORD_TOKEN && !env.DISCORD_APPLICATION_ID) {
       ctx.addIssue({
         code: 'custom',
@@ -129,7 +176,13 @@ export interface Config {
   readonly flowIdleMs: number;
   readonly hashing: { memoryCost: number; timeCost: number; parallelism: number; concurrency: number };
   readonly totpIssuer: string;
-  readonly http: { port: number; host: string; publicUrl: string | undefined };
+  readonly http: {
+    port: number;
+    host: string;
+    publicUrl: string | undefined;
+    /** Believe `X-Forwarded-For` (HTTP_TRUST_PROXY): only behind a proxy that sets it. */
+    trustProxy: boolean;
+  };
   readonly smtp: { url: string; from: string } | undefined;
   readonly smsWebhookUrl: string | undefined;
   /** The key that signs SMS webhook requests: SMS_WEBHOOK_SECRET, else SECRET_KEY. */
@@ -142,7 +195,15 @@ export interface Config {
         apiRoot: string | undefined;
       }
     | undefined;
-  readonly discord: { token: string; applicationId: string } | undefined;
+  readonly discord:
+    | { token: string; applicationId: string; guildId: string | undefined; apiRoot: string | undefined }
+    | undefined;
+  /** How users reach support, and the support webhook (SUPPORT_*). */
+  readonly support: {
+    readonly contact: string | undefined;
+    readonly webhookUrl: string | undefined;
+    readonly webhookSecrets: readonly string[];
+  };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -177,7 +238,12 @@ export function parseConfig(source: Record<string, string | undefined>): ConfigR
         concurrency: env.HASH_CONCURRENCY,
       },
       totpIssuer: env.TOTP_ISSUER,
-      http: { port: env.HTTP_PORT, host: env.HTTP_HOST, publicUrl: env.PUBLIC_URL },
+      http: {
+        port: env.HTTP_PORT,
+        host: env.HTTP_HOST,
+        publicUrl: env.PUBLIC_URL,
+        trustProxy: env.HTTP_TRUST_PROXY,
+      },
       smtp: env.SMTP_URL && env.MAIL_FROM ? { url: env.SMTP_URL, from: env.MAIL_FROM } : undefined,
       smsWebhookUrl: env.SMS_WEBHOOK_URL,
       smsWebhookSecret: env.SMS_WEBHOOK_SECRET ?? env.SECRET_KEY,
@@ -191,8 +257,48 @@ export function parseConfig(source: Record<string, string | undefined>): ConfigR
         : undefined,
       discord:
         env.DISCORD_TOKEN && env.DISCORD_APPLICATION_ID
-          ? { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID }
+          ? {
+              token: env.DISCORD_TOKEN,
+              applicationId: env.DISCORD_APPLICATION_ID,
+              guildId: env.DISCORD_GUILD_ID,
+              apiRoot: env.DISCORD_API_ROOT,
+            }
           : undefined,
+      support: {
+        contact: env.SUPPORT_CONTACT,
+        webhookUrl: env.SUPPORT_WEBHOOK_URL,
+        webhookSecrets: [env.SUPPORT_WEBHOOK_SECRET, env.SUPPORT_WEBHOOK_SECRET_PREVIOUS].filter(
+          (v): v is string => v !== undefined,
+        ),
+      },
     },
   };
+}
+
+/** The Bot API root lockstep talks to when TELEGRAM_API_ROOT is not set. */
+export const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
+
+/**
+ * A URL as it may appear in a log or an error message: a password in it becomes `***` (the user name
+ * stays, it helps finding the account); a query string and fragment are dropped, as they may hold keys.
+ * Something that does not parse as a URL is not shown at all.
+ *
+ * @example maskUrl('redis://:hunter2@cache:6379/0') // 'redis://:***@cache:6379/0'
+ */
+export function maskUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return '(not a URL)';
+  }
+  if (url.password) url.password = '***';
+  url.search = '';
+  url.hash = '';
+  return url.toString().replace(/\/$/, value.endsWith('/') ? '/' : '');
+}
+
+/** `NAME=<masked value>`: how start-up problems name the setting that points at a dependency. */
+export function describeSetting(name: string, value: string, isDefault = false): string {
+  return `${name}=${maskUrl(value)}${isDefault ? ' (the default)' : ''}`;
 }

@@ -6,15 +6,18 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import { consolePushSender, renderOutbox, runConsole } from '../adapters/console/console-adapter.ts';
+import { type DiscordBot, startDiscord } from '../adapters/discord/index.ts';
 import {
   createTelegramBot,
   mountTelegramWebhook,
   TELEGRAM_WEBHOOK_PATH,
   type TelegramBot,
+  TelegramUnreachable,
 } from '../adapters/telegram/bot.ts';
-import { t } from './catalog/catalog.ts';
+import { setMessageDefaults, t } from './catalog/catalog.ts';
 import { systemClock } from './clock.ts';
-import { type Config, parseConfig } from './config.ts';
+import { createEngine } from './composition/engine.ts';
+import { type Config, DEFAULT_TELEGRAM_API_ROOT, describeSetting, maskUrl, parseConfig } from './config.ts';
 import { type BuiltDelivery, buildDelivery } from './delivery/select-delivery.ts';
 import {
   DEMO_ACCOUNT_ID,
@@ -26,17 +29,39 @@ import {
 } from './demo.ts';
 import { PushRouter } from './engine/push.ts';
 import { RedisSessionFrame } from './engine/redis-session-frame.ts';
+import {
+  DependencyUnreachable,
+  REDIS_CLIENT_OPTIONS,
+  Readiness,
+  START_WAIT_MS,
+  waitForRedis,
+  watchRedis,
+} from './http/readiness.ts';
 import { startHttp } from './http/start-http.ts';
 import type { Kv } from './kv/kv.ts';
 import { MemoryKv } from './kv/memory-kv.ts';
 import { RedisKv } from './kv/redis-kv.ts';
 import { createLogger, describeError, type Logger } from './log.ts';
-import { createEngine } from './composition/engine.ts';
 import { createServices } from './services.ts';
+import { createSupport } from './support/index.ts';
 import { qrTerminal } from './twofa/qr.ts';
 
 /** Exit code for bad configuration (sysexits EX_CONFIG). */
 export const EXIT_CONFIG = 78;
+/** Exit code when Redis or the Telegram Bot API cannot be reached at start (sysexits EX_UNAVAILABLE). */
+export const EXIT_UNAVAILABLE = 69;
+/** Exit code when the graceful shutdown did not finish within HARD_STOP_MS of the first signal. */
+export const EXIT_HARD_STOP = 70;
+/** The first SIGINT/SIGTERM ends the process within this long, even if the graceful shutdown hangs. */
+const HARD_STOP_MS = 8_000;
+/** After main() returned, a handle left open cannot keep the process alive longer than this. */
+const EXIT_GRACE_MS = 500;
+/** How often idle tasks are expired (and their users told). */
+const SWEEP_MS = 15_000;
+/** A getMe to see whether Telegram is back: its time limit, how often /readyz may ask, when health is stale. */
+const TELEGRAM_PROBE_MS = 3_000;
+const TELEGRAM_RECHECK_MS = 5_000;
+const TELEGRAM_STALE_MS = 60_000;
 
 // ---- delivery and HTTP ---------------------------------------------------------------------------
 
@@ -62,17 +87,29 @@ function selectDelivery(
 }
 
 /**
- * Resolves on the first SIGINT or SIGTERM; from then on the default handlers are back, so a second
- * signal ends the process at once if the graceful shutdown hangs.
+ * Resolves on the first SIGINT or SIGTERM (and aborts `signal`, which ends a start-up still waiting for
+ * Redis or Telegram); from then on the default handlers are back, so a second signal ends the process at
+ * once. A hard timer also ends it HARD_STOP_MS after the first signal if the graceful shutdown hangs.
  */
-function stopSignals(log: Logger): { readonly stopped: Promise<void>; dispose(): void } {
+function stopSignals(log: Logger): {
+  readonly stopped: Promise<void>;
+  readonly signal: AbortSignal;
+  dispose(): void;
+} {
   let resolveStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
     resolveStopped = resolve;
   });
+  const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     dispose();
     log.info({ signal }, 'shutting down');
+    const hard = setTimeout(() => {
+      log.error({ signal, ms: HARD_STOP_MS }, 'shutdown did not finish in time; exiting now');
+      process.exit(EXIT_HARD_STOP);
+    }, HARD_STOP_MS);
+    hard.unref();
+    abort.abort();
     resolveStopped();
   };
   const dispose = () => {
@@ -81,7 +118,39 @@ function stopSignals(log: Logger): { readonly stopped: Promise<void>; dispose():
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return { stopped, dispose };
+  return { stopped, signal: abort.signal, dispose };
+}
+
+/** Closes the Redis connection: politely (QUIT) when it is up, at once when it is not. */
+async function closeRedis(redis: Redis | null): Promise<void> {
+  if (!redis) return;
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    redis.quit().catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 1_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  redis.disconnect();
+}
+
+/** A start-up problem of the Telegram adapter, naming the setting to look at (never the token itself). */
+function telegramProblem(error: unknown, apiRoot: string | undefined): unknown {
+  if (!(error instanceof TelegramUnreachable)) return error;
+  const root = describeSetting('TELEGRAM_API_ROOT', apiRoot ?? DEFAULT_TELEGRAM_API_ROOT, !apiRoot);
+  return error.refused
+    ? new DependencyUnreachable(
+        'TELEGRAM_BOT_TOKEN',
+        `the Telegram Bot API at ${root} refused TELEGRAM_BOT_TOKEN (${error.reason})`,
+      )
+    : new DependencyUnreachable(
+        'TELEGRAM_API_ROOT',
+        `cannot reach the Telegram Bot API at ${root} (${error.reason})`,
+      );
 }
 
 async function main(): Promise<number> {
@@ -98,12 +167,33 @@ async function main(): Promise<number> {
   const consoleMode = !config.telegram && !config.discord;
   // In the console demo, logs go to a quiet level so they do not drown the conversation.
   const log: Logger = createLogger(consoleMode && config.logLevel === 'info' ? 'warn' : config.logLevel);
+  // Nothing printed may hold the bot token, whatever an error message quotes.
+  const tokens = [config.telegram?.token, config.discord?.token].filter((v): v is string => Boolean(v));
+  const scrub = (text: string): string =>
+    tokens.reduce((scrubbed, token) => scrubbed.split(token).join('<bot token>'), text);
+  const signals = stopSignals(log);
+  try {
+    return await serve(config, log, signals, consoleMode);
+  } catch (error) {
+    process.stderr.write(`lockstep stopped: ${scrub(describeError(error))}\n`);
+    return 1;
+  } finally {
+    signals.dispose();
+  }
+}
 
+async function serve(
+  config: Config,
+  log: Logger,
+  signals: ReturnType<typeof stopSignals>,
+  consoleMode: boolean,
+): Promise<number> {
   let redis: Redis | null = null;
   let kv: Kv;
   if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: true });
-    redis.on('error', (error) => log.warn({ err: error.name }, 'redis connection problem'));
+    // Connects in the background and reconnects for as long as the process runs; see REDIS_CLIENT_OPTIONS.
+    redis = new Redis(config.redisUrl, REDIS_CLIENT_OPTIONS);
+    watchRedis(redis, log, maskUrl(config.redisUrl));
     kv = new RedisKv(redis);
   } else {
     kv = new MemoryKv(systemClock);
@@ -130,57 +220,191 @@ async function main(): Promise<number> {
     publicUrl: config.http.publicUrl,
     ...(redis ? { sessionFrame: new RedisSessionFrame(redis) } : {}),
   });
-  // Out-of-turn replies go through one router; each adapter registers itself below.
+  // Out-of-turn replies go through one router; each adapter registers itself below. The expiry sweeper
+  // takes nothing while a registered adapter cannot reach its platform (`pushReady`).
   const push = new PushRouter();
-  const engine = createEngine(services, { push: push.send, pushReady: () => push.ready() });
-  const sweeper = setInterval(() => {
-    engine
-      .expireIdle()
-      .catch((error: unknown) => log.warn({ err: describeError(error) }, 'expiry sweep failed'));
-  }, 15_000);
-  sweeper.unref();
+  // "contact support" everywhere (chat, SMS, email) shows SUPPORT_CONTACT.
+  setMessageDefaults({ contact: config.support.contact });
+  // Notices are sent after each change from the durable outbox; this retries what failed.
+  const stopNotices = services.notices.start();
+  let telegramRef: TelegramBot | null = null;
+  const support = createSupport({
+    services,
+    config: {
+      contact: config.support.contact,
+      webhookUrl: config.support.webhookUrl,
+      webhookSecrets: config.support.webhookSecrets,
+      telegramBotUsername: () => {
+        try {
+          return telegramRef?.bot.botInfo.username;
+        } catch {
+          return undefined;
+        }
+      },
+    },
+  });
+  const engine = createEngine(
+    services,
+    { push: push.send, pushReady: () => push.ready() },
+    [support.flow],
+    support.engineOptions,
+  );
+  support.attach(engine);
+  let discord: DiscordBot | null = null;
+  const readiness = new Readiness(redis);
 
-  const signals = stopSignals(log);
-  let http: Awaited<ReturnType<typeof startHttp>> = null;
   const telegram: TelegramBot | null = config.telegram
     ? createTelegramBot({ token: config.telegram.token, engine, log, apiRoot: config.telegram.apiRoot })
     : null;
-  if (telegram) push.register('telegram', telegram.pushSender);
+  telegramRef = telegram;
+  // While Telegram looks unreachable, /readyz asks again in the background (at most every few seconds),
+  // so a process whose webhook gets no traffic still notices when Telegram is back.
+  let probing: Promise<void> | null = null;
+  let probedAt = 0;
+  const recheckTelegram = (): void => {
+    if (!telegram || probing || Date.now() - probedAt < TELEGRAM_RECHECK_MS) return;
+    probedAt = Date.now();
+    probing = telegram.health
+      .probe(TELEGRAM_PROBE_MS)
+      .catch(() => undefined)
+      .finally(() => {
+        probing = null;
+      });
+  };
+  if (telegram) {
+    push.register('telegram', telegram.pushSender, () => telegram.health.reachable());
+    readiness.platform('telegram', () => {
+      const up = telegram.health.reachable();
+      if (!up && readiness.phase === 'serving') recheckTelegram();
+      return up;
+    });
+  }
+
+  let sweeper: NodeJS.Timeout | undefined;
+  let sweeping = false;
+  const sweep = async (): Promise<void> => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      if (telegram) {
+        // Polling keeps the health fresh; a quiet webhook process checks now and then before it takes
+        // expiries, and whenever Telegram looked unreachable.
+        const state = telegram.health.state();
+        const latest = Math.max(state.lastSuccessAt, state.lastFailureAt);
+        if (!state.reachable || Date.now() - latest > TELEGRAM_STALE_MS) {
+          await telegram.health.probe(TELEGRAM_PROBE_MS).catch(() => undefined);
+        }
+      }
+      await engine
+        .expireIdle()
+        .catch((error: unknown) => log.warn({ err: describeError(error) }, 'expiry sweep failed'));
+      await support
+        .tick()
+        .catch((error: unknown) => log.warn({ err: describeError(error) }, 'support tick failed'));
+    } finally {
+      sweeping = false;
+    }
+  };
+
+  let http: Awaited<ReturnType<typeof startHttp>> = null;
   const shutdown = async () => {
+    readiness.draining();
     signals.dispose();
     clearInterval(sweeper);
+    stopNotices();
+    support.close();
     // Adapters first (they finish in-flight updates), then the HTTP server they may be served by.
     await telegram
       ?.stop()
       .catch((error: unknown) => log.warn({ err: describeError(error) }, 'telegram stop failed'));
+    await discord
+      ?.stop()
+      .catch((error: unknown) => log.warn({ err: describeError(error) }, 'discord stop failed'));
     await http?.close();
     providers.close();
-    await redis?.quit().catch(() => redis?.disconnect());
+    await closeRedis(redis);
   };
   const webhook = config.telegram?.webhookUrl && config.telegram.webhookSecret ? config.telegram : null;
+  // The HTTP server comes first, so /livez answers and /readyz says "starting" while Redis and Telegram
+  // are checked.
   http = await startHttp({
     config,
     services,
     engine,
     redis,
     log,
+    readiness: () => readiness.report(),
+    server: { trustProxy: config.http.trustProxy },
     ...(telegram && webhook
       ? {
-          extraRoutes: (app) =>
+          extraRoutes: (app) => {
+            support.mountApi(app);
+            // Updates are taken only while serving: while starting or draining Telegram gets 503 and
+            // delivers the update again later (to this process or, behind a load balancer, another one).
+            app.addHook('onRequest', async (_request, reply) => {
+              if (readiness.phase === 'serving') return;
+              return reply
+                .code(503)
+                .header('retry-after', '5')
+                .header('cache-control', 'no-store')
+                .type('text/plain; charset=utf-8')
+                .send('Not ready\n');
+            });
             mountTelegramWebhook(app, telegram, {
               secretToken: webhook.webhookSecret as string,
               path: new URL(webhook.webhookUrl as string).pathname || TELEGRAM_WEBHOOK_PATH,
-            }),
+            });
+          },
         }
-      : {}),
+      : { extraRoutes: (app) => support.mountApi(app) }),
   }).catch(async (error: unknown) => {
     await shutdown();
     throw error;
   });
 
+  // Fail fast: Redis and the Bot API must answer within START_WAIT_MS (checked together), else the
+  // process says which setting points at what, and why, and exits. A signal ends the wait at once.
+  const startChecks: Promise<void>[] = [];
+  if (redis && config.redisUrl) {
+    startChecks.push(
+      waitForRedis(redis, { setting: 'REDIS_URL', url: config.redisUrl, signal: signals.signal }),
+    );
+  }
+  if (telegram) {
+    startChecks.push(
+      telegram.health.probe(START_WAIT_MS, signals.signal).catch((error: unknown) => {
+        if (signals.signal.aborted) return;
+        throw telegramProblem(error, config.telegram?.apiRoot);
+      }),
+    );
+  }
+  const checked = await Promise.allSettled(startChecks);
+  if (signals.signal.aborted) {
+    log.info({}, 'stopped before start-up finished');
+    await shutdown();
+    return 0;
+  }
+  const problems = checked.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+  if (problems.length > 0) {
+    const unexpected = problems.find((problem) => !(problem instanceof DependencyUnreachable));
+    for (const problem of problems) {
+      if (!(problem instanceof DependencyUnreachable)) continue;
+      log.error({ setting: problem.setting }, problem.message);
+      process.stderr.write(`lockstep cannot start: ${problem.message}\n`);
+    }
+    await shutdown();
+    if (unexpected) throw unexpected;
+    return EXIT_UNAVAILABLE;
+  }
+
   if (consoleMode) {
     const password = config.demoPassword ?? randomDemoPassword();
-    const demo = await seedDemoAccount(services, password, { botConfigured: !demoWanted(config) });
+    const demo = await seedDemoAccount(services, password, { botConfigured: !demoWanted(config) }).catch(
+      async (error: unknown) => {
+        await shutdown();
+        throw error;
+      },
+    );
     push.register('console', consolePushSender(out, 'en', qrTerminal));
     out.write(`${t('en', 'console.banner')}\n`);
     const banner =
@@ -197,6 +421,9 @@ async function main(): Promise<number> {
             ? t('en', 'console.demoUnlinked', { id: DEMO_ACCOUNT_ID })
             : t('en', 'console.demoAccountRedis', { id: DEMO_ACCOUNT_ID });
     out.write(`${banner}\n\n`);
+    readiness.serving();
+    sweeper = setInterval(() => void sweep(), SWEEP_MS);
+    sweeper.unref();
     // A signal ends the input: lines already typed are answered, then goodbye, then everything closes.
     const input = new PassThrough();
     process.stdin.pipe(input);
@@ -209,6 +436,8 @@ async function main(): Promise<number> {
     await shutdown();
     return 0;
   }
+  // Serving from here: webhook updates are taken (see the hook above) as soon as Telegram sends them.
+  readiness.serving();
   try {
     if (telegram && webhook) {
       await telegram.setWebhook(webhook.webhookUrl as string, webhook.webhookSecret as string);
@@ -217,10 +446,25 @@ async function main(): Promise<number> {
       await telegram.start();
       log.info({}, 'telegram: long polling');
     }
+    if (config.discord) {
+      discord = await startDiscord({
+        token: config.discord.token,
+        applicationId: config.discord.applicationId,
+        ...(config.discord.guildId ? { guildId: config.discord.guildId } : {}),
+        ...(config.discord.apiRoot ? { apiRoot: config.discord.apiRoot } : {}),
+        engine,
+        push,
+        kv,
+        prefix: config.redisPrefix,
+        log,
+      });
+    }
   } catch (error) {
     await shutdown();
     throw error;
   }
+  sweeper = setInterval(() => void sweep(), SWEEP_MS);
+  sweeper.unref();
   // The process now serves until SIGINT or SIGTERM.
   await signals.stopped;
   await shutdown();
@@ -230,9 +474,13 @@ async function main(): Promise<number> {
 main().then(
   (code) => {
     process.exitCode = code;
+    // Everything is closed by now, so the process ends by itself; should a stray handle keep it alive,
+    // it still ends (this timer does not hold it open).
+    setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
   },
   (error: unknown) => {
     process.stderr.write(`lockstep stopped: ${describeError(error)}\n`);
     process.exitCode = 1;
+    setTimeout(() => process.exit(1), EXIT_GRACE_MS).unref();
   },
 );

@@ -5,7 +5,7 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Bot, type Context, type Transformer, webhookCallback } from 'grammy';
+import { Bot, type Context, GrammyError, HttpError, type Transformer, webhookCallback } from 'grammy';
 import type { BotCommand } from 'grammy/types';
 import { type Locale, type MessageKey, resolveLocale, t } from '../../src/catalog/catalog.ts';
 import { chatTag, type UserInput } from '../../src/core/conversation.ts';
@@ -54,8 +54,70 @@ export interface TelegramBotOptions {
 /** A route handler for fastify: `app.post(path, telegram.webhookHandler(secret))`. */
 export type WebhookHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
+/** Failures that say the API cannot serve this bot: unreachable, 5xx, or the token refused (401, 404). */
+function isApiFailure(errorCode: number): boolean {
+  return errorCode >= 500 || errorCode === 401 || errorCode === 404;
+}
+
+/**
+ * Why a Bot API call failed, safe for a log: a network error's code (`ECONNREFUSED`), a timeout, or
+ * Telegram's answer (`401: Unauthorized`). Never the request URL, which holds the bot token.
+ */
+export function telegramCause(error: unknown): string {
+  if (error instanceof GrammyError) return `${error.error_code}: ${error.description}`;
+  let inner: unknown = error instanceof HttpError ? error.error : error;
+  for (let depth = 0; inner && typeof inner === 'object' && depth < 4; depth += 1) {
+    const code = (inner as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z0-9_]+$/.test(code)) return code;
+    const name = (inner as { name?: unknown }).name;
+    if (name === 'AbortError' || name === 'TimeoutError') return 'no answer in time';
+    const message = inner instanceof Error ? inner.message : '';
+    if (/timed out/i.test(message)) return 'no answer in time';
+    inner = (inner as { cause?: unknown }).cause;
+  }
+  return error instanceof Error ? error.name : 'unknown error';
+}
+
+/** The Bot API could not be reached, or refused the token; `message` never holds the token. */
+export class TelegramUnreachable extends Error {
+  override readonly name = 'TelegramUnreachable';
+  constructor(
+    /** Why (see `telegramCause`). */
+    readonly reason: string,
+    /** Telegram answered, refusing the token (401 or 404): retrying will not help. */
+    readonly refused: boolean,
+  ) {
+    super(`the Telegram Bot API ${refused ? 'refused the bot token' : 'did not answer'} (${reason})`);
+  }
+}
+
+/** What the adapter knows about its Bot API: the outcome of the latest call. */
+export interface TelegramHealthState {
+  /** The latest call got an answer (other than 5xx, 401, 404); false before the first call. */
+  readonly reachable: boolean;
+  /** When a call last got such an answer / last failed (ms since the epoch; 0 = never). */
+  readonly lastSuccessAt: number;
+  readonly lastFailureAt: number;
+  /** Why the latest failure failed (see `telegramCause`). */
+  readonly lastFailure: string | null;
+}
+
+export interface TelegramHealth {
+  /** Cheap and synchronous: can this process reach Telegram, going by the latest call. */
+  reachable(): boolean;
+  state(): TelegramHealthState;
+  /**
+   * Calls `getMe` (which also initialises the bot), retrying network failures and 5xx for at most
+   * `timeoutMs`; throws `TelegramUnreachable` when no call succeeded in time or the token was refused.
+   * `signal` ends the wait early (then it throws too).
+   */
+  probe(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+}
+
 export interface TelegramBot {
   readonly bot: Bot;
+  /** Whether the Bot API answers (for readiness and for the expiry sweeper's push router). */
+  readonly health: TelegramHealth;
   /** Sends replies to a Telegram chat outside of a turn (give it to `engine.setPushSender`). */
   readonly pushSender: PushSender;
   /** Long polling: drops a webhook if one is set (pending updates are kept), publishes the commands, polls. */
@@ -95,7 +157,10 @@ export function mountTelegramWebhook(
 export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
   const { engine, log } = options;
   const bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
+  const health = trackHealth(bot);
   bot.api.config.use(
+    // First, so it sees every attempt (autoRetry's too): a retried 500 followed by a success ends healthy.
+    health.transformer,
     autoRetry({
       maxRetryAttempts: options.retry?.maxRetryAttempts ?? 3,
       maxDelaySeconds: options.retry?.maxDelaySeconds ?? 30,
@@ -238,6 +303,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 
   return {
     bot,
+    health: health.api,
     pushSender,
     async start() {
       if (mode === 'webhook') throw new Error('this bot serves a webhook; it cannot also poll');
@@ -281,6 +347,72 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
       await publishCommands();
     },
   };
+}
+
+/** Tracks the outcome of every Bot API call, and probes with `getMe`. */
+function trackHealth(bot: Bot): { transformer: Transformer; api: TelegramHealth } {
+  let lastSuccessAt = 0;
+  let lastFailureAt = 0;
+  let lastFailure: string | null = null;
+  const up = () => {
+    lastSuccessAt = Date.now();
+  };
+  const down = (cause: string) => {
+    lastFailureAt = Date.now();
+    lastFailure = cause;
+  };
+  const transformer: Transformer = async (prev, method, payload, signal) => {
+    try {
+      const result = await prev(method, payload, signal);
+      if (result.ok || !isApiFailure(result.error_code)) up();
+      else down(`${result.error_code}: ${result.description}`);
+      return result;
+    } catch (error) {
+      // Our own abort (stopping the poll, a probe's deadline) says nothing about Telegram.
+      if (!signal?.aborted) down(telegramCause(error));
+      throw error;
+    }
+  };
+  const state = (): TelegramHealthState => ({
+    reachable: lastSuccessAt > 0 && lastSuccessAt >= lastFailureAt,
+    lastSuccessAt,
+    lastFailureAt,
+    lastFailure,
+  });
+  const api: TelegramHealth = {
+    reachable: () => state().reachable,
+    state,
+    async probe(timeoutMs, signal) {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
+      let cause = 'no answer in time';
+      while (!stop.aborted) {
+        try {
+          // grammY types its signal with the abort-controller shim's type; Node's AbortSignal is the same thing.
+          const me = await bot.api.getMe(stop as Parameters<typeof bot.api.getMe>[0]);
+          if (!bot.isInited()) bot.botInfo = me;
+          return;
+        } catch (error) {
+          if (stop.aborted) break;
+          cause = telegramCause(error);
+          if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404))
+            throw new TelegramUnreachable(cause, true);
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, 250);
+            function done() {
+              clearTimeout(timer);
+              stop.removeEventListener('abort', done);
+              resolve();
+            }
+            stop.addEventListener('abort', done, { once: true });
+          });
+        }
+      }
+      if (deadline.aborted && !signal?.aborted) down('no answer in time');
+      throw new TelegramUnreachable(cause, false);
+    },
+  };
+  return { transformer, api };
 }
 
 /** Logs failed `getUpdates` calls through our logger (the runner is silenced). */

@@ -9,6 +9,7 @@ import {
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import { PAGE_CSP, type PageKind, renderConfirmPage, renderPage } from './pages.ts';
+import type { ReadinessReport } from './readiness.ts';
 
 /** What a health probe reports: overall readiness plus one flag per dependency (`redis`, ...). */
 export interface HealthReport {
@@ -22,6 +23,11 @@ export type VerifyEmailOutcome = 'verified' | 'expired' | 'used' | 'invalid';
 export interface HttpServerOptions {
   readonly log: Logger;
   readonly health: () => Promise<HealthReport>;
+  /**
+   * `/readyz`: whether this process should get traffic (serving, and every dependency answers). Without
+   * it, `/readyz` answers what `health` says.
+   */
+  readonly readiness?: () => Promise<ReadinessReport>;
   /** Redeems an email-verification token; without it, `/verify-email` is not served (404). */
   readonly verifyEmail?: (token: string) => Promise<VerifyEmailOutcome>;
   /**
@@ -285,6 +291,32 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         .send(request.method === 'HEAD' ? undefined : 'Method not allowed\n');
     }
     return reply.code(404).type('text/plain; charset=utf-8').send('Not found\n');
+  });
+
+  // Liveness: the process runs and its event loop answers. No dependency is checked, so an orchestrator
+  // never restarts a process only because Redis or Telegram is away (that is what /readyz is for).
+  app.get('/livez', async (_request, reply) =>
+    reply.code(200).header('cache-control', 'no-store').send({ status: 'alive' }),
+  );
+
+  // Readiness: 200 only while serving with every dependency reachable; 503 while starting, while draining
+  // after SIGTERM, and while Redis or a platform does not answer.
+  app.get('/readyz', async (_request, reply) => {
+    let report: ReadinessReport;
+    try {
+      if (options.readiness) report = await options.readiness();
+      else {
+        const health = await options.health();
+        report = { ok: health.ok, status: health.ok ? 'ready' : 'unavailable', checks: health.checks };
+      }
+    } catch (error) {
+      log.error({ err: error instanceof Error ? error.name : typeof error }, 'readiness check threw');
+      report = { ok: false, status: 'unavailable', checks: {} };
+    }
+    return reply
+      .code(report.ok ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: report.status, checks: report.checks });
   });
 
   app.get('/healthz', async (_request, reply) => {
