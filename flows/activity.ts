@@ -4,6 +4,7 @@
  * hands the chat to a person (the engine's escalation, with what was shown).
  */
 import { assign, emit, fromPromise, setup } from 'xstate';
+import { CHECKUP_FLOW_ID } from './checkup.ts';
 import {
   type ActivityView,
   AWAITING_INPUT,
@@ -49,7 +50,8 @@ export const activityMachine = setup({
   id: 'activity',
   context: ({ input }) => ({ accountId: input.accountId ?? '', channel: input.chat.channel, next: null }),
   initial: 'loading',
-  output: ({ context }) => (context.next ? { next: context.next } : {}),
+  // After "This was not me" the password change hands back to the checkup, which offers itself.
+  output: ({ context }) => (context.next ? { next: context.next, returnTo: CHECKUP_FLOW_ID } : {}),
   states: {
     loading: {
       invoke: {

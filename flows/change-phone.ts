@@ -4,6 +4,7 @@
  * sent to it. Nothing changes before the last step.
  */
 import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
+import { CHECKUP_BEFORE_PHONE, PHONE_TIP_DONE } from './checkup.ts';
 import {
   asCodeCheck,
   CODE_FIELD,
@@ -84,6 +85,8 @@ interface Context extends Task {
   lastAt: number;
   /** The new number was asked once: the second time in a shorter form. */
   askedNew: boolean;
+  /** The checkup already looked for an email (the help page's tip) before this run. */
+  readonly tipShown: boolean;
   ended: FlowOutput;
 }
 
@@ -131,11 +134,22 @@ export const changePhoneMachine = setup({
     secret: null,
     lastAt: input.at,
     askedNew: false,
+    tipShown: input.args === PHONE_TIP_DONE,
     ended: {},
   }),
-  initial: 'proving',
+  initial: 'gate',
   output: ({ context }) => context.ended,
   states: {
+    /**
+     * The help page's tip comes first: the checkup looks for an email on the account (the way back in when
+     * the old number is lost) and hands back with PHONE_TIP_DONE, or offers to add one first.
+     */
+    gate: {
+      always: [
+        { guard: ({ context }) => context.tipShown, target: 'proving' },
+        { target: 'done', actions: assign({ ended: CHECKUP_BEFORE_PHONE }) },
+      ],
+    },
     /**
      * A code to the current number, or (the number is lost) to the email; without an email a support
      * agent must help (the step says so, and the flow hands over to support).

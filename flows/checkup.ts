@@ -42,6 +42,18 @@ export const CHECKUP_ARGS = {
   beforePhone: 'before-phone',
 } as const;
 
+/** What a task ends with to offer the checkup (after /link, after enabling 2FA). */
+export const CHECKUP_OFFER = {
+  next: CHECKUP_FLOW_ID,
+  nextArgs: CHECKUP_ARGS.offer,
+} as const satisfies FlowOutput;
+
+/** What the phone task ends with before it asks anything: the checkup shows the tip when there is no email. */
+export const CHECKUP_BEFORE_PHONE = {
+  next: CHECKUP_FLOW_ID,
+  nextArgs: CHECKUP_ARGS.beforePhone,
+} as const satisfies FlowOutput;
+
 /** The args the checkup hands the phone task once the tip was shown or not needed (the task goes straight on). */
 export const PHONE_TIP_DONE = 'email-checked';
 
@@ -290,6 +302,7 @@ export const checkupMachine = setup({
         type: 'reply',
         key: 'checkup.offer',
         input: 'choice',
+        dismissible: true,
         choices: [
           { value: 'show', label: 'checkup.choiceShow' },
           { value: LATER, label: 'checkup.choiceLater' },

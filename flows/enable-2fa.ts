@@ -8,6 +8,7 @@
  * effect); recovery codes exist only in the reply that shows them.
  */
 import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
+import { CHECKUP_OFFER } from './checkup.ts';
 import { CODE_FIELD, failedWith, reply } from './outcomes.ts';
 import {
   type AccountSummary,
@@ -307,7 +308,8 @@ export const enable2faMachine = setup({
         'user.choice': {
           guard: ({ event }) => event.value === 'saved',
           target: 'done',
-          actions: emit(reply('twofa.enabledDone')),
+          // Inside a checkup sitting this goes on down the list; otherwise the checkup offers itself.
+          actions: [assign({ ended: CHECKUP_OFFER }), emit(reply('twofa.enabledDone'))],
         },
       },
     },

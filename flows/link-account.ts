@@ -5,6 +5,7 @@
  * which numbers or addresses are registered.
  */
 import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
+import { CHECKUP_OFFER } from './checkup.ts';
 import {
   CODE_FIELD,
   codeCheckReply,
@@ -343,7 +344,12 @@ export const linkAccountMachine = setup({
         src: 'linkChat',
         input: ({ context }) => ({ accountId: context.accountId ?? '', identity: context.identity }),
         onDone: [
-          { guard: ({ event }) => event.output.ok, target: 'done', actions: emit(reply('link.done')) },
+          {
+            guard: ({ event }) => event.output.ok,
+            target: 'done',
+            // A new link is a good moment for the checkup: it offers itself when there is something to fix.
+            actions: [assign({ ended: CHECKUP_OFFER }), emit(reply('link.done'))],
+          },
           {
             guard: ({ event }) => failedWith(event.output, 'linkedElsewhere'),
             target: 'done',

@@ -50,6 +50,11 @@ export interface Reply {
   readonly sensitive?: boolean;
   /** Outside a confidential place: offer a way to continue privately (Telegram deep link, Discord DM). */
   readonly continuePrivately?: boolean;
+  /**
+   * An offer, not a task's step (e.g. "Shall I check your account?"): a command other than /cancel, /help or
+   * /support ends it quietly and is carried out, instead of being told that a task is under way.
+   */
+  readonly dismissible?: boolean;
 }
 
 /** The longest text lockstep reads; longer messages are refused before any other work. */

@@ -546,6 +546,10 @@ class Turn {
       this.prompt = null;
     }
     if (plan.reset && this.flow) this.resetFlow();
+    if (plan.dismissed && this.flow) {
+      this.flow = null;
+      this.prompt = null;
+    }
     await this.carryOut(plan.decision);
   }
 
@@ -615,7 +619,7 @@ class Turn {
   /** For `Engine.startIn`: starts the flow unless the conversation is in another task. */
   async startElsewhere(flow: FlowDefinition, args: string): Promise<boolean> {
     const plan = planTurn(this.input, this.session, this.facts());
-    if (plan.expired || plan.reset) {
+    if (plan.expired || plan.reset || plan.dismissed) {
       this.flow = null;
       this.prompt = null;
     }

@@ -12,6 +12,9 @@ import type { Session } from './session-store.ts';
 /** The commands the engine answers in every state, whatever flow is running. */
 export const GLOBAL_COMMANDS = ['start', 'menu', 'help', 'cancel', 'support'] as const;
 
+/** Commands that answer inside an offer without ending it. */
+const PAST_OFFERS_KEPT: ReadonlySet<string> = new Set(['cancel', 'help', 'support']);
+
 export type TurnDecision =
   /** Text too long to read: refused before anything else. */
   | { readonly kind: 'tooLong' }
@@ -39,6 +42,8 @@ export interface TurnPlan {
   readonly expired: boolean;
   /** The session's flow cannot be restored (removed, or another version): it ends, and the user is told. */
   readonly reset: boolean;
+  /** The flow only waited on an offer and a command went past it: it ends quietly. */
+  readonly dismissed: boolean;
   /** The input answered a secret prompt (or came while one was recent): adapters delete it. */
   readonly inputWasSecret: boolean;
   readonly decision: TurnDecision;
@@ -86,7 +91,23 @@ export function planTurn(input: UserInput, session: Session | null, facts: TurnF
     flow = null;
     prompt = null;
   }
-  const plan = (decision: TurnDecision): TurnPlan => ({ expired, reset, inputWasSecret, decision });
+  // A command goes past an offer (a dismissible prompt): the offer ends quietly and the command is carried out.
+  const dismissed =
+    flow !== null &&
+    prompt?.dismissible === true &&
+    action.type === 'command' &&
+    !PAST_OFFERS_KEPT.has(action.command.toLowerCase());
+  if (dismissed) {
+    flow = null;
+    prompt = null;
+  }
+  const plan = (decision: TurnDecision): TurnPlan => ({
+    expired,
+    reset,
+    dismissed,
+    inputWasSecret,
+    decision,
+  });
 
   if (action.type === 'text' && action.text.length > MAX_INPUT_LENGTH) return plan({ kind: 'tooLong' });
   if (session?.owner) return plan({ kind: 'withPerson' });

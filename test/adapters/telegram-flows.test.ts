@@ -322,7 +322,14 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
       expect.stringContaining('your code to link a chat to your account is'),
     ]);
 
+    since = api.calls.length;
     await answerSecret(w, bob, codeSentTo(w, PHONE), 'link.done');
+    // A new link is a good moment for the checkup (two-step verification is off): it offers itself.
+    const offer = await shows(w, bob.chat, 'checkup.offer', undefined, since);
+    expect(keyboardOf(offer).flat().map((b) => b.text)).toEqual([
+      t('en', 'checkup.choiceShow'),
+      t('en', 'checkup.choiceLater'),
+    ]);
     const account = await w.account();
     expect(account.links.map((link) => [link.channel, link.userId])).toEqual([
       ['telegram', String(w.alice.user.id)],
@@ -332,6 +339,7 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
     expect(w.delivery.to(PHONE).at(-1)?.text).toBe(t('en', 'link.noticeSms', { channel: 'Telegram' }));
     expect(w.delivery.to(EMAIL).at(-1)?.subject).toBe(t('en', 'link.noticeEmailSubject'));
 
+    // /menu goes past the offer: the menu, not "a task is under way".
     since = api.calls.length;
     api.userSends(bob.chat, bob.user, '/menu');
     const menu = await shows(w, bob.chat, 'common.menu', undefined, since);
@@ -612,6 +620,73 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
     expect(outbound(w)).not.toContain(PASSWORD);
     expect(w.secrets.size).toBeGreaterThan(13);
     // NEW_PASSWORD was typed after /cancel as ordinary text: it stays in the chat but is never logged.
+    expectNoSecretInLogs(w);
+  });
+
+  /** The "password not changed since <day>" finding, whatever the day. */
+  const OLD_PASSWORD_LINE = new RegExp(
+    `^${(t('en', 'checkup.finding.passwordOld', { since: '\u0000' }).split('\u0000')[0] ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+  );
+
+  it('runs the security checkup: the findings worst first with a button each, the fix, then back to the checkup with what is left', async () => {
+    const w = await createWorld();
+    const { api, alice } = w;
+    // A password changed long ago, and no two-step verification: two findings, the worse one first.
+    await w.services.accounts.update(w.accountId, (account) => ({
+      ...account,
+      passwordChangedAt: Date.now() - 400 * 24 * 60 * 60_000,
+    }));
+    api.userSends(alice.chat, alice.user, '/checkup');
+    const ask = await shows(w, alice.chat, 'checkup.ask');
+    const found = await shows(w, alice.chat, 'checkup.found');
+    const findings = api.calls
+      .filter((call) => isShown(call, alice.chat, found.index + 1) && call.index < ask.index)
+      .map(shownText);
+    expect(findings).toEqual([
+      t('en', 'checkup.finding.twoFactorOff'),
+      expect.stringMatching(OLD_PASSWORD_LINE),
+    ]);
+    expect(keyboardOf(ask).map((row) => row.map((b) => b.text))).toEqual([
+      [t('en', 'checkup.fix.twoFactor')],
+      [t('en', 'checkup.fix.password')],
+      [t('en', 'checkup.choiceLater')],
+    ]);
+
+    // The first button starts the 2FA task; the checkup says it will come back.
+    let since = api.calls.length;
+    press(w, alice, ask, t('en', 'checkup.fix.twoFactor'));
+    await shows(w, alice.chat, 'checkup.willReturn', undefined, since);
+    await shows(w, alice.chat, 'twofa.askPasswordOn', undefined, since);
+    since = api.calls.length;
+    await answerSecret(w, alice, PASSWORD, 'twofa.askSetupCode');
+    const photo = api.callsOf('sendPhoto', since)[0] as ApiCall;
+    const key = /\n((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})\n/.exec(shownText(photo))?.[1] ?? '';
+    const secret = key.replaceAll(' ', '');
+    w.secrets.add(secret);
+    w.secrets.add(key);
+    const code = await new TotpService({ clock: systemClock, issuer: 'lockstep' }).currentCode(secret);
+    const saved = await answerSecret(w, alice, code, 'twofa.askSaved');
+    for (const recoveryCode of outbound(w).match(/[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{2}/g) ?? []) {
+      w.secrets.add(recoveryCode);
+    }
+
+    // Back in the checkup, with what is left: the old password, then "Not now" ends it, nothing changed.
+    since = api.calls.length;
+    press(w, alice, saved, t('en', 'twofa.choiceSaved'));
+    await shows(w, alice.chat, 'twofa.enabledDone', undefined, since);
+    await shows(w, alice.chat, 'checkup.resumed', undefined, since);
+    const left = await shows(w, alice.chat, 'checkup.ask', undefined, since);
+    expect(api.calls.filter((call) => isShown(call, alice.chat, since)).map(shownText)).toContainEqual(
+      expect.stringMatching(OLD_PASSWORD_LINE),
+    );
+    expect(api.calls.filter((call) => isShown(call, alice.chat, since)).map(shownText)).not.toContain(
+      t('en', 'checkup.finding.twoFactorOff'),
+    );
+    since = api.calls.length;
+    press(w, alice, left, t('en', 'checkup.choiceLater'));
+    await shows(w, alice.chat, 'checkup.later', undefined, since);
+    expect((await w.account()).twoFactor.enabled).toBe(true);
+    expect(await w.services.sessions.load({ channel: 'telegram', chatId: String(alice.chat.id) })).toBeNull();
     expectNoSecretInLogs(w);
   });
 

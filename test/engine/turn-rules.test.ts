@@ -44,10 +44,43 @@ describe('planTurn', () => {
     expect(plan).toEqual({
       expired: false,
       reset: false,
+      dismissed: false,
       inputWasSecret: true,
       decision: { kind: 'tooLong' },
     });
     expect(planTurn(text('x'.repeat(MAX_INPUT_LENGTH)), null, facts()).decision.kind).toBe('notUnderstood');
+  });
+
+  it('lets a command go past an offer (a dismissible prompt): the offer ends quietly and the command is carried out', () => {
+    const offer = inFlow({
+      prompt: {
+        key: 'checkup.offer',
+        input: 'choice',
+        dismissible: true,
+        choices: [{ value: 'show', label: 'checkup.choiceShow' }],
+      },
+    });
+    expect(planTurn(command('menu'), offer, facts())).toMatchObject({
+      dismissed: true,
+      decision: { kind: 'menu', welcome: false },
+    });
+    expect(planTurn(command('count'), offer, facts())).toMatchObject({
+      dismissed: true,
+      decision: { kind: 'start', flowId: 'counter' },
+    });
+    // /cancel, /help and /support answer inside the offer, and text goes to the flow as always.
+    for (const name of ['cancel', 'help', 'support']) {
+      expect(planTurn(command(name), offer, facts()).dismissed).toBe(false);
+    }
+    expect(planTurn(text('show'), offer, facts())).toMatchObject({
+      dismissed: false,
+      decision: { kind: 'step' },
+    });
+    // A prompt that is not an offer keeps the task: the user is told one is under way.
+    expect(planTurn(command('menu'), inFlow(), facts())).toMatchObject({
+      dismissed: false,
+      decision: { kind: 'busy' },
+    });
   });
 
   it('judges a secret by the question asked or by the mark, even once the flow has expired', () => {

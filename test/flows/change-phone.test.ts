@@ -3,7 +3,7 @@
  * a recording SMS/email provider, and a fake second-factor checker where 2FA matters.
  */
 import { describe, expect, it } from 'vitest';
-import { FIELD_MAX, REAUTH_MAX_AGE_MS, type SecondFactorResult } from '../../flows/ports.ts';
+import { FIELD_MAX, REAUTH_MAX_AGE_MS, type Reply, type SecondFactorResult } from '../../flows/ports.ts';
 import { NEW_NUMBERS_PER_HOUR } from '../../src/accounts/phone-service.ts';
 import { t } from '../../src/catalog/catalog.ts';
 import { CODE_TTL_MS, MAX_WRONG_TRIES } from '../../src/codes/code-service.ts';
@@ -38,8 +38,16 @@ function fakeSecondFactor(): SecondFactorChecker & { calls: string[] } {
 }
 
 /** /phone, a code to the current number, typed: ends at the new-number prompt (no 2FA). */
+/** `/phone`; without an email on the account the checkup's tip comes first, and "Change the phone number now" goes on. */
+async function startPhone(h: FlowHarness, chat: ChatDriver): Promise<Reply[]> {
+  const replies = await chat.command('phone');
+  if ((await h.account()).email !== null) return replies;
+  expect(keys(replies)).toEqual(['checkup.phoneTip']);
+  return chat.choose('phone');
+}
+
 async function proveWithOldPhone(h: FlowHarness, chat: ChatDriver): Promise<void> {
-  expect(keys(await chat.command('phone'))).toEqual(['phone.intro']);
+  expect(keys(await startPhone(h, chat))).toEqual(['phone.intro']);
   expect(keys(await chat.choose('phone'))).toEqual(['codes.sent', 'codes.askCode']);
   expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['phone.askNew']);
 }
@@ -380,7 +388,7 @@ describe('change phone: "I no longer have this number"', () => {
   it('says plainly that a support agent must help when the account has no email, and changes nothing', async () => {
     const h = await createFlowHarness({ email: null });
     const chat = h.chat();
-    expect(await chat.command('phone')).toMatchObject([
+    expect(await startPhone(h, chat)).toMatchObject([
       { key: 'phone.intro', choices: [{ value: 'phone' }, { value: 'noAccess' }] },
     ]);
     // Without a support desk set up, the user is told how to reach support.
@@ -397,7 +405,7 @@ describe('change phone: "I no longer have this number"', () => {
   it('ends the task after "I cannot use any of these" also when no support desk is set up', async () => {
     const h = await createFlowHarness({ email: null });
     const chat = h.chat();
-    await chat.command('phone');
+    await startPhone(h, chat);
     await chat.choose('noAccess');
     expect(await chat.storedSession()).toBeNull();
   });
@@ -423,7 +431,7 @@ describe('change phone: "I no longer have this number"', () => {
       supportContact: 'help@example.com',
     });
     const chat = h.chat('c1', { engine });
-    await chat.command('phone');
+    await startPhone(h, chat);
     expect(keys(await chat.choose('noAccess'))).toEqual(['prove.needSupport', 'support.escalated']);
     expect(opened).toEqual([
       expect.objectContaining({

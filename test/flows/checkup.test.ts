@@ -607,11 +607,8 @@ describe('the checkup offered by other tasks', () => {
   });
 });
 
-/**
- * The offers inside the real tasks. They need the one-line edits of flows/link-account.ts, enable-2fa.ts,
- * activity.ts and the gate of change-phone.ts (see the checkup's hand-over notes): remove `.skip` once applied.
- */
-describe.skip('the checkup offered by the real tasks (after the edits of link, 2FA, activity, phone)', () => {
+/** The offers inside the real tasks: after /link, after enabling 2FA, after "This was not me", before /phone. */
+describe('the checkup offered by the real tasks (link, 2FA, activity, phone)', () => {
   it('after /link succeeds', async () => {
     const h = await createFlowHarness();
     const chat = h.chat('chat-u2', { userId: 'u2' });

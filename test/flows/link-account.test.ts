@@ -91,7 +91,10 @@ describe('link account: proving the account with a code', () => {
     expect(message?.text).toContain('your code to link a chat to your account is');
     const code = h.delivery.lastCodeTo(h.phone);
 
-    expect(await chat.text(code)).toEqual([{ key: 'link.done' }]);
+    expect(await chat.text(code)).toEqual([
+      { key: 'link.done' },
+      expect.objectContaining({ key: 'checkup.offer' }),
+    ]);
     expect(await linkedAccountId(h, 'u2')).toBe(h.accountId);
     // An account may have several chats: the seeded link of u1 is still there.
     expect((await h.account()).links.map((l) => l.userId)).toEqual(['u1', 'u2']);
@@ -102,6 +105,9 @@ describe('link account: proving the account with a code', () => {
     const email = h.delivery.to(h.email ?? '').at(-1);
     expect(email?.subject).toBe(t('en', 'link.noticeEmailSubject'));
     expect(email?.text).toContain('A console chat was linked to your lockstep account');
+    // The link task is over: the chat only holds the checkup's offer, and "Not now" leaves nothing behind.
+    expect(JSON.parse((await chat.storedSession()) ?? '{}')).toMatchObject({ flow: { id: 'checkup' } });
+    expect(keys(await chat.choose('later'))).toEqual(['checkup.later']);
     expect(await chat.storedSession()).toBeNull();
   });
 
@@ -114,7 +120,10 @@ describe('link account: proving the account with a code', () => {
       { key: 'link.askCode' },
     ]);
     expect(h.delivery.to(h.phone)).toEqual([]);
-    expect(keys(await chat.text(h.delivery.lastCodeTo('alice@example.com')))).toEqual(['link.done']);
+    expect(keys(await chat.text(h.delivery.lastCodeTo('alice@example.com')))).toEqual([
+      'link.done',
+      'checkup.offer',
+    ]);
     expect(await linkedAccountId(h, 'u2')).toBe(h.accountId);
   });
 
@@ -265,7 +274,7 @@ describe('link account: wrong input', () => {
     expect(await linkedAccountId(h, 'u2')).toBeNull();
     // A new code works.
     await chat.text(h.phone);
-    expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['link.done']);
+    expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['link.done', 'checkup.offer']);
   });
 
   it('lets the user pick another phone or email, and asks to wait before sending a code again', async () => {
@@ -284,7 +293,7 @@ describe('link account: wrong input', () => {
     if (codes[0] !== codes[1]) {
       expect(keys(await chat.text(codes[0] ?? ''))).toEqual(['codes.wrong', 'link.askCode']);
     }
-    expect(keys(await chat.text(codes[1] ?? ''))).toEqual(['link.done']);
+    expect(keys(await chat.text(codes[1] ?? ''))).toEqual(['link.done', 'checkup.offer']);
   });
 
   it('says it could not send the code when the provider fails, and stays where it was', async () => {
@@ -301,7 +310,7 @@ describe('link account: wrong input', () => {
     h.delivery.failNext();
     // A failed resend keeps the code already out, and the prompt for it.
     expect(keys(await chat.choose('resend'))).toEqual(['codes.deliveryFailed', 'link.askCode']);
-    expect(keys(await chat.text(code))).toEqual(['link.done']);
+    expect(keys(await chat.text(code))).toEqual(['link.done', 'checkup.offer']);
   });
 });
 
@@ -328,7 +337,7 @@ describe('link account: limits and refusals', () => {
     h.clock.advance(LINK_ATTEMPT_WINDOW_MS);
     await chat.command('link');
     await chat.text(h.phone);
-    expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['link.done']);
+    expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['link.done', 'checkup.offer']);
   });
 
   it(`stops after ${LINK_ATTEMPTS_PER_DESTINATION} attempts on one phone number in an hour, from any chats`, async () => {
@@ -407,7 +416,10 @@ describe('link account: two-step verification', () => {
       },
     ]);
     expect(await linkedAccountId(h, 'u2')).toBeNull();
-    expect(await chat.text('111111')).toEqual([{ key: 'link.done' }]);
+    expect(await chat.text('111111')).toEqual([
+      { key: 'link.done' },
+      expect.objectContaining({ key: 'checkup.offer' }),
+    ]);
     expect(secondFactor.calls).toEqual([h.accountId, h.accountId]);
     expect(await linkedAccountId(h, 'u2')).toBe(h.accountId);
     expect(h.kv.writesContaining('"111111"')).toEqual([]);
@@ -432,7 +444,7 @@ describe('link account: two-step verification', () => {
     const chat = stranger(h);
     await chat.command('link');
     await chat.text(h.phone);
-    expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['link.done']);
+    expect(keys(await chat.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['link.done', 'checkup.offer']);
     expect(secondFactor.calls).toEqual([]);
   });
 });

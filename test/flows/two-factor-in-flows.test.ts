@@ -69,7 +69,10 @@ describe('two-step verification inside linking, phone and email changes', () => 
     expect(keys(await stranger.text(h.delivery.lastCodeTo(h.phone)))).toEqual(['twofa.askCode']);
     expect(await h.services.accounts.findByLink('console', 'u2')).toBeNull();
     expect(keys(await stranger.text('000000'))).toEqual(['twofa.wrong', 'twofa.askCode']);
-    expect(keys(await stranger.text(await authenticator(secret, h.clock).code()))).toEqual(['link.done']);
+    expect(keys(await stranger.text(await authenticator(secret, h.clock).code()))).toEqual([
+      'link.done',
+      'checkup.offer',
+    ]);
     expect((await h.services.accounts.findByLink('console', 'u2'))?.id).toBe(h.accountId);
   });
 
