@@ -5,21 +5,48 @@
  */
 import type { Redis } from 'ioredis';
 
-/** Counts what one ioredis client sends: a command on its own is a round trip, a pipeline (or MULTI) one. */
+/**
+ * True for a pipeline ioredis made itself (`enableAutoPipelining`): it is marked with `Symbol("exec")` as
+ * soon as it is made; a pipeline the code builds has no such mark.
+ */
+function isAutoPipeline(pipeline: object): boolean {
+  return Object.getOwnPropertySymbols(pipeline).some((symbol) => symbol.description === 'exec');
+}
+
+/**
+ * Counts what one ioredis client sends: a command on its own is a round trip, a pipeline (or MULTI) the code
+ * builds is one. ioredis' auto-pipelining batches the commands of many chats into one socket write; each of
+ * those still waits for its own answer, so each is still counted as a round trip of the chat that sent it.
+ */
 export class RoundTripMeter {
   roundTrips = 0;
   commands = 0;
 
-  /** Wraps `redis.sendCommand`; every command of the client passes through it, pipelines included. */
+  /** Wraps `redis.sendCommand` (every command passes through it) and `redis.pipeline` (to tell the kinds apart). */
   static attach(redis: Redis): RoundTripMeter {
     const meter = new RoundTripMeter();
     const pipelines = new WeakSet<object>();
-    const client = redis as unknown as { sendCommand: (...args: unknown[]) => unknown };
+    /** Commands queued in an auto-pipeline. */
+    const autoQueued = new WeakSet<object>();
+    const client = redis as unknown as {
+      sendCommand: (...args: unknown[]) => unknown;
+      pipeline: (...args: unknown[]) => { exec: (...args: unknown[]) => unknown; _queue?: object[] };
+    };
+    const makePipeline = client.pipeline.bind(redis);
+    client.pipeline = (...args: unknown[]) => {
+      const pipeline = makePipeline(...args);
+      const exec = pipeline.exec.bind(pipeline);
+      pipeline.exec = (...execArgs: unknown[]) => {
+        if (isAutoPipeline(pipeline)) for (const command of pipeline._queue ?? []) autoQueued.add(command);
+        return exec(...execArgs);
+      };
+      return pipeline;
+    };
     const send = client.sendCommand.bind(redis);
     client.sendCommand = (command: unknown, stream?: unknown, node?: unknown) => {
       meter.commands += 1;
       const batch = stream as { isPipeline?: boolean } | undefined;
-      if (batch?.isPipeline) {
+      if (batch?.isPipeline && !autoQueued.has(command as object)) {
         if (!pipelines.has(batch)) {
           pipelines.add(batch);
           meter.roundTrips += 1;

@@ -183,7 +183,10 @@ export const checkupMachine = setup({
   },
   actors: {
     /** Looks at the account; with `fresh` a new sitting starts (the old one is forgotten). */
-    load: fromPromise<CheckupView, SittingInput & { fresh: boolean }>(notProvided('load')),
+    /** The review; `emailOnly` (before the phone task) needs only whether the account has an email. */
+    load: fromPromise<CheckupView, SittingInput & { fresh: boolean; emailOnly: boolean }>(
+      notProvided('load'),
+    ),
     /** Records that the sitting opened this fixing task. */
     visit: fromPromise<void, SittingInput & { fix: string }>(notProvided('visit')),
     /** Ends the sitting. */
@@ -228,6 +231,7 @@ export const checkupMachine = setup({
           accountId: context.accountId,
           chat: context.chat,
           fresh: context.mode === 'fresh',
+          emailOnly: context.mode === 'beforePhone',
         }),
         onDone: [
           // Before the phone task: the tip only when there is no email to fall back on.

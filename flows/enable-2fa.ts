@@ -7,7 +7,7 @@
  * The new secret is kept between turns only sealed (encrypted for this account by the `newSecret`
  * effect); recovery codes exist only in the reply that shows them.
  */
-import { assertEvent, assign, emit, fromPromise, setup } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
 import { CHECKUP_OFFER } from './checkup.ts';
 import { CODE_FIELD, failedWith, reply } from './outcomes.ts';
 import {
@@ -43,6 +43,23 @@ export const CODE_PURPOSE = 'twofa-enable';
 /** The purpose of the proof turning 2FA on needs. */
 export const PROOF_PURPOSE = '2fa-on';
 
+/** Beside the code prompt: the same QR code once more, or what to do without an authenticator app. */
+const SETUP_CHOICES = [
+  { value: 'showAgain', label: 'twofa.choiceShowAgain' },
+  { value: 'noApp', label: 'twofa.choiceNoApp' },
+] as const;
+
+/** The key and its QR code. Sensitive: never stored as the remembered prompt, never kept in history. */
+function scanReply(output: NewSecretOutput): ReplyEvent {
+  return {
+    type: 'reply',
+    key: 'twofa.scan',
+    params: { key: output.key },
+    image: { mime: 'image/png', base64: output.png, text: output.uri, alt: 'twofa.qrAlt' },
+    sensitive: true,
+  };
+}
+
 /** A new secret as the flow sees it: `sealed` may be kept; the rest is shown once. */
 interface Context {
   readonly accountId: string;
@@ -55,6 +72,8 @@ interface Context {
   pendingSealed: string | null;
   /** The time step of the matching set-up code (not a secret). */
   verifiedStep: number | null;
+  /** The last set-up code was refused, and the refusal asked for the next one. */
+  codeRefused: boolean;
   /** The latest user text, cleared as soon as the effect that needs it has started. */
   secret: string | null;
   lastAt: number;
@@ -74,6 +93,9 @@ export const enable2faMachine = setup({
     loadAccount: fromPromise<AccountSummary, { accountId: string }>(notProvided('loadAccount')),
     proveIdentity: proveIdentityMachine,
     newSecret: fromPromise<NewSecretOutput, { accountId: string }>(notProvided('newSecret')),
+    showSecret: fromPromise<NewSecretOutput, { accountId: string; sealed: string }>(
+      notProvided('showSecret'),
+    ),
     checkSetupCode: fromPromise<SetupCodeResult, { accountId: string; sealed: string; code: string }>(
       notProvided('checkSetupCode'),
     ),
@@ -103,6 +125,7 @@ export const enable2faMachine = setup({
     reproving: false,
     pendingSealed: null,
     verifiedStep: null,
+    codeRefused: false,
     secret: null,
     lastAt: input.at,
     ended: {},
@@ -197,19 +220,7 @@ export const enable2faMachine = setup({
           target: 'askSetupCode',
           actions: [
             assign({ pendingSealed: ({ event }) => event.output.sealed }),
-            // Sensitive: shown once, never stored as the remembered prompt.
-            emit(({ event }) => ({
-              type: 'reply' as const,
-              key: 'twofa.scan' as const,
-              params: { key: event.output.key },
-              image: {
-                mime: 'image/png' as const,
-                base64: event.output.png,
-                text: event.output.uri,
-                alt: 'twofa.qrAlt' as const,
-              },
-              sensitive: true,
-            })),
+            emit(({ event }) => scanReply(event.output)),
           ],
         },
         onError: { target: 'done', actions: 'internalError' },
@@ -217,8 +228,40 @@ export const enable2faMachine = setup({
     },
     askSetupCode: {
       tags: [AWAITING_INPUT],
-      entry: emit({ type: 'reply', key: 'twofa.askSetupCode', input: 'secret', field: CODE_FIELD } as const),
-      on: { 'user.text': { target: 'checkingSetupCode', actions: 'takeText' } },
+      // After a refused code the refusal was the prompt: the question is not asked a second time.
+      entry: enqueueActions(({ context, enqueue }) => {
+        if (context.codeRefused) {
+          enqueue.assign({ codeRefused: false });
+          return;
+        }
+        enqueue.emit({
+          type: 'reply',
+          key: 'twofa.askSetupCode',
+          input: 'secret',
+          field: CODE_FIELD,
+          choices: SETUP_CHOICES,
+        } as const);
+      }),
+      on: {
+        'user.text': { target: 'checkingSetupCode', actions: 'takeText' },
+        'user.choice': [
+          { guard: ({ event }) => event.value === 'showAgain', target: 'showingSecret' },
+          {
+            guard: ({ event }) => event.value === 'noApp',
+            target: 'done',
+            actions: emit(reply('twofa.noApp')),
+          },
+        ],
+      },
+    },
+    /** The same key and QR code once more (nothing new is made, so an app that already scanned it works). */
+    showingSecret: {
+      invoke: {
+        src: 'showSecret',
+        input: ({ context }) => ({ accountId: context.accountId, sealed: context.pendingSealed ?? '' }),
+        onDone: { target: 'askSetupCode', actions: emit(({ event }) => scanReply(event.output)) },
+        onError: { target: 'askSetupCode', actions: 'internalError' },
+      },
     },
     checkingSetupCode: {
       invoke: {
@@ -237,21 +280,29 @@ export const enable2faMachine = setup({
           {
             guard: ({ event }) => failedWith(event.output, 'format'),
             target: 'askSetupCode',
-            actions: emit({
-              type: 'reply',
-              key: 'twofa.setupFormat',
-              input: 'secret',
-              field: CODE_FIELD,
-            } as const),
+            actions: [
+              assign({ codeRefused: true }),
+              emit({
+                type: 'reply',
+                key: 'twofa.setupFormat',
+                input: 'secret',
+                field: CODE_FIELD,
+                choices: SETUP_CHOICES,
+              } as const),
+            ],
           },
           {
             target: 'askSetupCode',
-            actions: emit({
-              type: 'reply',
-              key: 'twofa.setupWrong',
-              input: 'secret',
-              field: CODE_FIELD,
-            } as const),
+            actions: [
+              assign({ codeRefused: true }),
+              emit({
+                type: 'reply',
+                key: 'twofa.setupWrong',
+                input: 'secret',
+                field: CODE_FIELD,
+                choices: SETUP_CHOICES,
+              } as const),
+            ],
           },
         ],
         onError: { target: 'askSetupCode', actions: 'internalError' },

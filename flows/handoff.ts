@@ -21,6 +21,7 @@ import {
   type FlowInput,
   type FlowOutput,
   type LinkChatResult,
+  type MessageParam,
   notProvided,
   type ReplyEvent,
   type StaleProof,
@@ -45,8 +46,8 @@ export type RedeemHandoffResult =
       readonly handoffId: string;
       readonly accountId: string;
       readonly flowId: string;
-      /** The task as said in a sentence ("changing your phone number"). */
-      readonly task: string;
+      /** The task as said in a sentence ("changing your phone number"): its title, rendered by the adapter. */
+      readonly task: MessageParam;
     }
   | {
       readonly ok: false;

@@ -21,6 +21,31 @@ const optionalUrl = (protocols: readonly string[], what: string) =>
     { message: `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)` },
   );
 
+/** A Redis Cluster node to start from (ioredis discovers the rest). */
+export interface ClusterNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port,host:port,...` (an IPv6 host in brackets, `[::1]:7000`); empty or unset: no cluster. */
+const clusterNodes = optionalString
+  .refine(
+    (value) =>
+      value === undefined ||
+      value.split(',').every((node) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):([0-9]{1,5})$/i.test(node.trim())),
+    { message: 'must be host:port pairs separated by commas (e.g. redis-1:6379,redis-2:6379)' },
+  )
+  .transform((value): ClusterNode[] | undefined =>
+    value?.split(',').map((node) => {
+      const pair = node.trim();
+      const at = pair.lastIndexOf(':');
+      return { host: pair.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(pair.slice(at + 1)) };
+    }),
+  )
+  .refine((nodes) => nodes === undefined || nodes.every((node) => node.port >= 1 && node.port <= 65_535), {
+    message: 'has a port outside 1-65535',
+  });
+
 /** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`), any case; empty or unset is the default. */
 const boolean = (fallback: boolean) =>
   z
@@ -63,6 +88,7 @@ export const configSchema = z
     NODE_ENV: optionalString,
     LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     REDIS_URL: optionalUrl(['redis:', 'rediss:'], 'Redis'),
+    REDIS_CLUSTER_NODES: clusterNodes,
     REDIS_PREFIX: z
       .string()
       .regex(/^[a-z0-9:_-]{1,32}$/i, { message: 'must be 1-32 letters, digits, : _ -' })
@@ -105,6 +131,9 @@ export const configSchema = z
       message: 'must be a server id (17-20 digits)',
     }),
     DISCORD_API_ROOT: optionalUrl(['http:', 'https:'], 'http(s)'),
+    LOCALE: z
+      .enum(['en', 'zh-CN', 'es', 'ru'], { message: 'must be one of en, zh-CN, es, ru' })
+      .default('en'),
     SUPPORT_CONTACT: optionalString.refine((v) => v === undefined || v.length <= 300, {
       message: 'must be at most 300 characters',
     }),
@@ -168,12 +197,19 @@ export interface Config {
   readonly env: Env;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly redisUrl: string | undefined;
+  /**
+   * Redis Cluster start-up nodes: every store then runs on an ioredis `Cluster` (REDIS_URL, when also set,
+   * gives only the credentials and TLS).
+   */
+  readonly redisClusterNodes: readonly ClusterNode[] | undefined;
   readonly redisPrefix: string;
   /** Present whenever real state is kept; the console demo may run with a random one. */
   readonly secretKey: string | undefined;
   readonly outboxFile: string | undefined;
   readonly demoPassword: string | undefined;
   readonly flowIdleMs: number;
+  /** The console's language (LOCALE): en, zh-CN, es or ru. Chats choose their own (platform, /language). */
+  readonly locale: 'en' | 'zh-CN' | 'es' | 'ru';
   readonly hashing: { memoryCost: number; timeCost: number; parallelism: number; concurrency: number };
   readonly totpIssuer: string;
   readonly http: {
@@ -226,6 +262,7 @@ export function parseConfig(source: Record<string, string | undefined>): ConfigR
       env,
       logLevel: env.LOG_LEVEL,
       redisUrl: env.REDIS_URL,
+      redisClusterNodes: env.REDIS_CLUSTER_NODES,
       redisPrefix: env.REDIS_PREFIX,
       secretKey: env.SECRET_KEY,
       outboxFile: env.OUTBOX_FILE,
@@ -238,6 +275,7 @@ export function parseConfig(source: Record<string, string | undefined>): ConfigR
         concurrency: env.HASH_CONCURRENCY,
       },
       totpIssuer: env.TOTP_ISSUER,
+      locale: env.LOCALE,
       http: {
         port: env.HTTP_PORT,
         host: env.HTTP_HOST,

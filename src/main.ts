@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { consolePushSender, renderOutbox, runConsole } from '../adapters/console/console-adapter.ts';
 import { type DiscordBot, startDiscord } from '../adapters/discord/index.ts';
 import {
@@ -27,6 +27,7 @@ import {
   randomDemoPassword,
   seedDemoAccount,
 } from './demo.ts';
+import { Election, RedisLease } from './engine/lease.ts';
 import { PushRouter } from './engine/push.ts';
 import { RedisSessionFrame } from './engine/redis-session-frame.ts';
 import {
@@ -40,8 +41,11 @@ import {
 import { startHttp } from './http/start-http.ts';
 import type { Kv } from './kv/kv.ts';
 import { MemoryKv } from './kv/memory-kv.ts';
+import { createRedisClient } from './kv/redis-client.ts';
 import { RedisKv } from './kv/redis-kv.ts';
 import { createLogger, describeError, type Logger } from './log.ts';
+import { observeAccounts, observeCodes, observeRedis, observeSupport } from './metrics/instrument.ts';
+import { createMetrics, mountMetrics } from './metrics/metrics.ts';
 import { createServices } from './services.ts';
 import { createSupport } from './support/index.ts';
 import { qrTerminal } from './twofa/qr.ts';
@@ -54,14 +58,25 @@ export const EXIT_UNAVAILABLE = 69;
 export const EXIT_HARD_STOP = 70;
 /** The first SIGINT/SIGTERM ends the process within this long, even if the graceful shutdown hangs. */
 const HARD_STOP_MS = 8_000;
+/** A second SIGINT/SIGTERM this soon after the first is taken for a relay of it and ignored. */
+const DUPLICATE_SIGNAL_MS = 1_000;
 /** After main() returned, a handle left open cannot keep the process alive longer than this. */
 const EXIT_GRACE_MS = 500;
-/** How often idle tasks are expired (and their users told). */
+/**
+ * How often idle tasks are expired (and their users told): every 15 s, or a sixth of FLOW_IDLE_MINUTES
+ * when that is shorter, so a notice comes at most about a sixth of the idle time late.
+ */
 const SWEEP_MS = 15_000;
+const sweepEveryMs = (flowIdleMs: number): number => Math.max(1_000, Math.min(SWEEP_MS, flowIdleMs / 6));
 /** A getMe to see whether Telegram is back: its time limit, how often /readyz may ask, when health is stale. */
 const TELEGRAM_PROBE_MS = 3_000;
 const TELEGRAM_RECHECK_MS = 5_000;
 const TELEGRAM_STALE_MS = 60_000;
+/**
+ * With Redis, exactly one process long-polls Telegram: the one holding this lease (renewed every third of
+ * it). When it dies, another process takes over within about this long.
+ */
+const TELEGRAM_POLL_LEASE_MS = 5_000;
 
 // ---- delivery and HTTP ---------------------------------------------------------------------------
 
@@ -76,7 +91,7 @@ function selectDelivery(
     clock: systemClock,
     log,
     fallbackSecret: secretKey,
-    print: print ? (message) => print(renderOutbox(message)) : undefined,
+    print: print ? (message) => print(renderOutbox(message, config.locale)) : undefined,
   });
   if (!print) {
     // A deployed bot whose codes go nowhere is a configuration mistake worth a line in the log.
@@ -88,8 +103,9 @@ function selectDelivery(
 
 /**
  * Resolves on the first SIGINT or SIGTERM (and aborts `signal`, which ends a start-up still waiting for
- * Redis or Telegram); from then on the default handlers are back, so a second signal ends the process at
- * once. A hard timer also ends it HARD_STOP_MS after the first signal if the graceful shutdown hangs.
+ * Redis or Telegram); from then on a second signal ends the process at once, unless it comes within
+ * DUPLICATE_SIGNAL_MS (a relay of the first). A hard timer also ends it HARD_STOP_MS after the first
+ * signal if the graceful shutdown hangs.
  */
 function stopSignals(log: Logger): {
   readonly stopped: Promise<void>;
@@ -101,8 +117,20 @@ function stopSignals(log: Logger): {
     resolveStopped = resolve;
   });
   const abort = new AbortController();
+  let firstAt = 0;
+  // The same signal again within a second is a relay of the first (tsx, an init, a process group
+  // signalled as a whole), not an operator insisting: it is ignored. A later one ends the process at once.
+  const onRepeat = (signal: NodeJS.Signals) => {
+    if (Date.now() - firstAt < DUPLICATE_SIGNAL_MS) return;
+    process.off('SIGINT', onRepeat);
+    process.off('SIGTERM', onRepeat);
+    process.kill(process.pid, signal);
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     dispose();
+    firstAt = Date.now();
+    process.on('SIGINT', onRepeat);
+    process.on('SIGTERM', onRepeat);
     log.info({ signal }, 'shutting down');
     const hard = setTimeout(() => {
       log.error({ signal, ms: HARD_STOP_MS }, 'shutdown did not finish in time; exiting now');
@@ -122,6 +150,13 @@ function stopSignals(log: Logger): {
 }
 
 /** Closes the Redis connection: politely (QUIT) when it is up, at once when it is not. */
+/** How the Redis in use is named in logs (credentials masked). */
+function redisShown(config: Config): string {
+  const nodes = config.redisClusterNodes;
+  if (nodes) return `cluster ${nodes.map((node) => `${node.host}:${node.port}`).join(',')}`;
+  return maskUrl(config.redisUrl ?? '');
+}
+
 async function closeRedis(redis: Redis | null): Promise<void> {
   if (!redis) return;
   if (redis.status !== 'ready') {
@@ -190,11 +225,21 @@ async function serve(
 ): Promise<number> {
   let redis: Redis | null = null;
   let kv: Kv;
-  if (config.redisUrl) {
-    // Connects in the background and reconnects for as long as the process runs; see REDIS_CLIENT_OPTIONS.
-    redis = new Redis(config.redisUrl, REDIS_CLIENT_OPTIONS);
-    watchRedis(redis, log, maskUrl(config.redisUrl));
-    kv = new RedisKv(redis);
+  // GET /metrics: this process's registry, fed by the engine, the adapters and the instruments below.
+  const metrics = createMetrics();
+  // Connects in the background and reconnects for as long as the process runs; see REDIS_CLIENT_OPTIONS.
+  // A cluster (REDIS_CLUSTER_NODES) answers PING, reports its status and emits the connection events the
+  // health checks use, like a single server; the stores take either.
+  const client = createRedisClient({
+    url: config.redisUrl,
+    clusterNodes: config.redisClusterNodes,
+    options: REDIS_CLIENT_OPTIONS,
+  });
+  if (client) {
+    redis = client as Redis;
+    watchRedis(redis, log, redisShown(config));
+    observeRedis(redis, metrics.observer);
+    kv = new RedisKv(client);
   } else {
     kv = new MemoryKv(systemClock);
   }
@@ -218,8 +263,10 @@ async function serve(
     hashing: config.hashing,
     totpIssuer: config.totpIssuer,
     publicUrl: config.http.publicUrl,
-    ...(redis ? { sessionFrame: new RedisSessionFrame(redis) } : {}),
+    ...(client ? { sessionFrame: new RedisSessionFrame(client) } : {}),
   });
+  observeCodes(services.codes, metrics.observer);
+  observeAccounts(services.accounts, metrics.observer);
   // Out-of-turn replies go through one router; each adapter registers itself below. The expiry sweeper
   // takes nothing while a registered adapter cannot reach its platform (`pushReady`).
   const push = new PushRouter();
@@ -243,18 +290,23 @@ async function serve(
       },
     },
   });
-  const engine = createEngine(
-    services,
-    { push: push.send, pushReady: () => push.ready() },
-    [support.flow],
-    support.engineOptions,
-  );
+  observeSupport(support.webhook, metrics.observer);
+  const engine = createEngine(services, { push: push.send, pushReady: () => push.ready() }, [support.flow], {
+    ...support.engineOptions,
+    observer: metrics.observer,
+  });
   support.attach(engine);
   let discord: DiscordBot | null = null;
   const readiness = new Readiness(redis);
 
   const telegram: TelegramBot | null = config.telegram
-    ? createTelegramBot({ token: config.telegram.token, engine, log, apiRoot: config.telegram.apiRoot })
+    ? createTelegramBot({
+        token: config.telegram.token,
+        engine,
+        log,
+        apiRoot: config.telegram.apiRoot,
+        observer: metrics.observer,
+      })
     : null;
   telegramRef = telegram;
   // While Telegram looks unreachable, /readyz asks again in the background (at most every few seconds),
@@ -278,6 +330,11 @@ async function serve(
       if (!up && readiness.phase === 'serving') recheckTelegram();
       return up;
     });
+  }
+
+  if (config.discord) {
+    // Not ready until the Discord gateway is (the push router gates the sweeper the same way).
+    readiness.platform('discord', () => discord?.healthy() ?? false);
   }
 
   let sweeper: NodeJS.Timeout | undefined;
@@ -307,12 +364,18 @@ async function serve(
   };
 
   let http: Awaited<ReturnType<typeof startHttp>> = null;
+  // Long polling with Redis: the elected poller (see TELEGRAM_POLL_LEASE_MS).
+  let poller: Election | null = null;
   const shutdown = async () => {
     readiness.draining();
     signals.dispose();
     clearInterval(sweeper);
     stopNotices();
     support.close();
+    // The poller stops and frees its lease, so another process polls at once.
+    await poller
+      ?.stop()
+      .catch((error: unknown) => log.warn({ err: describeError(error) }, 'poller stop failed'));
     // Adapters first (they finish in-flight updates), then the HTTP server they may be served by.
     await telegram
       ?.stop()
@@ -338,25 +401,34 @@ async function serve(
     ...(telegram && webhook
       ? {
           extraRoutes: (app) => {
+            mountMetrics(app, metrics);
             support.mountApi(app);
             // Updates are taken only while serving: while starting or draining Telegram gets 503 and
             // delivers the update again later (to this process or, behind a load balancer, another one).
-            app.addHook('onRequest', async (_request, reply) => {
-              if (readiness.phase === 'serving') return;
-              return reply
-                .code(503)
-                .header('retry-after', '5')
-                .header('cache-control', 'no-store')
-                .type('text/plain; charset=utf-8')
-                .send('Not ready\n');
-            });
-            mountTelegramWebhook(app, telegram, {
-              secretToken: webhook.webhookSecret as string,
-              path: new URL(webhook.webhookUrl as string).pathname || TELEGRAM_WEBHOOK_PATH,
+            // Only the webhook: /livez, /readyz and the support API answer as usual while draining.
+            app.register(async (hook) => {
+              hook.addHook('onRequest', async (_request, reply) => {
+                if (readiness.phase === 'serving') return;
+                return reply
+                  .code(503)
+                  .header('retry-after', '5')
+                  .header('cache-control', 'no-store')
+                  .type('text/plain; charset=utf-8')
+                  .send('Not ready\n');
+              });
+              mountTelegramWebhook(hook, telegram, {
+                secretToken: webhook.webhookSecret as string,
+                path: new URL(webhook.webhookUrl as string).pathname || TELEGRAM_WEBHOOK_PATH,
+              });
             });
           },
         }
-      : { extraRoutes: (app) => support.mountApi(app) }),
+      : {
+          extraRoutes: (app) => {
+            mountMetrics(app, metrics);
+            support.mountApi(app);
+          },
+        }),
   }).catch(async (error: unknown) => {
     await shutdown();
     throw error;
@@ -365,10 +437,12 @@ async function serve(
   // Fail fast: Redis and the Bot API must answer within START_WAIT_MS (checked together), else the
   // process says which setting points at what, and why, and exits. A signal ends the wait at once.
   const startChecks: Promise<void>[] = [];
-  if (redis && config.redisUrl) {
-    startChecks.push(
-      waitForRedis(redis, { setting: 'REDIS_URL', url: config.redisUrl, signal: signals.signal }),
-    );
+  if (redis) {
+    const cluster = config.redisClusterNodes?.[0];
+    const setting = cluster
+      ? { setting: 'REDIS_CLUSTER_NODES', url: `redis://${cluster.host}:${cluster.port}` }
+      : { setting: 'REDIS_URL', url: config.redisUrl ?? '' };
+    startChecks.push(waitForRedis(redis, { ...setting, signal: signals.signal }));
   }
   if (telegram) {
     startChecks.push(
@@ -405,24 +479,28 @@ async function serve(
         throw error;
       },
     );
-    push.register('console', consolePushSender(out, 'en', qrTerminal));
-    out.write(`${t('en', 'console.banner')}\n`);
+    const locale = config.locale;
+    // The demo account speaks the console's language, so its SMS and emails in the outbox do too.
+    if (demo.status === 'created' && locale !== 'en')
+      await services.accounts.update(DEMO_ACCOUNT_ID, (account) => ({ ...account, locale }));
+    push.register('console', consolePushSender(out, locale, qrTerminal));
+    out.write(`${t(locale, 'console.banner')}\n`);
     const banner =
       demo.status === 'created'
-        ? t('en', 'console.demoAccount', {
+        ? t(locale, 'console.demoAccount', {
             id: DEMO_ACCOUNT_ID,
             phone: DEMO_PHONE,
             email: DEMO_EMAIL,
             password,
           })
         : demo.status === 'linkedElsewhere'
-          ? t('en', 'console.linkedElsewhere', { id: demo.linkedTo })
+          ? t(locale, 'console.linkedElsewhere', { id: demo.linkedTo })
           : demo.status === 'unlinked'
-            ? t('en', 'console.demoUnlinked', { id: DEMO_ACCOUNT_ID })
-            : t('en', 'console.demoAccountRedis', { id: DEMO_ACCOUNT_ID });
+            ? t(locale, 'console.demoUnlinked', { id: DEMO_ACCOUNT_ID })
+            : t(locale, 'console.demoAccountRedis', { id: DEMO_ACCOUNT_ID });
     out.write(`${banner}\n\n`);
     readiness.serving();
-    sweeper = setInterval(() => void sweep(), SWEEP_MS);
+    sweeper = setInterval(() => void sweep(), sweepEveryMs(config.flowIdleMs));
     sweeper.unref();
     // A signal ends the input: lines already typed are answered, then goodbye, then everything closes.
     const input = new PassThrough();
@@ -432,7 +510,7 @@ async function serve(
       process.stdin.destroy();
       input.end();
     });
-    await runConsole({ engine, input, output: out, qr: qrTerminal });
+    await runConsole({ engine, input, output: out, qr: qrTerminal, locale });
     await shutdown();
     return 0;
   }
@@ -442,6 +520,27 @@ async function serve(
     if (telegram && webhook) {
       await telegram.setWebhook(webhook.webhookUrl as string, webhook.webhookSecret as string);
       log.info({}, 'telegram: webhook set');
+    } else if (telegram && redis) {
+      // Several processes may share this Redis: only the lease holder polls, the others stand by (they
+      // still send pushes and take expiries) and take over when it goes.
+      const botId = (config.telegram?.token ?? '').split(':')[0] ?? '';
+      const leaseKey = `${config.redisPrefix}{lease}:telegram-poller:${botId}`;
+      const lease = new RedisLease(redis, leaseKey, TELEGRAM_POLL_LEASE_MS);
+      poller = new Election({
+        lease,
+        log,
+        name: 'telegram poller',
+        onElected: async () => {
+          await telegram.start();
+          log.info({}, 'telegram: long polling (elected poller)');
+        },
+        onDeposed: async () => {
+          await telegram.stop();
+          log.info({}, 'telegram: polling stopped; on standby');
+        },
+      });
+      await poller.start();
+      if (!poller.elected) log.info({}, 'telegram: on standby, another process polls');
     } else if (telegram) {
       await telegram.start();
       log.info({}, 'telegram: long polling');
@@ -457,13 +556,14 @@ async function serve(
         kv,
         prefix: config.redisPrefix,
         log,
+        observer: metrics.observer,
       });
     }
   } catch (error) {
     await shutdown();
     throw error;
   }
-  sweeper = setInterval(() => void sweep(), SWEEP_MS);
+  sweeper = setInterval(() => void sweep(), sweepEveryMs(config.flowIdleMs));
   sweeper.unref();
   // The process now serves until SIGINT or SIGTERM.
   await signals.stopped;

@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { type Locale, t } from '../../src/catalog/catalog.ts';
+import { isLocale, type Locale, t } from '../../src/catalog/catalog.ts';
 import type { OutgoingMessage } from '../../src/delivery/delivery.ts';
+import { renderOutgoing } from '../../src/delivery/render.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import type { ChatRef, UserInput } from '../../src/engine/input.ts';
 import type { Reply } from '../../src/engine/reply.ts';
@@ -9,7 +10,12 @@ import type { Reply } from '../../src/engine/reply.ts';
 export const CONSOLE_CHAT: ChatRef = { channel: 'console', chatId: 'console' };
 
 /** One typed line -> a UserInput. `/name args` is a command; anything else is text. */
-export function toUserInput(line: string, sequence: number, userId: string): UserInput | null {
+export function toUserInput(
+  line: string,
+  sequence: number,
+  userId: string,
+  locale: Locale = 'en',
+): UserInput | null {
   const text = line.replace(/\r$/, '');
   if (text.trim() === '') return null;
   const command = /^\/([A-Za-z0-9_]+)(?:\s+(.*))?$/s.exec(text.trim());
@@ -18,6 +24,7 @@ export function toUserInput(line: string, sequence: number, userId: string): Use
     userId,
     updateId: `console-${process.pid}-${sequence}`,
     isPrivate: true,
+    locale,
     action: command
       ? { type: 'command', command: command[1] ?? '', args: command[2] ?? '' }
       : { type: 'text', text },
@@ -51,8 +58,12 @@ export async function render(replies: readonly Reply[], locale: Locale, qr?: Ter
   return blocks.map((block) => `${block}\n`).join('\n');
 }
 
-/** How outbox messages look on the console (the demo's stand-in for a phone and a mailbox). */
-export function renderOutbox(message: OutgoingMessage, locale: Locale = 'en'): string {
+/**
+ * How outbox messages look on the console (the demo's stand-in for a phone and a mailbox): the message in
+ * its own language (the account's), framed in the console's.
+ */
+export function renderOutbox(outgoing: OutgoingMessage, locale: Locale = 'en'): string {
+  const message = renderOutgoing(outgoing);
   return message.channel === 'email'
     ? t(locale, 'console.outboxSubject', {
         to: message.to,
@@ -67,6 +78,7 @@ export interface ConsoleOptions {
   readonly input: Readable;
   readonly output: Writable;
   readonly userId?: string;
+  /** The console's language (LOCALE); a /language choice in the conversation takes over. */
   readonly locale?: Locale;
   readonly qr?: TerminalQr;
 }
@@ -87,11 +99,11 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   let sequence = 0;
   for await (const line of lines) {
     sequence += 1;
-    const input = toUserInput(line, sequence, userId);
+    const input = toUserInput(line, sequence, userId, locale);
     if (!input) continue;
     try {
       const result = await engine.handle(input);
-      output.write(await render(result.replies, locale, options.qr));
+      output.write(await render(result.replies, result.locale ?? locale, options.qr));
     } catch {
       output.write(`${t(locale, 'common.internalError')}\n`);
     }
@@ -102,7 +114,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
 
 /** The push sender for the console: out-of-turn replies are printed like any other. */
 export function consolePushSender(output: Writable, locale: Locale = 'en', qr?: TerminalQr) {
-  return async (_chat: ChatRef, replies: readonly Reply[]): Promise<void> => {
-    output.write(`${await render(replies, locale, qr)}\n`);
+  return async (_chat: ChatRef, replies: readonly Reply[], chosen?: string): Promise<void> => {
+    output.write(`${await render(replies, isLocale(chosen) ? chosen : locale, qr)}\n`);
   };
 }

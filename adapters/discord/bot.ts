@@ -29,6 +29,7 @@ import {
 } from 'discord.js';
 import { type Locale, resolveLocale, t } from '../../src/catalog/catalog.ts';
 import type { ChatRef, UserInput } from '../../src/core/conversation.ts';
+import type { Observer } from '../../src/core/observer.ts';
 import type { Reply } from '../../src/core/reply.ts';
 import type { Engine, PushSender } from '../../src/engine/engine.ts';
 import type { PushRouter } from '../../src/engine/push.ts';
@@ -77,6 +78,8 @@ export interface DiscordBotOptions {
   readonly stepTtlMs?: number;
   /** How long `stop()` waits for interactions being handled. Default 10 s. */
   readonly drainMs?: number;
+  /** Told the outcome of every REST call (metrics): by HTTP verb, never the route (it holds ids). */
+  readonly observer?: Observer;
 }
 
 export interface DiscordBot {
@@ -244,21 +247,16 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     );
   }
 
-  const pushSender: PushSender = async (chat, replies) => {
+  const pushSender: PushSender = async (chat, replies, chosen) => {
+    // The chat's /language choice when the engine knows it; English otherwise (no interaction to ask).
+    const locale = resolveLocale(chosen);
     if (chat.channel !== 'discord')
       throw new Error(`the Discord adapter cannot send to a ${chat.channel} chat`);
     if (chat.userId !== undefined) {
       // A server conversation: what comes outside of an interaction goes to the user's DM.
       try {
         const dm = await userDm(chat.userId);
-        await deliver(
-          chat,
-          chat.userId,
-          replies,
-          channelTarget(dm),
-          { locale: 'en', typingAnswers: false },
-          null,
-        );
+        await deliver(chat, chat.userId, replies, channelTarget(dm), { locale, typingAnswers: false }, null);
       } catch (error) {
         if (!isDmClosed(error)) throw error;
         log.info({ chat: `discord:${chat.chatId}` }, 'the user does not take DMs; kept for the server');
@@ -273,7 +271,7 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
       channel.recipientId,
       replies,
       channelTarget(channel),
-      { locale: 'en', typingAnswers: true },
+      { locale, typingAnswers: true },
       null,
     );
   };
@@ -309,7 +307,7 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     const locale = resolveLocale(input.locale);
     let delivered = false;
     const port: ChannelPort = {
-      send: async (replies) => {
+      send: async (replies, chosen) => {
         delivered = true;
         try {
           await deliver(
@@ -317,7 +315,7 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
             input.userId,
             [...(extra.before ?? []), ...replies],
             responder,
-            { locale, typingAnswers },
+            { locale: chosen ?? locale, typingAnswers },
             claim,
           );
         } catch (error) {
@@ -720,16 +718,16 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
       { key: deleted ? 'discord.secretDeletedServer' : 'discord.secretNotDeletedServer' },
     ];
     if (looksLikePassword(text)) notices.push({ key: 'discord.secretChangeIt' });
+    // A message carries no user locale: the server's own language is the best guess (English otherwise).
+    const locale = resolveLocale(message.guild?.preferredLocale);
     try {
       const dm = await userDm(userId);
-      await channelTarget(dm).send(
-        planMessages(notices, { locale: 'en', token: null, typingAnswers: false }),
-      );
+      await channelTarget(dm).send(planMessages(notices, { locale, token: null, typingAnswers: false }));
     } catch (error) {
       if (!isDmClosed(error)) throw error;
       if (message.channel.isSendable()) {
         await message.channel.send({
-          content: `<@${userId}> ${t('en', 'discord.secretPublicNotice')}`,
+          content: `<@${userId}> ${t(locale, 'discord.secretPublicNotice')}`,
           allowedMentions: { users: [userId] },
         });
       }
@@ -754,6 +752,13 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
   client.on(Events.InteractionCreate, (interaction) => track(onInteraction(interaction)));
   client.on(Events.MessageCreate, (message) => track(onMessage(message)));
   client.on(Events.Error, (error) => log.error({ err: describeError(error) }, 'discord client error'));
+  const observer = options.observer;
+  if (observer) {
+    client.rest.on('response', (request, response) => {
+      const outcome = response.status === 429 ? 'rateLimited' : response.status >= 400 ? 'error' : 'ok';
+      observer.apiCall('discord', request.method, outcome);
+    });
+  }
   client.on(Events.ShardError, (error, shard) =>
     log.warn({ shard, err: describeError(error) }, 'discord gateway error'),
   );
@@ -764,7 +769,11 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     log.info({ shard, replayed }, 'discord gateway resumed'),
   );
 
-  const healthy = (): boolean => client.ws.status === Status.Ready;
+  // The manager's own status stays Ready once it was; each shard's follows its connection.
+  const healthy = (): boolean =>
+    client.ws.status === Status.Ready &&
+    client.ws.shards.size > 0 &&
+    client.ws.shards.every((shard) => shard.status === Status.Ready);
   options.push?.register('discord', pushSender, healthy);
 
   async function registerCommands(): Promise<void> {

@@ -14,7 +14,7 @@ import {
   InteractionContextType,
   type RESTPutAPIApplicationCommandsJSONBody,
 } from 'discord.js';
-import { type MessageKey, t } from '../../src/catalog/catalog.ts';
+import { availableLocales, type Locale, type MessageKey, t } from '../../src/catalog/catalog.ts';
 import type { FlowDefinition } from '../../src/core/flow.ts';
 import { GLOBAL_COMMANDS } from '../../src/engine/turn-rules.ts';
 import type { Logger } from '../../src/log.ts';
@@ -25,6 +25,30 @@ export const RECOVER_OPTION = 'code';
 // https://discord.com/developers/docs/interactions/application-commands#application-command-object
 const COMMAND_NAME = /^[-_\p{Ll}\p{N}]{1,32}$/u;
 const DESCRIPTION_MAX = 100;
+
+/** Discord's locale codes for each language lockstep speaks besides English (Spanish has two). */
+const DISCORD_LOCALES: Record<Exclude<Locale, 'en'>, readonly string[]> = {
+  'zh-CN': ['zh-CN'],
+  es: ['es-ES', 'es-419'],
+  ru: ['ru'],
+};
+
+/**
+ * A description in English and, per Discord locale, in every other language lockstep speaks. Command
+ * names are the same in every language (catalog texts say "send /menu"), so only descriptions vary.
+ */
+function described(key: MessageKey): {
+  description: string;
+  description_localizations: Record<string, string>;
+} {
+  const localizations: Record<string, string> = {};
+  for (const locale of availableLocales()) {
+    if (locale === 'en') continue;
+    for (const code of DISCORD_LOCALES[locale])
+      localizations[code] = t(locale, key).slice(0, DESCRIPTION_MAX);
+  }
+  return { description: t('en', key).slice(0, DESCRIPTION_MAX), description_localizations: localizations };
+}
 
 /** Commands that are not a flow's own: a Discord name for an engine command. */
 interface FixedCommand {
@@ -76,7 +100,7 @@ export function buildCommands(
       : {};
   const body: RESTPutAPIApplicationCommandsJSONBody = [];
   const toEngine = new Map<string, string>();
-  const add = (name: string, engineCommand: string, description: string, withCode = false): void => {
+  const add = (name: string, engineCommand: string, description: MessageKey, withCode = false): void => {
     if (toEngine.has(name)) return;
     if (!COMMAND_NAME.test(name)) {
       log?.warn({ command: name }, 'not a valid Discord command name; not registered');
@@ -86,7 +110,7 @@ export function buildCommands(
     body.push({
       type: ApplicationCommandType.ChatInput,
       name,
-      description: description.slice(0, DESCRIPTION_MAX),
+      ...described(description),
       ...where,
       ...(withCode
         ? {
@@ -94,7 +118,7 @@ export function buildCommands(
               {
                 type: ApplicationCommandOptionType.String,
                 name: RECOVER_OPTION,
-                description: t('en', 'discord.cmd.recoverCode'),
+                ...described('discord.cmd.recoverCode'),
                 required: true,
                 min_length: 1,
                 max_length: 64,
@@ -105,15 +129,15 @@ export function buildCommands(
     });
   };
   for (const fixed of FIXED) {
-    add(fixed.name, fixed.engineCommand, t('en', fixed.description), fixed.engineCommand === 'start');
+    add(fixed.name, fixed.engineCommand, fixed.description, fixed.engineCommand === 'start');
   }
   for (const command of GLOBAL_COMMANDS) {
     if (NOT_PUBLISHED.has(command)) continue;
-    add(command, command, t('en', GLOBAL_DESCRIPTIONS[command] ?? 'discord.cmd.task'));
+    add(command, command, GLOBAL_DESCRIPTIONS[command] ?? 'discord.cmd.task');
   }
   for (const flow of flows) {
     const name = flow.command.toLowerCase();
-    add(name, name, t('en', flow.menuLabel ?? flow.title));
+    add(name, name, flow.menuLabel ?? flow.title);
   }
   return { body, toEngine };
 }

@@ -4,6 +4,7 @@
  * translates; what happens around a turn — typing for slow steps, deleting secrets (also when the engine
  * failed), the secret notices, the friendly error — is decided here once.
  */
+import type { Locale } from '../../src/catalog/catalog.ts';
 import { type ChatRef, chatTag, type UserInput } from '../../src/core/conversation.ts';
 import type { MessageKey } from '../../src/core/messages.ts';
 import type { Reply } from '../../src/core/reply.ts';
@@ -20,7 +21,8 @@ export interface ChannelPort {
   /** Removes the buttons of the message whose button was pressed. */
   retirePrompt?(): Promise<unknown>;
   /** Sends replies in order. */
-  send(replies: readonly Reply[]): Promise<void>;
+  /** `locale`: the language the engine chose for this turn (the chat's /language choice or the platform's). */
+  send(replies: readonly Reply[], locale?: Locale): Promise<void>;
 }
 
 export interface RunTurnOptions {
@@ -137,7 +139,7 @@ export async function runTurn(
     if (input.action.type === 'choice') await quietly('could not remove a keyboard', port.retirePrompt?.());
     const replies = [...notices, ...result.replies];
     memory.saw(input.chat, replies);
-    await port.send(replies);
+    await port.send(replies, result.locale);
   } catch (error) {
     // The turn itself is done and stored; only showing it failed (the platform is down): nothing to undo.
     log.error({ ...fields, err: describeError(error) }, 'could not send the replies');

@@ -7,8 +7,15 @@ import { type RunnerHandle, run, sequentialize } from '@grammyjs/runner';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Bot, type Context, GrammyError, HttpError, type Transformer, webhookCallback } from 'grammy';
 import type { BotCommand } from 'grammy/types';
-import { type Locale, type MessageKey, resolveLocale, t } from '../../src/catalog/catalog.ts';
+import {
+  availableLocales,
+  type Locale,
+  type MessageKey,
+  resolveLocale,
+  t,
+} from '../../src/catalog/catalog.ts';
 import { chatTag, type UserInput } from '../../src/core/conversation.ts';
+import { NO_OBSERVER, type Observer } from '../../src/core/observer.ts';
 import { type Engine, GLOBAL_COMMANDS, type PushSender } from '../../src/engine/engine.ts';
 import { describeError, type Logger } from '../../src/log.ts';
 import { type ChannelPort, runTurn, SecretPromptMemory } from '../kit/run-turn.ts';
@@ -27,6 +34,13 @@ const GLOBAL_COMMAND_LABELS: Record<(typeof GLOBAL_COMMANDS)[number], MessageKey
   help: 'telegram.cmd.help',
   cancel: 'telegram.cmd.cancel',
   support: 'telegram.cmd.support',
+};
+
+/** Telegram's two-letter language codes (ISO 639-1) for `setMyCommands`, per language lockstep speaks. */
+const TELEGRAM_LANGUAGE: Record<Exclude<Locale, 'en'>, 'zh' | 'es' | 'ru'> = {
+  'zh-CN': 'zh',
+  es: 'es',
+  ru: 'ru',
 };
 
 // https://core.telegram.org/bots/api#botcommand
@@ -49,7 +63,17 @@ export interface TelegramBotOptions {
   readonly typingIntervalMs?: number;
   /** After this long a webhook request is answered while its update goes on being handled. Default 10 s. */
   readonly webhookTimeoutMs?: number;
+  /**
+   * How long one Bot API call (one attempt) may take before it fails as "no answer in time", so an outage
+   * is noticed; the long poll gets its own timeout plus 15 s. Default TELEGRAM_CALL_TIMEOUT_MS.
+   */
+  readonly callTimeoutMs?: number;
+  /** Told the outcome of every Bot API call, each retry included (metrics). */
+  readonly observer?: Observer;
 }
+
+/** The default time limit of one Bot API call other than the long poll (grammY's own is 500 s). */
+export const TELEGRAM_CALL_TIMEOUT_MS = 10_000;
 
 /** A route handler for fastify: `app.post(path, telegram.webhookHandler(secret))`. */
 export type WebhookHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -156,11 +180,21 @@ export function mountTelegramWebhook(
  */
 export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
   const { engine, log } = options;
-  const bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
+  const pollTimeoutSeconds = options.pollTimeoutSeconds ?? 30;
+  const bot = new Bot(options.token, {
+    client: {
+      ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}),
+      // grammY's limit for every call, the long poll's included; `callTimeout` is the short one.
+      timeoutSeconds: pollTimeoutSeconds + 15,
+    },
+  });
   const health = trackHealth(bot);
   bot.api.config.use(
-    // First, so it sees every attempt (autoRetry's too): a retried 500 followed by a success ends healthy.
+    // Innermost: every attempt (autoRetry's too) gets its own deadline, which health counts as a failure.
+    callTimeout(options.callTimeoutMs ?? TELEGRAM_CALL_TIMEOUT_MS),
+    // Next, so it sees every attempt (autoRetry's too): a retried 500 followed by a success ends healthy.
     health.transformer,
+    observeCalls(options.observer ?? NO_OBSERVER),
     autoRetry({
       maxRetryAttempts: options.retry?.maxRetryAttempts ?? 3,
       maxDelaySeconds: options.retry?.maxDelaySeconds ?? 30,
@@ -199,7 +233,8 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         if (input.messageId !== undefined)
           await ctx.api.editMessageReplyMarkup(chatId, Number(input.messageId));
       },
-      send: (replies) => sendReplies(ctx.api, chatId, replies, target(locale, input.isPrivate), log),
+      send: (replies, chosen) =>
+        sendReplies(ctx.api, chatId, replies, target(chosen ?? locale, input.isPrivate), log),
     };
   }
 
@@ -275,30 +310,41 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
     );
   });
 
-  async function publishCommands(): Promise<void> {
+  /** The command list in one language: the same commands everywhere, their descriptions translated. */
+  function commandList(locale: Locale): BotCommand[] {
     const list: BotCommand[] = GLOBAL_COMMANDS.map((command) => ({
       command,
-      description: t('en', GLOBAL_COMMAND_LABELS[command]),
+      description: t(locale, GLOBAL_COMMAND_LABELS[command]).slice(0, 256),
     }));
     for (const flow of engine.flowDefinitions) {
       const command = flow.command.toLowerCase();
       if (!BOT_COMMAND.test(command)) {
-        log.warn({ flow: flow.id }, 'flow command is not a valid Telegram command; not published');
+        if (locale === 'en')
+          log.warn({ flow: flow.id }, 'flow command is not a valid Telegram command; not published');
         continue;
       }
       if (list.some((entry) => entry.command === command)) continue;
-      list.push({ command, description: t('en', flow.menuLabel ?? flow.title).slice(0, 256) });
+      list.push({ command, description: t(locale, flow.menuLabel ?? flow.title).slice(0, 256) });
     }
-    await bot.api.setMyCommands(list);
+    return list;
   }
 
-  const pushSender: PushSender = async (chat, replies) => {
+  /** Publishes the commands: English for everyone, and each other language for its users (`language_code`). */
+  async function publishCommands(): Promise<void> {
+    await bot.api.setMyCommands(commandList('en'));
+    for (const locale of availableLocales()) {
+      if (locale === 'en') continue;
+      await bot.api.setMyCommands(commandList(locale), { language_code: TELEGRAM_LANGUAGE[locale] });
+    }
+  }
+
+  const pushSender: PushSender = async (chat, replies, locale) => {
     if (chat.channel !== 'telegram')
       throw new Error(`the Telegram adapter cannot send to a ${chat.channel} chat`);
     // Telegram ids: users (private chats) are positive, groups and channels negative.
     const isPrivate = !chat.chatId.startsWith('-');
     secrets.saw(chat, replies);
-    await sendReplies(bot.api, chat.chatId, replies, target('en', isPrivate), log);
+    await sendReplies(bot.api, chat.chatId, replies, target(resolveLocale(locale), isPrivate), log);
   };
 
   return {
@@ -314,7 +360,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
       await publishCommands();
       const handle = run(bot, {
         runner: {
-          fetch: { timeout: options.pollTimeoutSeconds ?? 30, allowed_updates: ALLOWED_UPDATES },
+          fetch: { timeout: pollTimeoutSeconds, allowed_updates: ALLOWED_UPDATES },
           // getUpdates failures are logged by `logPollingFailures`, through our logger.
           silent: true,
         },
@@ -413,6 +459,32 @@ function trackHealth(bot: Bot): { transformer: Transformer; api: TelegramHealth 
     },
   };
   return { transformer, api };
+}
+
+/** Each Bot API call but the long poll (`getUpdates`) fails when it gets no answer within `ms`. */
+function callTimeout(ms: number): Transformer {
+  return (prev, method, payload, signal) => {
+    if (method === 'getUpdates') return prev(method, payload, signal);
+    const deadline = AbortSignal.timeout(ms);
+    // grammY types its signal with the abort-controller shim's type; Node's AbortSignal is the same thing.
+    const limited = (signal ? AbortSignal.any([signal as AbortSignal, deadline]) : deadline) as typeof signal;
+    return prev(method, payload, limited);
+  };
+}
+
+/** Tells the observer how each Bot API call went: ok, a 429, or another failure (our own aborts aside). */
+function observeCalls(observer: Observer): Transformer {
+  return async (prev, method, payload, signal) => {
+    try {
+      const result = await prev(method, payload, signal);
+      const outcome = result.ok ? 'ok' : result.error_code === 429 ? 'rateLimited' : 'error';
+      observer.apiCall('telegram', method, outcome);
+      return result;
+    } catch (error) {
+      if (!signal?.aborted) observer.apiCall('telegram', method, 'error');
+      throw error;
+    }
+  };
 }
 
 /** Logs failed `getUpdates` calls through our logger (the runner is silenced). */

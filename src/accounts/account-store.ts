@@ -15,6 +15,12 @@ export type LinkResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: 'linkedElsewhere' | 'noAccount' };
 
+/** An account as read, with the exact stored text (for a compare-and-set against it). */
+export interface LoadedAccount {
+  readonly account: Account;
+  readonly raw: string;
+}
+
 export interface NewAccount {
   readonly id?: string;
   readonly phone: string;
@@ -95,8 +101,17 @@ export class AccountStore {
   }
 
   async get(id: string): Promise<Account | null> {
+    return (await this.load(id))?.account ?? null;
+  }
+
+  /**
+   * The account with the exact stored text: hand it to `update`/`changePhone`/`changeEmail` as `known`
+   * when the caller has just read it, and they write with a compare-and-set against it instead of
+   * reading again (a change in between makes that write fail, and they read afresh and retry).
+   */
+  async load(id: string): Promise<LoadedAccount | null> {
     const raw = await this.kv.get(this.accountKey(id));
-    return raw === null ? null : (JSON.parse(raw) as Account);
+    return raw === null ? null : { account: JSON.parse(raw) as Account, raw };
   }
 
   /** The account of an id that must exist (a signed-in flow's); throws `account not found` otherwise. */
@@ -114,6 +129,11 @@ export class AccountStore {
   async findByEmail(email: string): Promise<Account | null> {
     const id = await this.kv.get(this.emailKey(email));
     return id === null ? null : this.get(id);
+  }
+
+  /** The key `linkedId` reads (so the engine can read it with a turn's frame, in the same round trip). */
+  linkedIdKey(channel: Channel, userId: string): string {
+    return this.linkKey(channel, userId);
   }
 
   /** The id of the account a chat identity is linked to: one read, for the engine's every turn. */
@@ -139,23 +159,40 @@ export class AccountStore {
    * Returns the updated account, or null when it does not exist. Phone, email and links have their own
    * methods because they move index entries too.
    */
-  async update(id: string, change: (account: Account) => Account): Promise<Account | null> {
+  async update(
+    id: string,
+    change: (account: Account) => Account,
+    known?: LoadedAccount,
+  ): Promise<Account | null> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
-      const raw = await this.kv.get(this.accountKey(id));
-      if (raw === null) return null;
-      const next = change(JSON.parse(raw) as Account);
-      if (await this.kv.compareAndSet(this.accountKey(id), raw, JSON.stringify(next))) return next;
+      // The first try may start from what the caller read a moment ago; the compare-and-set guards it.
+      const loaded = attempt === 0 && known ? known : await this.load(id);
+      if (loaded === null) return null;
+      const next = change(loaded.account);
+      if (await this.kv.compareAndSet(this.accountKey(id), loaded.raw, JSON.stringify(next))) return next;
     }
     throw new Error(`account ${id} is being updated too often to apply a change`);
   }
 
-  async changePhone(id: string, phone: string): Promise<IndexChangeResult> {
-    const current = await this.get(id);
-    if (!current) return { ok: false, reason: 'noAccount' };
+  /** `known`: the account as the caller just loaded it (saves reading it again; see `load`). */
+  async changePhone(id: string, phone: string, known?: LoadedAccount): Promise<IndexChangeResult> {
+    const loaded = known ?? (await this.load(id));
+    if (!loaded) return { ok: false, reason: 'noAccount' };
+    const current = loaded.account;
     if (current.phone === phone) return { ok: true };
     if (!(await this.claim(this.phoneKey(phone), id, 0))) return { ok: false, reason: 'taken' };
-    await this.update(id, (account) => ({ ...account, phone }));
-    await this.kv.deleteIfEquals(this.phoneKey(current.phone), id);
+    // The old number's index entry goes with the phone the write replaced (which may not be `current`'s
+    // if another change got in between).
+    let replaced = current.phone;
+    await this.update(
+      id,
+      (account) => {
+        replaced = account.phone;
+        return { ...account, phone };
+      },
+      loaded,
+    );
+    if (replaced !== phone) await this.kv.deleteIfEquals(this.phoneKey(replaced), id);
     return { ok: true };
   }
 

@@ -40,6 +40,8 @@ export interface Account {
   readonly sessions: readonly SignedInSession[];
   readonly createdAt: number;
   readonly passwordChangedAt: number | null;
+  /** The language of its SMS and email notices (a `/language` choice, e.g. `es`); English when absent. */
+  readonly locale?: string;
 }
 
 export const NO_TWO_FACTOR: TwoFactorState = {

@@ -209,6 +209,11 @@ export class CheckupService {
   }
 
   /** The fixing tasks opened from the checkup in this chat's sitting; null when there is none. */
+  /** True when the account has no email: the one fact the tip before the phone task needs (one read). */
+  async emailMissing(accountId: string): Promise<boolean> {
+    return (await this.deps.accounts.require(accountId)).email === null;
+  }
+
   async visited(accountId: string, chat: ChatRef): Promise<string[] | null> {
     const raw = await this.deps.kv.get(this.sittingKey(accountId, chat));
     return raw === null ? null : parseSitting(raw);

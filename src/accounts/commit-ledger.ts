@@ -23,7 +23,7 @@ export class CommitLedger {
   ) {}
 
   private key(accountId: string, taskId: string, kind: string): string {
-    return `${this.prefix}{acc:${accountId}}:commit:${kind}:${taskId}`;
+    return `${this.prefix}{acct:${accountId}}:commit:${kind}:${taskId}`;
   }
 
   async once<T>(

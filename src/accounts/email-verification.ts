@@ -1,5 +1,4 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import type { CodeMessage, CodeService } from '../codes/code-service.ts';
 import {
@@ -19,7 +18,7 @@ import { codeSendEvent } from './account.ts';
 import type { AccountStore } from './account-store.ts';
 import { parseEmail } from './email-address.ts';
 import { maskEmail } from './mask.ts';
-import { sendNotice } from './notices.ts';
+import { accountLocale, sendNotice } from './notices.ts';
 
 /** A verification link works this long after it was sent. */
 export const EMAIL_LINK_TTL_MS = 30 * 60_000;
@@ -184,12 +183,14 @@ export class EmailVerificationService {
     const { codes, clock, accounts, kv } = this.deps;
     const token = randomBytes(32).toString('base64url');
     const link = this.publicUrl === null ? null : `${this.publicUrl}/verify-email?token=${token}`;
+    const account = await accounts.get(accountId);
     const result = await codes.send({
       subject: accountId,
       purpose: NEW_EMAIL_CODE_PURPOSE,
       channel: 'email',
       to: email,
       shownAs: email,
+      locale: account ? accountLocale(account) : 'en',
       message: (code) => verificationMessage(code, link),
     });
     await accounts.appendEvent(
@@ -352,6 +353,7 @@ export class EmailVerificationService {
         accountId,
         phone: before.phone,
         email: before.email !== null && before.email !== email ? before.email : null,
+        locale: accountLocale(before),
       },
       {
         sms: before.email ? 'email.noticeSmsChanged' : 'email.noticeSmsAdded',
@@ -417,40 +419,17 @@ function pageFor(state: LinkState, taken: boolean): VerifyEmailOutcome {
   }
 }
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
-}
-
-/** The verification email around `code`, as text and as HTML (the same paragraphs, the link clickable). */
+/**
+ * The verification email around `code`, as keys and values: the delivery layer renders it in `locale`
+ * and adds the HTML part (the same paragraphs, the link clickable, the code in bold).
+ */
 export function verificationMessage(code: string, link: string | null): CodeMessage {
-  const text =
-    link === null
-      ? t('en', 'email.verifyTextCodeOnly', { code })
-      : t('en', 'email.verifyText', { code, link });
-  const html = text
-    .split('\n\n')
-    .map((paragraph) => {
-      const lines = paragraph.split('\n').map((line) => {
-        if (link !== null && line === link) {
-          const href = escapeHtml(link);
-          return `<a href="${href}">${href}</a>`;
-        }
-        return escapeHtml(line).replace(code, `<strong>${code}</strong>`);
-      });
-      return `<p>${lines.join('<br>\n')}</p>`;
-    })
-    .join('\n');
   return {
-    subject: t('en', 'email.verifySubject'),
-    text,
-    html: `<!doctype html>\n<html><body>\n${html}\n</body></html>\n`,
+    subject: { key: 'email.verifySubject' },
+    text:
+      link === null
+        ? { key: 'email.verifyTextCodeOnly', params: { code } }
+        : { key: 'email.verifyText', params: { code, link } },
+    html: link === null ? { strong: code } : { link, strong: code },
   };
 }

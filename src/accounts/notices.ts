@@ -1,8 +1,8 @@
-import { type MessageKey, type MessageParams, t } from '../catalog/catalog.ts';
+import { isLocale, type Locale, type MessageKey, type MessageParams } from '../catalog/catalog.ts';
 import type { Delivery } from '../delivery/delivery.ts';
 import type { Logger } from '../log.ts';
 
-/** A security notice: an SMS text and an email, from the catalog. */
+/** A security notice: an SMS text and an email, as catalog keys with values (rendered when it is sent). */
 export interface Notice {
   readonly sms: MessageKey;
   readonly emailSubject: MessageKey;
@@ -16,32 +16,38 @@ export interface NoticeRecipients {
   readonly accountId: string;
   readonly phone: string | null;
   readonly email: string | null;
+  /** The account's language (its `/language` choice); English when it has none. */
+  readonly locale?: Locale;
 }
 
 /**
- * Sends a security notice to a phone and (when there is one) an email address, at the same time. A notice
- * that cannot be delivered is logged (the account and the notice's key, nothing else) and does not undo
- * the change it reports.
+ * Sends a security notice to a phone and (when there is one) an email address, at the same time, in the
+ * account's language. Services hand over keys and values only; the delivery layer renders them. A
+ * notice that cannot be delivered is logged (the account and the notice's key, nothing else) and does
+ * not undo the change it reports.
  *
  * @example
- * await sendNotice(deps, { accountId: account.id, phone: account.phone, email: account.email }, notice);
+ * await sendNotice(deps, ownContacts(account), { sms: 'password.noticeSms', ... });
  */
 export async function sendNotice(
   deps: { readonly delivery: Delivery; readonly log: Logger },
   to: NoticeRecipients,
   notice: Notice,
 ): Promise<void> {
+  const locale = to.locale ?? 'en';
+  const params = notice.params ?? {};
   const sends = [
     ...(to.phone
-      ? [deps.delivery.send({ channel: 'sms', to: to.phone, text: t('en', notice.sms, notice.params) })]
+      ? [deps.delivery.send({ channel: 'sms', to: to.phone, locale, text: { key: notice.sms, params } })]
       : []),
     ...(to.email
       ? [
           deps.delivery.send({
             channel: 'email',
             to: to.email,
-            subject: t('en', notice.emailSubject, notice.params),
-            text: t('en', notice.emailText, notice.params),
+            locale,
+            subject: { key: notice.emailSubject, params },
+            text: { key: notice.emailText, params },
           }),
         ]
       : []),
@@ -55,11 +61,22 @@ export async function sendNotice(
   }
 }
 
-/** The notice's recipients for an account: its own phone and email. */
+/** The language of an account's messages: its stored choice, English otherwise. */
+export function accountLocale(account: { readonly locale?: string | undefined }): Locale {
+  return isLocale(account.locale) ? account.locale : 'en';
+}
+
+/** The notice's recipients for an account: its own phone and email, in its language. */
 export function ownContacts(account: {
   readonly id: string;
   readonly phone: string;
   readonly email: string | null;
+  readonly locale?: string | undefined;
 }): NoticeRecipients {
-  return { accountId: account.id, phone: account.phone, email: account.email };
+  return {
+    accountId: account.id,
+    phone: account.phone,
+    email: account.email,
+    locale: accountLocale(account),
+  };
 }

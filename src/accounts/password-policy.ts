@@ -92,22 +92,27 @@ export function checkPasswordPolicy(
   if (!/\p{Nd}/u.test(normalised)) return { ok: false, reason: 'noDigit' };
   const lower = normalised.toLowerCase();
   if (COMMON.has(lower)) return { ok: false, reason: 'common' };
-  if (containsPersonal(lower, context)) return { ok: false, reason: 'containsPersonal' };
+  const personal = personalDetailIn(lower, context);
+  if (personal) return { ok: false, reason: personal };
   return { ok: true };
 }
 
-function containsPersonal(lower: string, context: PolicyContext): boolean {
+/** Which detail of the account the password holds, named so the user is told which one. */
+function personalDetailIn(
+  lower: string,
+  context: PolicyContext,
+): 'containsPhone' | 'containsEmail' | 'containsAccountId' | null {
   const digits = lower.replace(/\D/g, '');
   const phoneDigits = context.phone.replace(/\D/g, '');
   // The national part of the number (last 8+ digits) is what people actually type.
   const national = phoneDigits.slice(-Math.min(phoneDigits.length, 8));
-  if (national.length >= 6 && digits.includes(national)) return true;
+  if (national.length >= 6 && digits.includes(national)) return 'containsPhone';
   if (context.email) {
     const email = context.email.toLowerCase();
     const local = email.split('@')[0] ?? '';
-    if (lower.includes(email) || (local.length >= 4 && lower.includes(local))) return true;
+    if (lower.includes(email) || (local.length >= 4 && lower.includes(local))) return 'containsEmail';
   }
   const id = context.accountId.toLowerCase();
   const idCore = id.replace(/^acc_/, '');
-  return lower.includes(id) || (idCore.length >= 4 && lower.includes(idCore));
+  return lower.includes(id) || (idCore.length >= 4 && lower.includes(idCore)) ? 'containsAccountId' : null;
 }

@@ -16,7 +16,7 @@ import type { Logger } from '../log.ts';
 import { type Account, codeSendEvent } from './account.ts';
 import type { AccountStore } from './account-store.ts';
 import { maskEmail, maskPhone } from './mask.ts';
-import { ownContacts, sendNotice } from './notices.ts';
+import { accountLocale, ownContacts, sendNotice } from './notices.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 
@@ -126,11 +126,16 @@ export class PasswordService {
       channel: via === 'phone' ? 'sms' : 'email',
       to,
       shownAs: via === 'phone' ? maskPhone(to) : maskEmail(to),
+      locale: accountLocale(account),
       ...(requester === undefined ? {} : { requester }),
     });
     await this.deps.accounts.appendEvent(
       accountId,
-      codeSendEvent(this.deps.clock.now(), 'system', result, { purpose, via }),
+      codeSendEvent(this.deps.clock.now(), 'system', result, {
+        purpose,
+        via,
+        to: via === 'phone' ? maskPhone(to) : maskEmail(to),
+      }),
     );
     return result;
   }

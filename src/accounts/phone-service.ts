@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import { codeSendEvent } from './account.ts';
 import type { AccountStore } from './account-store.ts';
 import { maskPhone } from './mask.ts';
-import { ownContacts, sendNotice } from './notices.ts';
+import { accountLocale, ownContacts, sendNotice } from './notices.ts';
 import { formatPhone, parsePhone } from './phone-number.ts';
 
 /** The purpose of the code that proves the user receives texts at the new number. */
@@ -69,12 +69,14 @@ export class PhoneService {
 
   /** Sends a code to the new number, bound to the account and that number. */
   async sendNewCode(accountId: string, phone: string): Promise<SendCodeResult> {
+    const account = await this.deps.accounts.get(accountId);
     const result = await this.deps.codes.send({
       subject: accountId,
       purpose: NEW_PHONE_PURPOSE,
       channel: 'sms',
       to: phone,
       shownAs: formatPhone(phone),
+      locale: account ? accountLocale(account) : 'en',
       message: { sms: 'phone.codeSms', emailSubject: 'codes.emailSubject', emailText: 'codes.emailText' },
     });
     await this.deps.accounts.appendEvent(
@@ -98,8 +100,11 @@ export class PhoneService {
    */
   async commit(accountId: string, phone: string, channel: Channel): Promise<CommitPhoneResult> {
     const { accounts, clock } = this.deps;
-    const before = await this.deps.accounts.require(accountId);
-    const changed = await accounts.changePhone(accountId, phone);
+    const loaded = await accounts.load(accountId);
+    if (!loaded) throw new Error('account not found');
+    const before = loaded.account;
+    // One read for the whole swap: the change writes against what was read (compare-and-set).
+    const changed = await accounts.changePhone(accountId, phone, loaded);
     if (!changed.ok) {
       if (changed.reason === 'taken') return { ok: false, reason: 'unavailable' };
       throw new Error('account not found');

@@ -1,15 +1,21 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { type MessageKey, t } from '../catalog/catalog.ts';
+import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Locale, MessageKey } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import type { CheckCodeResult, SendCodeResult } from '../core/results.ts';
-import type { Delivery, OutgoingMessage } from '../delivery/delivery.ts';
+import type { Delivery, KeyedMessage } from '../delivery/delivery.ts';
 import { releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
-import type { Kv } from '../kv/kv.ts';
+import { type Kv, setAll } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
 
 export const CODE_TTL_MS = 10 * 60_000;
 export const MAX_WRONG_TRIES = 5;
 export const RESEND_COOLDOWN_MS = 60_000;
+/**
+ * While a code is being sent, its cool-down is only claimed for this long and renewed every third of it;
+ * the full RESEND_COOLDOWN_MS starts once the message went out. So a code whose sender died mid-send (the
+ * code was never stored and cannot be used) holds the destination for seconds, not a minute.
+ */
+export const SENDING_CLAIM_MS = 3_000;
 /** Codes to one destination per hour for the owner's own flows (the default budget), whoever asks. */
 export const HOURLY_CAP = 5;
 /** Codes one requester (a chat identity) may ask for per hour, to any destinations. */
@@ -34,8 +40,8 @@ export interface CodeMessageKeys {
   readonly emailText: MessageKey;
 }
 
-/** A composed code message: everything but its channel and recipient, which come from the request. */
-export type CodeMessage = Omit<OutgoingMessage, 'channel' | 'to'>;
+/** A composed code message as keys and values: all but its channel, recipient and language (the request's). */
+export type CodeMessage = Omit<KeyedMessage, 'channel' | 'to' | 'locale'>;
 
 const GENERIC_MESSAGE: CodeMessageKeys = {
   sms: 'codes.smsText',
@@ -53,6 +59,8 @@ export interface CodeRequest {
   readonly to: string;
   /** How the destination is shown to the user (masked). */
   readonly shownAs: string;
+  /** The language of the message (the chat's, or the account's); English by default. */
+  readonly locale?: Locale;
   /**
    * The message around the code: catalog keys (defaults to the generic code message), or a function that
    * composes it from the code (e.g. an email that also holds a link and an HTML part).
@@ -82,12 +90,12 @@ type Claim =
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-function renderMessage(request: CodeRequest, code: string): CodeMessage {
+function composeMessage(request: CodeRequest, code: string): CodeMessage {
   const message = request.message ?? GENERIC_MESSAGE;
   if (typeof message === 'function') return message(code);
   return request.channel === 'sms'
-    ? { text: t('en', message.sms, { code }) }
-    : { subject: t('en', message.emailSubject), text: t('en', message.emailText, { code }) };
+    ? { text: { key: message.sms, params: { code } } }
+    : { subject: { key: message.emailSubject }, text: { key: message.emailText, params: { code } } };
 }
 
 /**
@@ -124,7 +132,8 @@ export class CodeService {
     const { kv, clock, delivery, log } = this.deps;
     const cooldownKey = this.key(request.subject, `cooldown:${request.purpose}:${request.to}`);
     // Claimed atomically, so two chats or processes asking at once cannot both send.
-    if (!(await kv.setIfAbsent(cooldownKey, '1', RESEND_COOLDOWN_MS))) {
+    const sending = `sending:${randomUUID()}`;
+    if (!(await kv.setIfAbsent(cooldownKey, sending, SENDING_CLAIM_MS))) {
       const left = (await kv.ttl(cooldownKey)) ?? RESEND_COOLDOWN_MS;
       return { ok: false, reason: 'cooldown', seconds: seconds(left) };
     }
@@ -135,9 +144,18 @@ export class CodeService {
     }
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const renew = setInterval(() => {
+      kv.compareAndSet(cooldownKey, sending, sending, SENDING_CLAIM_MS).catch(() => undefined);
+    }, SENDING_CLAIM_MS / 3);
     try {
-      await delivery.send({ channel: request.channel, to: request.to, ...renderMessage(request, code) });
+      await delivery.send({
+        channel: request.channel,
+        to: request.to,
+        locale: request.locale ?? 'en',
+        ...composeMessage(request, code),
+      });
     } catch (error) {
+      clearInterval(renew);
       log.warn(
         {
           purpose: request.purpose,
@@ -151,17 +169,22 @@ export class CodeService {
       await claim.undo();
       return { ok: false, reason: 'deliveryFailed' };
     }
+    clearInterval(renew);
     const stored: StoredCode = {
       hash: this.digest(request.subject, request.purpose, request.to, code),
       to: request.to,
       expiresAt: clock.now() + CODE_TTL_MS,
       wrong: 0,
     };
-    await kv.set(
-      this.key(request.subject, `code:${request.purpose}`),
-      JSON.stringify(stored),
-      CODE_TTL_MS + 60_000,
-    );
+    // It went out: the full cool-down starts now, and the code is kept (one round trip for both).
+    await setAll(kv, [
+      { key: cooldownKey, value: '1', ttlMs: RESEND_COOLDOWN_MS },
+      {
+        key: this.key(request.subject, `code:${request.purpose}`),
+        value: JSON.stringify(stored),
+        ttlMs: CODE_TTL_MS + 60_000,
+      },
+    ]);
     return { ok: true, to: request.shownAs };
   }
 
@@ -220,6 +243,19 @@ export class CodeService {
     if (!/^\d{6}$/.test(code)) return { ok: false, reason: 'format' };
     const { kv, clock } = this.deps;
     const key = this.key(subject, `code:${purpose}`);
+    if (kv.checkCode) {
+      // One atomic step in the store (one round trip on Redis), with the same rules as the loop below.
+      const checked = await kv.checkCode(key, {
+        hash: this.digest(subject, purpose, to, code),
+        to,
+        now: clock.now(),
+        maxWrong: MAX_WRONG_TRIES,
+        graceMs: 60_000,
+      });
+      if (checked.result === 'ok') return { ok: true };
+      if (checked.result === 'wrong') return { ok: false, reason: 'wrong', remaining: checked.remaining };
+      return { ok: false, reason: checked.result };
+    }
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const raw = await kv.get(key);
       if (raw === null) return { ok: false, reason: 'missing' };

@@ -12,6 +12,7 @@ import { bindChangePhone } from './bindings/change-phone.ts';
 import { bindCheckup } from './bindings/checkup.ts';
 import { bindDisable2fa } from './bindings/disable-2fa.ts';
 import { bindEnable2fa } from './bindings/enable-2fa.ts';
+import { bindLanguage } from './bindings/language.ts';
 import { bindLinkAccount } from './bindings/link-account.ts';
 import { bindRecoveryCodes } from './bindings/recovery-codes.ts';
 import { bindUnlinkAccount } from './bindings/unlink-account.ts';
@@ -28,6 +29,7 @@ export function createFlows(services: Services): FlowDefinition[] {
     bindRecoveryCodes(services),
     bindActivity(services),
     bindCheckup(services),
+    bindLanguage(services),
     bindUnlinkAccount(services),
   ];
 }
@@ -38,8 +40,11 @@ export function createEngine(
   push: { readonly push?: PushSender; readonly pushReady?: () => boolean } = {},
   /** More flows besides every task (a test's own flow, the support handoff). */
   extraFlows: readonly FlowDefinition[] = [],
-  /** The support desk (`createSupport(...).engineOptions`): escalations, the contact, the handoff deep link. */
-  support: Pick<EngineOptions, 'escalations' | 'supportContact' | 'deepLinks'> = {},
+  /**
+   * The support desk (`createSupport(...).engineOptions`): escalations, the contact, the handoff deep link;
+   * and the observer (metrics).
+   */
+  support: Pick<EngineOptions, 'escalations' | 'supportContact' | 'deepLinks' | 'observer'> = {},
 ): Engine {
   return new Engine({
     ...push,
@@ -48,6 +53,7 @@ export function createEngine(
     sessions: services.sessions,
     identities: {
       accountIdFor: (channel, userId) => services.accounts.linkedId(channel, userId),
+      linkKey: (channel, userId) => services.accounts.linkedIdKey(channel, userId),
     },
     clock: services.clock,
     log: services.log,

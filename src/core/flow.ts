@@ -34,6 +34,8 @@ export interface FlowInput {
    * anything pending (an email link) dies with it.
    */
   readonly taskId: string;
+  /** The language this conversation speaks (`en`, `zh-CN`, `es`, `ru`): the chat's choice or its platform's. */
+  readonly locale?: string;
 }
 
 /** What a flow ends with: optionally the id of a flow the engine starts next. */
@@ -54,6 +56,8 @@ export interface FlowOutput {
   readonly lockedOut?: boolean;
   /** The flow reached a dead end only a person can solve: the conversation is handed to support. */
   readonly escalate?: { readonly reason: string };
+  /** The user chose this language (`/language`): the conversation speaks it from this reply on. */
+  readonly locale?: string;
 }
 
 /** One line of a conversation as support sees it: the bot's message keys, the user's words (secrets redacted). */
@@ -96,6 +100,11 @@ export interface FlowDefinition<M = unknown> {
   readonly title: MessageKey;
   /** Its label in the menu; flows without one are reachable by command only. */
   readonly menuLabel?: MessageKey;
+  /**
+   * The label that says where the account stands instead ("Two-step verification: on"), looked up when a
+   * linked chat's menu is shown; null keeps `menuLabel`.
+   */
+  readonly menuStatus?: (accountId: string) => Promise<MessageKey | null>;
   readonly audience: Audience;
   /** Handles secrets: runs only where replies are confidential. */
   readonly privateOnly: boolean;

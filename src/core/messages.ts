@@ -14,5 +14,23 @@ type Registered = MessageCatalog extends { readonly en: infer E } ? E : Record<s
 /** Every message key the catalog knows. Flows, services and adapters can only name these. */
 export type MessageKey = keyof Registered & string;
 
-/** Values for a message's placeholders; times are timestamps (ms), formatted by the renderer. */
-export type MessageParams = Readonly<Record<string, string | number>>;
+/** Another message as a value (a task's title, a channel's name), rendered in the reader's language. */
+export interface MessageRef {
+  readonly key: MessageKey;
+  readonly params?: MessageParams;
+}
+
+/**
+ * One placeholder's value: text or a number (plurals), another message, lines (each a message, one per
+ * line), or a time as a timestamp in ms: `{ at }` is a date, `{ at, now }` reads "2 hours ago" when recent.
+ * Services never render: the edge (an adapter, the SMS and email senders) does, in the reader's language.
+ */
+export type MessageParam =
+  | string
+  | number
+  | MessageRef
+  | { readonly lines: readonly MessageRef[] }
+  | { readonly at: number; readonly now?: number };
+
+/** Values for a message's placeholders (JSON: they are stored with sessions and queued notices). */
+export type MessageParams = Readonly<Record<string, MessageParam>>;

@@ -1,6 +1,7 @@
 /** The result types of the named effects flows invoke, and the names they share. */
 
 import type { Channel } from './conversation.ts';
+import type { MessageParam } from './messages.ts';
 
 export type CodeVia = 'phone' | 'email';
 
@@ -54,7 +55,9 @@ export type PolicyReason =
   | 'noLetter'
   | 'noDigit'
   | 'common'
-  | 'containsPersonal'
+  | 'containsPhone'
+  | 'containsEmail'
+  | 'containsAccountId'
   | 'sameAsCurrent'
   | 'controlChars';
 
@@ -129,7 +132,8 @@ export type EnableResult =
 
 export interface ActivityView {
   readonly eventCount: number;
-  readonly events: string;
+  /** One line per event (or run of alike events), as messages with times: rendered by the adapter. */
+  readonly events: MessageParam;
   readonly sessionCount: number;
-  readonly sessions: string;
+  readonly sessions: MessageParam;
 }

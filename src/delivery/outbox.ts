@@ -1,6 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { Clock } from '../clock.ts';
 import type { Delivery, OutgoingMessage } from './delivery.ts';
+import { renderOutgoing } from './render.ts';
 
 /**
  * The development delivery: every SMS and email is handed to `print` (the console) and, when a file is
@@ -15,7 +16,8 @@ export class OutboxDelivery implements Delivery {
     },
   ) {}
 
-  async send(message: OutgoingMessage): Promise<void> {
+  async send(outgoing: OutgoingMessage): Promise<void> {
+    const message = renderOutgoing(outgoing);
     this.options.print?.(message);
     if (this.options.file) {
       const line = {

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { type Delivery, DeliveryError, type OutgoingMessage } from './delivery.ts';
 import { postSigned, type SignedPostResult } from './signed-webhook.ts';
+import { renderOutgoing } from './render.ts';
 
 export interface WebhookSmsDeliveryOptions {
   /** Where to POST each SMS (`https://sms-gateway.internal/send`). */
@@ -75,7 +76,8 @@ export class WebhookSmsDelivery implements Delivery {
     this.newId = options.newId ?? randomUUID;
   }
 
-  async send(message: OutgoingMessage): Promise<void> {
+  async send(outgoing: OutgoingMessage): Promise<void> {
+    const message = renderOutgoing(outgoing);
     if (message.channel !== 'sms') {
       throw new DeliveryError(`WebhookSmsDelivery cannot send ${message.channel} messages`, message.channel);
     }

@@ -1,5 +1,6 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import { type Delivery, DeliveryError, type OutgoingMessage } from './delivery.ts';
+import { renderOutgoing } from './render.ts';
 
 export interface SmtpDeliveryOptions {
   /** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://user:pass@host:465`; percent-encode the credentials. */
@@ -65,7 +66,8 @@ export class SmtpDelivery implements Delivery {
     }
   }
 
-  async send(message: OutgoingMessage): Promise<void> {
+  async send(outgoing: OutgoingMessage): Promise<void> {
+    const message = renderOutgoing(outgoing);
     if (message.channel !== 'email') {
       throw new DeliveryError(`SmtpDelivery cannot send ${message.channel} messages`, message.channel);
     }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type Locale, resolveLocale, t } from '../catalog/catalog.ts';
+import { isLocale, type Locale, plainWordOf, resolveLocale, t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import { type ChatRef, chatTag, isConfidential, type UserInput } from '../core/conversation.ts';
 import { COMMITTED, type FlowEvent, type FlowInput, type TranscriptEntry } from '../core/flow.ts';
-import type { MessageKey } from '../core/messages.ts';
-import type { Reply } from '../core/reply.ts';
+import type { MessageKey, MessageParam } from '../core/messages.ts';
+import { NO_OBSERVER, type Observer, type TaskEnd } from '../core/observer.ts';
+import type { Choice, Reply } from '../core/reply.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { PushSender } from './push.ts';
 import { type DeepLinkHandler, type FlowDefinition, FlowRegistry } from './registry.ts';
@@ -27,6 +28,11 @@ export { GLOBAL_COMMANDS };
 /** Finds the account a platform identity is linked to. */
 export interface IdentityResolver {
   accountIdFor(channel: ChatRef['channel'], userId: string): Promise<string | null>;
+  /**
+   * The store key that holds that account id, when it is one plain key: the engine then reads it with the
+   * turn's frame (same round trip) instead of asking `accountIdFor` later.
+   */
+  linkKey?(channel: ChatRef['channel'], userId: string): string;
 }
 
 export type { PushSender } from './push.ts';
@@ -54,6 +60,8 @@ export interface EngineOptions {
   readonly escalations?: EscalationDesk;
   /** How users reach support (SUPPORT_CONTACT): an address, a link, hours. */
   readonly supportContact?: string;
+  /** Told about every message and every task's start and end (metrics); nothing by default. */
+  readonly observer?: Observer;
 }
 
 /** What an escalation to a person carries. Never a secret: the transcript was redacted at capture. */
@@ -81,6 +89,8 @@ export interface TurnResult {
   readonly inputWasSecret: boolean;
   /** The update was already handled (a redelivery) and was ignored. */
   readonly duplicate: boolean;
+  /** The language to render the replies in (the chat's /language choice, else its platform's); not on duplicates. */
+  readonly locale?: Locale;
 }
 
 /** How many transcript lines a running task keeps, and how much of each typed text. */
@@ -88,6 +98,8 @@ const TRANSCRIPT_KEPT = 10;
 const TRANSCRIPT_TEXT_MAX = 60;
 /** Redeliveries are recognised this long after a chat's last message. */
 const SEEN_TTL_MS = 24 * 60 * 60_000;
+/** A chat's language choice is remembered this long after its last message. */
+const LOCALE_KEPT_MS = 400 * 24 * 60 * 60_000;
 /** The secret-prompt mark outlives the idle timeout by this much, so a late secret is still recognised. */
 const SECRET_MARK_EXTRA_MS = 10 * 60_000;
 /** An expiry notice that could not be sent is tried again after this long, doubling, at most this often. */
@@ -97,6 +109,11 @@ const NOTICE_TRIES = 6;
 /** A task run's id: random, short, safe in keys and logs. */
 function newTaskId(): string {
   return `task_${randomBytes(9).toString('base64url')}`;
+}
+
+/** The language a stored session chose (/language), if any. */
+function localeOf(session: Session | null | undefined): Locale | undefined {
+  return isLocale(session?.locale) ? session.locale : undefined;
 }
 
 /** The question a flow asked last: the latest reply that expects input and shows no secret. */
@@ -119,9 +136,11 @@ export class Engine {
   private readonly idleTimeoutMs: number;
   private readonly stepTimeoutMs: number;
   private push: PushSender | null;
+  readonly observer: Observer;
 
   constructor(private readonly options: EngineOptions) {
     this.registry = new FlowRegistry(options.flows, options.deepLinks);
+    this.observer = options.observer ?? NO_OBSERVER;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 15 * 60_000;
     this.stepTimeoutMs = options.stepTimeoutMs ?? 20_000;
     this.push = options.push ?? null;
@@ -157,25 +176,44 @@ export class Engine {
   async handle(input: UserInput): Promise<TurnResult> {
     const { log } = this.options;
     const chat = input.chat;
+    const started = performance.now();
     try {
-      const result = await this.transaction.run(chat, async (frame) => {
-        if (input.updateId !== undefined && frame.seen.includes(input.updateId)) {
-          return { commit: null, value: { replies: [], inputWasSecret: false, duplicate: true } };
-        }
-        const turn = new Turn(this, input, frame, this.options.clock.now());
-        await turn.run();
-        return { commit: turn.commit(), value: turn.result() };
-      });
+      const result = await this.transaction.run(
+        chat,
+        async (frame) => {
+          if (input.updateId !== undefined && frame.seen.includes(input.updateId)) {
+            const duplicate: TurnResult = { replies: [], inputWasSecret: false, duplicate: true };
+            return { commit: null, value: duplicate };
+          }
+          const turn = new Turn(this, input, frame, this.options.clock.now());
+          await turn.run();
+          return { commit: turn.commit(), value: turn.result() };
+        },
+        undefined,
+        this.options.identities.linkKey?.(chat.channel, input.userId),
+      );
       if (result === null) {
         log.warn({ chat: chatTag(chat) }, 'chat lock not acquired in time');
-        return { replies: [{ key: 'common.timeout' }], inputWasSecret: false, duplicate: false };
+        return {
+          replies: [{ key: 'common.timeout' }],
+          inputWasSecret: false,
+          duplicate: false,
+          locale: resolveLocale(input.locale),
+        };
       }
       return result.value;
     } catch (error) {
       if (!(error instanceof LockLost)) throw error;
       // Only possible if this process stalled past the lock's TTL and another one moved on.
       log.error({ chat: chatTag(chat) }, 'session changed under the lock; turn discarded');
-      return { replies: [{ key: 'common.timeout' }], inputWasSecret: false, duplicate: false };
+      return {
+        replies: [{ key: 'common.timeout' }],
+        inputWasSecret: false,
+        duplicate: false,
+        locale: resolveLocale(input.locale),
+      };
+    } finally {
+      this.observer.message(chat.channel, performance.now() - started);
     }
   }
 
@@ -202,11 +240,12 @@ export class Engine {
     const result = await this.transaction.run(chat, async (frame) => {
       const turn = new Turn(this, input, frame, this.options.clock.now());
       const started = await turn.startElsewhere(flow, args);
-      return { commit: started ? turn.commit() : null, value: { started, replies: turn.result().replies } };
+      const { replies, locale } = turn.result();
+      return { commit: started ? turn.commit() : null, value: { started, replies, locale } };
     });
     if (result === null) return 'locked';
     if (!result.value.started) return 'busy';
-    await this.pushTo(chat, result.value.replies);
+    await this.pushTo(chat, result.value.replies, result.value.locale);
     return 'started';
   }
 
@@ -253,18 +292,23 @@ export class Engine {
       }
       pending = [...pending, this.expiredReply(session.flow.id, this.isCommitted(session.flow))];
       expired = true;
+      this.taskEnded(session.flow, 'expired');
     }
     if (pending.length === 0) return { commit: null, value: false };
-    const sent = await this.pushTo(chat, pending);
+    const sent = await this.pushTo(chat, pending, localeOf(session));
     const tries = (session.pendingTries ?? 0) + (sent ? 0 : 1);
+    const done = sent || tries > NOTICE_TRIES;
+    // A chat's language choice outlives its task.
+    const language = session.locale === undefined ? {} : { locale: session.locale };
     const next: Session | null =
-      sent || tries > NOTICE_TRIES
+      done && session.locale === undefined
         ? null
         : {
             flow: null,
             prompt: null,
             lastActiveAt: session.lastActiveAt,
-            ...(sent || tries > NOTICE_TRIES ? {} : { pending, pendingTries: tries }),
+            ...language,
+            ...(done ? {} : { pending, pendingTries: tries }),
           };
     const retry =
       sent || tries > NOTICE_TRIES ? 'cancel' : { dueAt: now + NOTICE_RETRY_MS * 2 ** (tries - 1) };
@@ -292,6 +336,7 @@ export class Engine {
   ): Promise<boolean> {
     const { clock, log } = this.options;
     let replies: Reply[] = [];
+    let locale: Locale | undefined;
     try {
       const result = await this.transaction.run(chat, async (frame) => {
         const session = frame.loaded?.session;
@@ -312,13 +357,15 @@ export class Engine {
         const run = await this.runFlow(flow, { snapshot: active.snapshot }, event);
         if (run.replies.length === 0) return { commit: null, value: false };
         replies = run.replies;
+        if (run.done) this.taskEnded(active, run.output?.lockedOut ? 'lockedOut' : 'completed');
         const next: Session = {
           ...session,
           flow: run.done ? null : { ...active, snapshot: run.snapshot },
           prompt: run.done ? null : (promptOf(run.replies) ?? session.prompt),
         };
+        locale = localeOf(session);
         const commit = this.plainCommit(
-          next.flow === null && next.prompt === null ? null : next,
+          next.flow === null && next.prompt === null && next.locale === undefined ? null : next,
           this.idleTimeoutMs + SEEN_TTL_MS,
           run.done ? 'cancel' : 'keep',
         );
@@ -332,21 +379,21 @@ export class Engine {
       );
       return false;
     }
-    await this.pushTo(chat, replies);
+    await this.pushTo(chat, replies, locale);
     return true;
   }
 
-  /** Sends replies to a chat outside of a turn. */
-  async notify(chat: ChatRef, replies: readonly Reply[]): Promise<void> {
+  /** Sends replies to a chat outside of a turn (in `locale` when the chat's language is known). */
+  async notify(chat: ChatRef, replies: readonly Reply[], locale?: Locale): Promise<void> {
     if (!this.push) throw new Error('no push sender is configured');
-    await this.push(chat, replies);
+    await this.push(chat, replies, locale);
   }
 
   /** Pushes and reports whether it worked (failures are logged, never thrown). */
-  private async pushTo(chat: ChatRef, replies: readonly Reply[]): Promise<boolean> {
+  private async pushTo(chat: ChatRef, replies: readonly Reply[], locale?: Locale): Promise<boolean> {
     if (replies.length === 0) return true;
     try {
-      await this.notify(chat, replies);
+      await this.notify(chat, replies, locale);
       return true;
     } catch (error) {
       this.options.log.warn({ chat: chatTag(chat), err: describeError(error) }, 'could not push replies');
@@ -363,11 +410,17 @@ export class Engine {
       const session = frame.loaded?.session;
       if (session?.owner?.escalationId !== escalationId) return { commit: null, value: false };
       const { owner: _owner, ...rest } = session;
-      const next = rest.flow === null && rest.prompt === null && !rest.pending ? null : rest;
-      return { commit: this.plainCommit(next, this.idleTimeoutMs + SEEN_TTL_MS, 'keep'), value: true };
+      const next =
+        rest.flow === null && rest.prompt === null && !rest.pending && rest.locale === undefined
+          ? null
+          : rest;
+      return {
+        commit: this.plainCommit(next, this.idleTimeoutMs + SEEN_TTL_MS, 'keep'),
+        value: localeOf(session) ?? true,
+      };
     });
     if (!result?.value) return false;
-    await this.pushTo(chat, replies);
+    await this.pushTo(chat, replies, result.value === true ? undefined : result.value);
     return true;
   }
 
@@ -377,8 +430,18 @@ export class Engine {
     return this.options.escalations;
   }
 
-  get contact(): string {
-    return this.options.supportContact ?? t('en', 'support.defaultContact');
+  /** SUPPORT_CONTACT, or the catalog's default contact in the reader's language. */
+  get contact(): MessageParam {
+    return this.options.supportContact ?? { key: 'support.defaultContact' };
+  }
+
+  /**
+   * Tells the observer that a task ended; an abandoned one with the step it was in (`active`, the task as
+   * it was persisted before this turn).
+   */
+  taskEnded(active: NonNullable<Session['flow']>, how: TaskEnd): void {
+    const step = how === 'completed' || how === 'replaced' ? null : this.stepOf(active);
+    this.observer.taskEnded(active.id, how, step);
   }
 
   /** The state a persisted flow is in, as text (for an escalation). */
@@ -402,7 +465,7 @@ export class Engine {
     const flow = this.registry.get(flowId);
     return {
       key: committed ? 'common.expiredAfterChange' : 'common.expired',
-      params: { flow: flow ? t('en', flow.title) : flowId, minutes: Math.round(this.idleTimeoutMs / 60_000) },
+      params: { flow: flow ? { key: flow.title } : flowId, minutes: Math.round(this.idleTimeoutMs / 60_000) },
     };
   }
 
@@ -423,9 +486,10 @@ export class Engine {
       : before?.flow
         ? 'cancel'
         : 'keep';
+    const onlyLanguage = after !== null && after.locale !== undefined && !after.flow && !after.owner;
     return {
       next: after,
-      ttlMs: this.idleTimeoutMs + SEEN_TTL_MS,
+      ttlMs: onlyLanguage ? LOCALE_KEPT_MS : this.idleTimeoutMs + SEEN_TTL_MS,
       secret,
       secretTtlMs: this.idleTimeoutMs + SECRET_MARK_EXTRA_MS,
       expiry,
@@ -439,10 +503,14 @@ export class Engine {
 class Turn {
   private readonly replies: Reply[] = [];
   private inputWasSecret = false;
+  /** A flow step ran in this turn (the linked account read with the frame may be out of date). */
+  private flowRan = false;
   private flow: Session['flow'];
   private prompt: Reply | null;
   private touched = true;
-  private readonly locale: Locale;
+  private locale: Locale;
+  /** The chat's own choice of language (kept in its session), if it made one. */
+  private chosenLocale: Locale | undefined;
   private readonly session: Session | null;
   private transcript: TranscriptEntry[];
   private owner: Session['owner'];
@@ -458,25 +526,44 @@ class Turn {
     this.prompt = this.session?.prompt ?? null;
     this.transcript = (this.session?.transcript ?? []).map(readLine);
     this.owner = this.session?.owner;
-    this.locale = resolveLocale(input.locale);
+    const chosen = this.session?.locale;
+    this.chosenLocale = isLocale(chosen) ? chosen : undefined;
+    this.locale = this.chosenLocale ?? resolveLocale(input.locale);
   }
 
   result(): TurnResult {
-    return { replies: this.replies, inputWasSecret: this.inputWasSecret, duplicate: false };
+    return {
+      replies: this.replies,
+      inputWasSecret: this.inputWasSecret,
+      duplicate: false,
+      locale: this.locale,
+    };
+  }
+
+  /** The sender's linked account: read with the frame when the resolver allows it, else asked once. */
+  private accountId(): Promise<string | null> {
+    // A flow step may have linked or unlinked this chat: after one ran, ask again.
+    if (this.frame.also !== undefined && !this.flowRan) return Promise.resolve(this.frame.also);
+    return this.engine.identities.accountIdFor(this.input.chat.channel, this.input.userId);
   }
 
   /** The session to store after this turn; null when nothing is left to remember. */
   private nextSession(): Session | null {
-    if (this.flow === null && this.prompt === null && !this.owner) return null;
+    if (this.flow === null && this.prompt === null && !this.owner && !this.chosenLocale) return null;
     const lastActiveAt = this.touched ? this.now : (this.session?.lastActiveAt ?? this.now);
-    // The transcript is kept only while a task runs (for an escalation from it), capped.
-    const transcript = this.flow ? this.transcriptWithTurn().slice(-TRANSCRIPT_KEPT).map(storeLine) : [];
+    // The transcript is kept only while a task runs and only for an escalation from it (so only when a
+    // support desk is set up), capped.
+    const transcript =
+      this.flow && this.engine.escalations
+        ? this.transcriptWithTurn().slice(-TRANSCRIPT_KEPT).map(storeLine)
+        : [];
     return {
       flow: this.flow,
       prompt: this.prompt,
       lastActiveAt,
       ...(this.owner ? { owner: this.owner } : {}),
       ...(transcript.length ? { transcript } : {}),
+      ...(this.chosenLocale ? { locale: this.chosenLocale } : {}),
     };
   }
 
@@ -533,6 +620,7 @@ class Turn {
       secretAsked: this.frame.secretAsked,
       registry: this.engine.registry,
       labelOf: (choice) => t(this.locale, choice.label, choice.params),
+      plainWord: (text) => plainWordOf(this.locale, text),
     };
   }
 
@@ -541,12 +629,14 @@ class Turn {
     const plan = planTurn(this.input, this.session, this.facts());
     this.inputWasSecret = plan.inputWasSecret;
     if (plan.expired && this.flow) {
+      this.engine.taskEnded(this.flow, 'expired');
       this.replies.push(this.engine.expiredReply(this.flow.id, this.engine.isCommitted(this.flow)));
       this.flow = null;
       this.prompt = null;
     }
     if (plan.reset && this.flow) this.resetFlow();
     if (plan.dismissed && this.flow) {
+      this.engine.taskEnded(this.flow, 'replaced');
       this.flow = null;
       this.prompt = null;
     }
@@ -566,6 +656,7 @@ class Turn {
       case 'cancel':
         if (this.flow) {
           const committed = this.engine.isCommitted(this.flow);
+          this.engine.taskEnded(this.flow, 'cancelled');
           this.flow = null;
           this.prompt = null;
           this.markOnEnd = 'clear';
@@ -575,10 +666,12 @@ class Turn {
           this.say('common.nothingToCancel');
         }
         return;
+      case 'back':
+        // Leaves the task like /cancel, then offers the menu.
+        await this.carryOut({ kind: 'cancel' });
+        return this.menu(false);
       case 'help':
-        this.say('common.help');
-        this.repeatPrompt();
-        return;
+        return this.help();
       case 'menu':
         return this.menu(decision.welcome);
       case 'busy':
@@ -591,6 +684,8 @@ class Turn {
         return;
       case 'startPayloadUnknown':
         this.say('common.startPayloadUnknown');
+        // In the middle of a task, the user is asked its question again.
+        this.repeatPrompt();
         return;
       case 'staleChoice':
         this.say('common.staleChoice');
@@ -637,7 +732,7 @@ class Turn {
       this.repeatPrompt();
       return;
     }
-    const accountId = await this.engine.identities.accountIdFor(this.input.chat.channel, this.input.userId);
+    const accountId = await this.accountId();
     const { id } = await desk.open({
       chat: this.input.chat,
       userId: this.input.userId,
@@ -648,6 +743,7 @@ class Turn {
       transcript: this.transcriptWithTurn().slice(-TRANSCRIPT_KEPT),
       at: this.now,
     });
+    if (this.flow) this.engine.taskEnded(this.flow, 'escalated');
     this.flow = null;
     this.prompt = null;
     this.markOnEnd = 'keep';
@@ -656,9 +752,10 @@ class Turn {
   }
 
   private resetFlow(): void {
+    if (this.flow) this.engine.taskEnded(this.flow, 'replaced');
     const flow = this.flow && this.engine.registry.get(this.flow.id);
     this.say('common.flowReset', {
-      params: { flow: flow ? t(this.locale, flow.title) : (this.flow?.id ?? '') },
+      params: { flow: flow ? { key: flow.title } : (this.flow?.id ?? '') },
     });
     this.flow = null;
     this.prompt = null;
@@ -666,7 +763,7 @@ class Turn {
 
   private busy(flowId: string): void {
     const flow = this.engine.registry.get(flowId);
-    this.say('common.busyInFlow', { params: { flow: flow ? t(this.locale, flow.title) : flowId } });
+    this.say('common.busyInFlow', { params: { flow: flow ? { key: flow.title } : flowId } });
     this.repeatPrompt();
   }
 
@@ -675,8 +772,8 @@ class Turn {
   }
 
   private async menu(welcome: boolean): Promise<void> {
-    const accountId = await this.engine.identities.accountIdFor(this.input.chat.channel, this.input.userId);
-    const choices = this.engine.registry.menu(accountId !== null);
+    const accountId = await this.accountId();
+    const choices = await this.menuChoices(accountId);
     if (welcome) this.say(accountId === null ? 'common.welcomeUnlinked' : 'common.welcome');
     if (choices.length === 0) {
       this.say('common.needLinkNoFlow');
@@ -688,13 +785,46 @@ class Turn {
     this.prompt = prompt;
   }
 
+  /** The menu's tasks; a linked chat's labels say where the account stands where a flow can tell. */
+  private async menuChoices(accountId: string | null): Promise<Choice[]> {
+    const choices = this.engine.registry.menu(accountId !== null);
+    if (accountId === null) return choices;
+    return Promise.all(
+      choices.map(async (choice) => {
+        const status = this.engine.registry.get(choice.value.slice('menu:'.length))?.menuStatus;
+        const label = status ? await status(accountId).catch(() => null) : null;
+        return label ? { ...choice, label } : choice;
+      }),
+    );
+  }
+
+  /** /help outside a task: what it always says, then the tasks this chat can start, with their commands. */
+  private async help(): Promise<void> {
+    this.say('common.help');
+    if (this.flow) return this.repeatPrompt();
+    const accountId = await this.accountId();
+    const registry = this.engine.registry;
+    const lines = (await this.menuChoices(accountId)).flatMap((choice) => {
+      const flow = registry.get(choice.value.slice('menu:'.length));
+      return flow
+        ? [
+            {
+              key: 'common.helpTask' as const,
+              params: { command: flow.command, label: { key: choice.label } },
+            },
+          ]
+        : [];
+    });
+    if (lines.length > 0) this.say('common.helpTasks', { params: { tasks: { lines } } });
+  }
+
   private async startFlow(flow: FlowDefinition, args: string, returnTo?: string): Promise<void> {
     if (flow.privateOnly && !isConfidential(this.input)) {
       this.touched = false;
       this.say('common.privateOnly', { params: { command: flow.command }, continuePrivately: true });
       return;
     }
-    const accountId = await this.engine.identities.accountIdFor(this.input.chat.channel, this.input.userId);
+    const accountId = await this.accountId();
     if (flow.audience === 'linked' && accountId === null) {
       this.prompt = null;
       this.say(this.engine.registry.canLink ? 'common.needLink' : 'common.needLinkNoFlow');
@@ -707,6 +837,7 @@ class Turn {
       at: this.now,
       args,
       taskId: newTaskId(),
+      locale: this.locale,
     };
     this.flow = {
       id: flow.id,
@@ -716,6 +847,7 @@ class Turn {
       taskId: input.taskId,
       ...(returnTo ? { returnTo } : {}),
     };
+    this.engine.observer.taskStarted(flow.id);
     await this.advance(flow, { input }, null);
   }
 
@@ -729,6 +861,7 @@ class Turn {
   private async advance(flow: FlowDefinition, start: FlowStart, event: FlowEvent | null): Promise<void> {
     let run: FlowRun;
     const previous = this.flow;
+    this.flowRan = true;
     try {
       run = await this.engine.runFlow(flow, start, event);
     } catch (error) {
@@ -738,6 +871,7 @@ class Turn {
         'flow step failed',
       );
       this.say(error instanceof StepTimeout ? 'common.timeout' : 'common.internalError');
+      if (!('snapshot' in start) && previous) this.engine.taskEnded(previous, 'failed');
       this.flow = 'snapshot' in start ? previous : null;
       if (!('snapshot' in start)) this.prompt = null;
       return;
@@ -749,7 +883,16 @@ class Turn {
       return;
     }
     this.replies.push(...run.replies);
+    if (run.done && isLocale(run.output?.locale)) {
+      // The user chose a language: this turn's replies and every later one speak it.
+      this.chosenLocale = run.output.locale;
+      this.locale = run.output.locale;
+    }
     if (run.done) {
+      // An escalated task is counted where the escalation happens (`escalate`).
+      if (previous && !run.output?.escalate)
+        this.engine.taskEnded(previous, run.output?.lockedOut ? 'lockedOut' : 'completed');
+      else if (previous && !this.engine.escalations) this.engine.taskEnded(previous, 'escalated');
       this.flow = null;
       this.prompt = null;
       this.markOnEnd = run.output?.lockedOut ? 'keep' : 'clear';

@@ -1,8 +1,11 @@
 import type { Channel, ChatRef } from '../core/conversation.ts';
 import type { Reply } from '../core/reply.ts';
 
-/** Sends replies to a chat outside of a turn (expiry notices, "your email is verified"). */
-export type PushSender = (chat: ChatRef, replies: readonly Reply[]) => Promise<void>;
+/**
+ * Sends replies to a chat outside of a turn (expiry notices, "your email is verified"), in `locale` (the
+ * chat's /language choice) when the engine knows it; adapters otherwise use what they know of the chat.
+ */
+export type PushSender = (chat: ChatRef, replies: readonly Reply[], locale?: string) => Promise<void>;
 
 /**
  * Routes out-of-turn replies to the adapter of their channel. The engine is built with `router.send`;
@@ -20,10 +23,10 @@ export class PushRouter {
     this.senders.set(channel, { send, healthy });
   }
 
-  readonly send: PushSender = async (chat, replies) => {
+  readonly send: PushSender = async (chat, replies, locale) => {
     const sender = this.senders.get(chat.channel);
     if (!sender) throw new Error(`no adapter for ${chat.channel} runs in this process`);
-    await sender.send(chat, replies);
+    await sender.send(chat, replies, locale);
   };
 
   /** Some adapter is registered and every registered one can reach its platform. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '../kv/redis-kv.ts';
 import type { FrameCommit, FrameKeys, SessionFrameBackend } from './session-store.ts';
 
 /** KEYS: lock, session, secret, seen. ARGV: token, lock ttl. {0} when busy, else {1, session, secret, seen}. */
@@ -44,30 +44,55 @@ const ms = (value: number): string => String(Math.max(1, Math.ceil(value)));
  * registered once with `defineCommand`, so they travel as EVALSHA.
  */
 export class RedisSessionFrame implements SessionFrameBackend {
-  private readonly redis: Redis & FrameCommands;
+  private readonly redis: RedisClient & FrameCommands;
+  private readonly cluster: boolean;
 
-  constructor(redis: Redis) {
-    const commands = redis as Redis & Partial<FrameCommands>;
+  constructor(redis: RedisClient) {
+    const commands = redis as RedisClient & Partial<FrameCommands>;
     if (!commands.lsFrameBegin) {
       redis.defineCommand('lsFrameBegin', { numberOfKeys: 4, lua: BEGIN });
       redis.defineCommand('lsFrameCommit', { numberOfKeys: 4, lua: COMMIT });
       redis.defineCommand('lsFrameRenew', { numberOfKeys: 1, lua: RENEW });
       redis.defineCommand('lsFrameRelease', { numberOfKeys: 1, lua: RELEASE });
     }
-    this.redis = redis as Redis & FrameCommands;
+    this.redis = redis as RedisClient & FrameCommands;
+    this.cluster = isCluster(redis);
   }
 
-  async begin(keys: FrameKeys, token: string, lockTtlMs: number) {
-    const reply = (await this.redis.lsFrameBegin(
-      keys.lock,
-      keys.session,
-      keys.secret,
-      keys.seen,
-      token,
-      ms(lockTtlMs),
-    )) as [number, string | null, string | null, string | null];
+  async begin(keys: FrameKeys, token: string, lockTtlMs: number, also?: string) {
+    const args = [keys.lock, keys.session, keys.secret, keys.seen, token, ms(lockTtlMs)];
+    type Reply = [number, string | null, string | null, string | null];
+    let reply: Reply;
+    let extra: string | null = null;
+    if (also === undefined) {
+      reply = (await this.redis.lsFrameBegin(...args)) as Reply;
+    } else if (this.cluster) {
+      // The other key lives on another slot (maybe another node): read side by side, not in one pipeline.
+      [reply, extra] = (await Promise.all([this.redis.lsFrameBegin(...args), this.redis.get(also)])) as [
+        Reply,
+        string | null,
+      ];
+    } else {
+      // Another slot's key cannot go into the script (a cluster would refuse it); it rides the same
+      // round trip as a pipelined GET.
+      const pipeline = this.redis.pipeline();
+      (pipeline as unknown as FrameCommands).lsFrameBegin(...args);
+      pipeline.get(also);
+      const results = (await pipeline.exec()) ?? [];
+      const [error, value] = results[0] ?? [new Error('empty pipeline reply'), null];
+      if (error) throw error;
+      const [alsoError, alsoValue] = results[1] ?? [new Error('empty pipeline reply'), null];
+      if (alsoError) throw alsoError;
+      reply = value as Reply;
+      extra = (alsoValue as string | null) ?? null;
+    }
     if (reply[0] !== 1) return null;
-    return { raw: reply[1] ?? null, secret: reply[2] != null, seen: reply[3] ?? null };
+    return {
+      raw: reply[1] ?? null,
+      secret: reply[2] != null,
+      seen: reply[3] ?? null,
+      ...(also === undefined ? {} : { also: extra }),
+    };
   }
 
   async commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean> {
@@ -85,8 +110,17 @@ export class RedisSessionFrame implements SessionFrameBackend {
       ms(commit.seenTtlMs),
     ];
     if (commit.expiry === 'keep') return (await this.redis.lsFrameCommit(...args)) === 1;
-    // The schedule is one sorted set for every chat (another cluster slot), so it rides in the same
+    // The schedule is a few sorted sets shared by every chat (other cluster slots), so it rides in the same
     // round trip as a pipelined command instead of inside the script; the sweeper re-checks each entry.
+    if (this.cluster) {
+      // A cluster pipeline holds the keys of one node only: the two go out at once instead, side by side.
+      const schedule =
+        commit.expiry === 'cancel'
+          ? this.redis.zrem(keys.expiry, member)
+          : this.redis.zadd(keys.expiry, commit.expiry.dueAt, member);
+      const [written] = await Promise.all([this.redis.lsFrameCommit(...args), schedule]);
+      return written === 1;
+    }
     const pipeline = this.redis.pipeline();
     (pipeline as unknown as FrameCommands).lsFrameCommit(...args);
     if (commit.expiry === 'cancel') pipeline.zrem(keys.expiry, member);

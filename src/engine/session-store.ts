@@ -47,6 +47,8 @@ export interface Session {
    * `[at, 'u' | 'b', text]`.
    */
   readonly transcript?: readonly StoredLine[];
+  /** The language this chat identity chose with /language (kept while the session is, long after a task). */
+  readonly locale?: string;
 }
 
 /** A loaded session together with the exact stored text, used for the conditional save. */
@@ -63,6 +65,11 @@ export interface Frame {
   readonly secretAsked: boolean;
   /** The last handled update ids, newest last: redeliveries are recognised without a key per update. */
   readonly seen: readonly string[];
+  /**
+   * The value of the one other key the turn asked to read with its frame (`begin(..., also)`: the
+   * account linked to the sender), in the same round trip; undefined when none was asked for.
+   */
+  readonly also?: string | null;
 }
 
 /** What a frame's commit writes, atomically, before it releases the lock. */
@@ -90,7 +97,9 @@ export interface SessionFrameBackend {
     keys: FrameKeys,
     token: string,
     lockTtlMs: number,
-  ): Promise<{ raw: string | null; secret: boolean; seen: string | null } | null>;
+    /** Another key to read in the same round trip (its value comes back as `also`). */
+    also?: string,
+  ): Promise<{ raw: string | null; secret: boolean; seen: string | null; also?: string | null } | null>;
   /** If the lock is still ours: write the session and the mark, schedule the expiry, release. */
   commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean>;
   /** Extends the lock while its holder works; false when it is no longer ours. */
@@ -111,14 +120,15 @@ export interface FrameKeys {
 export class KvSessionFrame implements SessionFrameBackend {
   constructor(private readonly kv: Kv) {}
 
-  async begin(keys: FrameKeys, token: string, lockTtlMs: number) {
+  async begin(keys: FrameKeys, token: string, lockTtlMs: number, also?: string) {
     if (!(await this.kv.setIfAbsent(keys.lock, token, lockTtlMs))) return null;
-    const [raw, secret, seen] = await Promise.all([
+    const [raw, secret, seen, extra] = await Promise.all([
       this.kv.get(keys.session),
       this.kv.get(keys.secret),
       this.kv.get(keys.seen),
+      also === undefined ? undefined : this.kv.get(also),
     ]);
-    return { raw, secret: secret !== null, seen };
+    return { raw, secret: secret !== null, seen, ...(also === undefined ? {} : { also: extra ?? null }) };
   }
 
   async commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean> {
@@ -145,6 +155,23 @@ export class KvSessionFrame implements SessionFrameBackend {
   }
 }
 
+/**
+ * The idle-expiry schedule is spread over this many sorted sets (`ls:expiry:0` ... `ls:expiry:15`), a chat
+ * always in the same one, so no single key takes every chat's writes (on a Redis Cluster the shards land on
+ * different masters). The sweeper visits each.
+ */
+export const EXPIRY_SHARDS = 16;
+
+/** The shard of a schedule member: FNV-1a of its text, so every process agrees without coordination. */
+export function expiryShard(member: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < member.length; i += 1) {
+    hash ^= member.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % EXPIRY_SHARDS;
+}
+
 /** How many handled update ids a session remembers. */
 const SEEN_KEPT = 16;
 
@@ -161,6 +188,8 @@ export function withSeen(seen: readonly string[], updateId: string | undefined):
  */
 export class SessionStore {
   private readonly frame: SessionFrameBackend;
+  /** Where the sweeper starts its next visit of the shards (turns, so no shard waits behind the others). */
+  private nextShard = 0;
 
   constructor(
     private readonly kv: Kv,
@@ -180,8 +209,21 @@ export class SessionStore {
       session: this.key(chat, 'session'),
       secret: this.key(chat, 'secret'),
       seen: this.key(chat, 'seen'),
-      expiry: `${this.prefix}expiry`,
+      expiry: this.expiryKey(JSON.stringify(chat)),
     };
+  }
+
+  /** The schedule shard that holds `member` (a chat as JSON). */
+  expiryKey(member: string): string {
+    return `${this.prefix}expiry:${expiryShard(member)}`;
+  }
+
+  /** Every schedule shard, and the single schedule of earlier versions (still drained after an upgrade). */
+  expiryKeys(): string[] {
+    return [
+      ...Array.from({ length: EXPIRY_SHARDS }, (_, shard) => `${this.prefix}expiry:${shard}`),
+      `${this.prefix}expiry`,
+    ];
   }
 
   /** The storage key of a chat's session (exposed for tests and operators). */
@@ -191,19 +233,26 @@ export class SessionStore {
 
   /**
    * Takes the chat's lock and reads its session and secret mark (one round trip on Redis), retrying
-   * until `waitMs` has passed. Null when the chat stayed busy.
+   * until `waitMs` has passed. Null when the chat stayed busy. `also`: one more key to read in that round
+   * trip (the sender's account link), returned as `Frame.also`.
    */
-  async begin(chat: ChatRef, lockTtlMs: number, waitMs: number): Promise<Frame | null> {
+  async begin(chat: ChatRef, lockTtlMs: number, waitMs: number, also?: string): Promise<Frame | null> {
     const token = randomUUID();
     const keys = this.frameKeys(chat);
     const deadline = Date.now() + waitMs;
     let pause = 5;
     for (;;) {
-      const got = await this.frame.begin(keys, token, lockTtlMs);
+      const got = await this.frame.begin(keys, token, lockTtlMs, also);
       if (got !== null) {
         const loaded = got.raw === null ? null : { session: JSON.parse(got.raw) as Session, raw: got.raw };
         const seen = got.seen ? got.seen.split(' ') : [];
-        return { token, loaded, secretAsked: got.secret, seen };
+        return {
+          token,
+          loaded,
+          secretAsked: got.secret,
+          seen,
+          ...(also === undefined ? {} : { also: got.also ?? null }),
+        };
       }
       if (Date.now() >= deadline) return null;
       await new Promise((resolve) => setTimeout(resolve, pause));
@@ -268,15 +317,28 @@ export class SessionStore {
 
   /** Remembers when the chat's flow goes idle, so it can be expired and the user told. */
   scheduleExpiry(chat: ChatRef, dueAt: number): Promise<void> {
-    return this.kv.schedule(`${this.prefix}expiry`, JSON.stringify(chat), dueAt);
+    const member = JSON.stringify(chat);
+    return this.kv.schedule(this.expiryKey(member), member, dueAt);
   }
 
-  cancelExpiry(chat: ChatRef): Promise<void> {
-    return this.kv.unschedule(`${this.prefix}expiry`, JSON.stringify(chat));
+  async cancelExpiry(chat: ChatRef): Promise<void> {
+    const member = JSON.stringify(chat);
+    await this.kv.unschedule(this.expiryKey(member), member);
   }
 
+  /**
+   * Takes up to `limit` chats due at `now` from the schedule, visiting the shards in turn (each visit one
+   * atomic take, so two sweepers never take the same chat), starting where the previous call stopped.
+   */
   async takeExpired(now: number, limit: number): Promise<ChatRef[]> {
-    const members = await this.kv.takeDue(`${this.prefix}expiry`, now, limit);
-    return members.map((member) => JSON.parse(member) as ChatRef);
+    const keys = this.expiryKeys();
+    const start = this.nextShard;
+    const taken: string[] = [];
+    for (let i = 0; i < keys.length && taken.length < limit; i += 1) {
+      const index = (start + i) % keys.length;
+      taken.push(...(await this.kv.takeDue(keys[index] as string, now, limit - taken.length)));
+      this.nextShard = (index + 1) % keys.length;
+    }
+    return taken.map((member) => JSON.parse(member) as ChatRef);
   }
 }

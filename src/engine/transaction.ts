@@ -38,11 +38,13 @@ export class ChatTransaction {
     chat: ChatRef,
     work: (frame: Frame) => Promise<{ readonly commit: FrameCommit | null; readonly value: T }>,
     waitMs = this.options.lockWaitMs,
+    /** One more key to read with the frame, in the same round trip (`Frame.also`). */
+    also?: string,
   ): Promise<{ readonly value: T } | null> {
     const { sessions, lockTtlMs } = this.options;
     let frame: Awaited<ReturnType<SessionStore['begin']>>;
     try {
-      frame = await sessions.begin(chat, lockTtlMs, waitMs);
+      frame = await sessions.begin(chat, lockTtlMs, waitMs, also);
     } catch (error) {
       throw new StoreUnavailable('the session store did not answer', { cause: error });
     }

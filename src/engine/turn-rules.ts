@@ -21,6 +21,8 @@ export type TurnDecision =
   /** Not for us (plain text outside a one-to-one chat): nothing is said or stored. */
   | { readonly kind: 'ignore' }
   | { readonly kind: 'cancel' }
+  /** "Back" typed inside a task: it ends (like cancel) and the menu is shown. */
+  | { readonly kind: 'back' }
   | { readonly kind: 'help' }
   | { readonly kind: 'menu'; readonly welcome: boolean }
   | { readonly kind: 'start'; readonly flowId: string; readonly args: string }
@@ -57,20 +59,32 @@ export interface TurnFacts {
   readonly registry: FlowRegistry;
   /** The label of a choice as the user sees it (for matching typed answers). */
   readonly labelOf: (choice: Choice) => string;
+  /** The plain word a typed text is ("stop", "ayuda", "отмена"), in the chat's language or English. */
+  readonly plainWord?: (text: string) => 'cancel' | 'help' | 'menu' | 'back' | null;
 }
 
-/** Text that names one of the offered choices (its number or its label) counts as picking it. */
+/**
+ * Text that names one of the offered choices (its number or its label) counts as picking it. With
+ * `byFirstWord` (never at a secret prompt, where the text may be a password), the first word of a label
+ * ("SMS", "Email") picks it too, when it has at least 3 letters and no other choice starts with it.
+ */
 export function matchChoice(
   text: string,
   choices: readonly Choice[] | undefined,
   facts: TurnFacts,
+  byFirstWord = false,
 ): string | null {
   if (!choices?.length) return null;
   const typed = text.trim().toLowerCase();
   const number = /^\d{1,2}$/.test(typed) ? Number(typed) : Number.NaN;
   if (number >= 1 && number <= choices.length) return choices[number - 1]?.value ?? null;
   const byLabel = choices.find((choice) => facts.labelOf(choice).toLowerCase() === typed);
-  return byLabel?.value ?? null;
+  if (byLabel) return byLabel.value;
+  if (!byFirstWord || [...typed].length < 3 || /\s/.test(typed)) return null;
+  const starting = choices.filter(
+    (choice) => facts.labelOf(choice).trim().toLowerCase().split(/\s+/)[0] === typed,
+  );
+  return starting.length === 1 ? (starting[0]?.value ?? null) : null;
 }
 
 /** Decides what one input does. */
@@ -142,10 +156,22 @@ export function planTurn(input: UserInput, session: Session | null, facts: TurnF
   // Where others can read along (a group), only commands are read; confidential input (a private chat, a
   // button or form on an ephemeral reply) is.
   if (!isConfidential(input)) return plan({ kind: 'ignore' });
-  const choice = action.type === 'choice' ? action.value : matchChoice(action.text, prompt?.choices, facts);
+  const choice =
+    action.type === 'choice'
+      ? action.value
+      : matchChoice(action.text, prompt?.choices, facts, prompt?.input !== 'secret');
   if (choice !== null && prompt?.choices && !prompt.choices.some((c) => c.value === choice)) {
     return plan({ kind: 'staleChoice' });
   }
+  // A plain word ("cancel", "stop", "help", "menu", "back", or the chat language's own) works at every
+  // step like its command, and is never handed to a flow as a password or a code.
+  const word = choice === null && action.type === 'text' ? (facts.plainWord?.(action.text) ?? null) : null;
+  if (word === 'cancel') return plan({ kind: 'cancel' });
+  if (word === 'help') return plan({ kind: 'help' });
+  if (word === 'menu' || (word === 'back' && !flow))
+    return plan(flow ? { kind: 'busy', flowId: flow.id } : { kind: 'menu', welcome: false });
+  // "Back" inside a task leaves it (nothing changed) and shows the menu.
+  if (word === 'back') return plan({ kind: 'back' });
   if (choice === SUPPORT_CHOICE) return plan({ kind: 'escalate', reason: 'asked' });
   if (choice?.startsWith('menu:') && !flow) {
     const target = facts.registry.get(choice.slice('menu:'.length));

@@ -6,19 +6,33 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { describeSetting } from '../config.ts';
 import type { Logger } from '../log.ts';
 
+/** The longest pause between two reconnection attempts, before jitter. */
+export const REDIS_RECONNECT_MAX_MS = 1_000;
+
 /**
- * How the process talks to Redis. A command sent while the connection is down waits for at most one
- * reconnection (about a second), then fails, so a user hears "temporarily unavailable" instead of
- * waiting; a command on a connection that stopped answering fails after `commandTimeout`. The client keeps
- * reconnecting for as long as the process runs (every second at most), so service comes back by itself
- * when Redis does; only the start-up gives up (`waitForRedis`).
+ * The pause before reconnection attempt `times` (1, 2, ...): 100 ms doubling up to REDIS_RECONNECT_MAX_MS,
+ * then that for as long as Redis is away, each with up to a fifth of random jitter so that many processes
+ * do not reconnect in step after a Redis restart. Never gives up (`null`): a running process waits for
+ * Redis to come back; only the start-up gives up (`waitForRedis`).
+ */
+export function redisReconnectDelay(times: number, random: () => number = Math.random): number {
+  const base = Math.min(100 * 2 ** Math.max(0, Math.min(times, 16) - 1), REDIS_RECONNECT_MAX_MS);
+  return Math.round(base * (1 + random() / 5));
+}
+
+/**
+ * How the process talks to Redis, every wait bounded. A connection attempt gives up after
+ * `connectTimeout`; a command sent while the connection is down waits for at most one reconnection, then
+ * fails, so a user hears "temporarily unavailable" within about three seconds instead of waiting; a command
+ * on a connection that stopped answering fails after `commandTimeout`. The client keeps reconnecting
+ * (`redisReconnectDelay`, at most about a second apart), so service comes back by itself when Redis does.
  */
 export const REDIS_CLIENT_OPTIONS: RedisOptions = {
   connectTimeout: 2_000,
   commandTimeout: 3_000,
   maxRetriesPerRequest: 1,
   enableOfflineQueue: true,
-  retryStrategy: (times: number) => Math.min(100 * times, 1_000),
+  retryStrategy: (times: number) => redisReconnectDelay(times),
 };
 
 /** How long the start-up waits for the first PING (and for `getMe`) before it gives up. */

@@ -2,11 +2,13 @@ import rateLimit from '@fastify/rate-limit';
 import {
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
   type FastifyServerOptions,
   fastify,
   LogController,
 } from 'fastify';
 import { z } from 'zod';
+import { localeFromAcceptLanguage } from '../catalog/catalog.ts';
 import type { Logger } from '../log.ts';
 import { PAGE_CSP, type PageKind, renderConfirmPage, renderPage } from './pages.ts';
 import type { ReadinessReport } from './readiness.ts';
@@ -149,6 +151,11 @@ function byMethodOrder(a: string, b: string): number {
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
+/** The pages speak the browser's language (its `Accept-Language`) when lockstep speaks it. */
+function pageLocale(request: FastifyRequest) {
+  return localeFromAcceptLanguage(request.headers['accept-language']);
+}
+
 function statusOf(error: unknown): number {
   return typeof error === 'object' &&
     error !== null &&
@@ -256,7 +263,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         'http rate limited',
       );
       // `Retry-After` and the `x-ratelimit-*` headers are already set by the limiter.
-      return sendPage(reply, pageStatus.tooMany, renderPage('tooMany'));
+      return sendPage(reply, pageStatus.tooMany, renderPage('tooMany', pageLocale(request)));
     }
     const clientError = status >= 400 && status < 500;
     log[clientError ? 'warn' : 'error'](
@@ -358,8 +365,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       // and previews) is not served: it gets 405 with `Allow: GET, POST`, and no page at all.
       scope.get('/verify-email', { exposeHeadRoute: false, onRequest: limited }, async (request, reply) => {
         const query = verifyEmailToken.safeParse(request.query);
-        if (!query.success) return sendPage(reply, pageStatus.invalid, renderPage('invalid'));
-        return sendPage(reply, 200, renderConfirmPage(query.data.token));
+        if (!query.success)
+          return sendPage(reply, pageStatus.invalid, renderPage('invalid', pageLocale(request)));
+        return sendPage(reply, 200, renderConfirmPage(query.data.token, pageLocale(request)));
       });
 
       // Pressing the button on the confirm page: redeems the token and shows the outcome.
@@ -381,7 +389,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
               kind = 'error';
             }
           }
-          return sendPage(reply, pageStatus[kind], renderPage(kind));
+          return sendPage(reply, pageStatus[kind], renderPage(kind, pageLocale(request)));
         },
       );
     });

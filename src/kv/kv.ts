@@ -1,9 +1,35 @@
+import type { CodeAttempt, CodeCheck } from './code-check.ts';
+
 /** The answer of `Kv.reserveAttempt`. */
 export type AttemptReservation =
   /** The attempt may go ahead: it is attempt number `count` of `limit` (so `limit - count` are left after it). */
   | { readonly ok: true; readonly count: number }
   /** The limit is used up: nothing was counted; the lock lifts in `retryMs`. */
   | { readonly ok: false; readonly retryMs: number };
+
+/** One key to write: its value and time to live. */
+export interface KvWriteEntry {
+  readonly key: string;
+  readonly value: string;
+  readonly ttlMs: number;
+}
+
+/** `Kv.setAll` where the store has it, else one `set` per key (all at once). */
+export async function setAll(kv: Kv, entries: readonly KvWriteEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  if (kv.setAll) return kv.setAll(entries);
+  await Promise.all(entries.map((entry) => kv.set(entry.key, entry.value, entry.ttlMs)));
+}
+
+/** A schedule member and when it is due (ms). */
+export type ScheduleEntry = readonly [member: string, dueAt: number];
+
+/** `Kv.scheduleAll` where the store has it, else one `schedule` per member. */
+export async function scheduleAll(kv: Kv, key: string, entries: readonly ScheduleEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  if (kv.scheduleAll) return kv.scheduleAll(key, entries);
+  await Promise.all(entries.map(([member, dueAt]) => kv.schedule(key, member, dueAt)));
+}
 
 /**
  * The storage port every store is written against: a handful of atomic key-value operations that Redis
@@ -14,6 +40,11 @@ export interface Kv {
   get(key: string): Promise<string | null>;
   /** Writes `value`; with `ttlMs` the key disappears after that long. */
   set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /**
+   * Writes several keys, each with its time to live, in one round trip on Redis (a pipeline: not atomic
+   * together, each write is). Optional: call `setAll()` from this module, which falls back to `set`.
+   */
+  setAll?(entries: readonly KvWriteEntry[]): Promise<void>;
   /** Writes only when the key does not exist (`SET NX PX`); true when it wrote. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /**
@@ -43,6 +74,11 @@ export interface Kv {
    * never below zero; a lock set by that attempt lifts (the key keeps its expiry). A no-op on a missing key.
    */
   releaseAttempt?(key: string): Promise<void>;
+  /**
+   * Checks a one-time code stored at `key` and spends it or one of its tries, atomically and in one step
+   * (see `./code-check.ts`). Optional: without it the code service does the same with get + compare-and-set.
+   */
+  checkCode?(key: string, attempt: CodeAttempt): Promise<CodeCheck>;
   /** Milliseconds until the key expires; null when it does not exist or never expires. */
   ttl(key: string): Promise<number | null>;
   /** Appends to a list (an append-only log). */
@@ -51,6 +87,11 @@ export interface Kv {
   tail(key: string, count: number): Promise<string[]>;
   /** Puts `member` into a schedule, due at `dueAt` ms (re-adding moves it). */
   schedule(key: string, member: string, dueAt: number): Promise<void>;
+  /**
+   * Puts several members into one schedule at once (one command on Redis). Optional, so that wrappers of
+   * a store keep compiling: call `scheduleAll()` from this module, which falls back to `schedule`.
+   */
+  scheduleAll?(key: string, entries: readonly ScheduleEntry[]): Promise<void>;
   unschedule(key: string, member: string): Promise<void>;
   /** Atomically takes up to `limit` members due at or before `now` out of the schedule. */
   takeDue(key: string, now: number, limit: number): Promise<string[]>;

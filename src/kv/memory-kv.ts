@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../clock.ts';
-import type { AttemptReservation, Kv } from './kv.ts';
+import { type CodeAttempt, type CodeCheck, judgeCode } from './code-check.ts';
+import type { AttemptReservation, Kv, KvWriteEntry, ScheduleEntry } from './kv.ts';
 
 /** A counter's value; anything that is not a positive count is none. */
 function counted(value: string | null): number {
@@ -47,6 +48,10 @@ export class MemoryKv implements Kv {
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
     this.data.set(key, { value, expiresAt: this.expiry(ttlMs) });
+  }
+
+  async setAll(entries: readonly KvWriteEntry[]): Promise<void> {
+    for (const { key, value, ttlMs } of entries) this.data.set(key, { value, expiresAt: this.expiry(ttlMs) });
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
@@ -138,6 +143,20 @@ export class MemoryKv implements Kv {
 
   async schedule(key: string, member: string, dueAt: number): Promise<void> {
     this.scheduleOf(key).set(member, dueAt);
+  }
+
+  async checkCode(key: string, attempt: CodeAttempt): Promise<CodeCheck> {
+    // Read and write with nothing in between (no await), as the script does on Redis.
+    const { check, write } = judgeCode(this.string(key), attempt);
+    if (write === null) this.data.delete(key);
+    else if (write !== 'keep')
+      this.data.set(key, { value: write.value, expiresAt: this.expiry(write.ttlMs) });
+    return check;
+  }
+
+  async scheduleAll(key: string, entries: readonly ScheduleEntry[]): Promise<void> {
+    const schedule = this.scheduleOf(key);
+    for (const [member, dueAt] of entries) schedule.set(member, dueAt);
   }
 
   async unschedule(key: string, member: string): Promise<void> {

@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
-import type { AttemptReservation, Kv } from './kv.ts';
+import type { Cluster, Redis } from 'ioredis';
+import { CHECK_CODE_LUA, type CodeAttempt, type CodeCheck, codeCheckOf } from './code-check.ts';
+import type { AttemptReservation, Kv, KvWriteEntry, ScheduleEntry } from './kv.ts';
 
 const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[1])
@@ -67,6 +68,7 @@ const SCRIPTS = {
   lsKvTakeDue: TAKE_DUE,
   lsKvReserveAttempt: RESERVE_ATTEMPT,
   lsKvReleaseAttempt: RELEASE_ATTEMPT,
+  lsKvCheckCode: CHECK_CODE_LUA,
 } as const;
 
 /** Every script takes one key, then its arguments. */
@@ -77,20 +79,32 @@ type KvCommands = {
 const ms = (value: number): string => String(Math.max(1, Math.ceil(value)));
 
 /**
+ * A single Redis (or a Sentinel-managed one, which ioredis also gives as `Redis`) or a Redis Cluster. Every
+ * script of the stores touches one key, or several keys of one hash tag (`ls:{tg:42}:...`), so each works
+ * on a cluster unchanged.
+ */
+export type RedisClient = Redis | Cluster;
+
+/** True for an ioredis `Cluster` (keys of different slots cannot share a pipeline there). */
+export function isCluster(redis: RedisClient): redis is Cluster {
+  return (redis as { isCluster?: boolean }).isCluster === true;
+}
+
+/**
  * `Kv` on Redis. It receives an existing ioredis client (the caller owns its lifecycle), and each
  * multi-step operation is one Lua script, so it is atomic across any number of processes.
  */
 export class RedisKv implements Kv {
   private readonly scripts: KvCommands;
 
-  constructor(private readonly redis: Redis) {
-    const commands = redis as Redis & Partial<KvCommands>;
+  constructor(private readonly redis: RedisClient) {
+    const commands = redis as RedisClient & Partial<KvCommands>;
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       if (typeof commands[name as keyof KvCommands] !== 'function') {
         redis.defineCommand(name, { numberOfKeys: 1, lua });
       }
     }
-    this.scripts = redis as Redis & KvCommands;
+    this.scripts = redis as RedisClient & KvCommands;
   }
 
   get(key: string): Promise<string | null> {
@@ -100,6 +114,19 @@ export class RedisKv implements Kv {
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
     if (ttlMs === undefined) await this.redis.set(key, value);
     else await this.redis.set(key, value, 'PX', ms(ttlMs));
+  }
+
+  async setAll(entries: readonly KvWriteEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    // On a cluster one pipeline may only hold one node's keys: keys of different hash tags go side by side.
+    const tag = (key: string) => /\{([^}]*)\}/.exec(key)?.[1] ?? key;
+    if (isCluster(this.redis) && new Set(entries.map((entry) => tag(entry.key))).size > 1) {
+      await Promise.all(entries.map((entry) => this.set(entry.key, entry.value, entry.ttlMs)));
+      return;
+    }
+    const pipeline = this.redis.pipeline();
+    for (const entry of entries) pipeline.set(entry.key, entry.value, 'PX', ms(entry.ttlMs));
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
@@ -152,6 +179,19 @@ export class RedisKv implements Kv {
     await this.scripts.lsKvReleaseAttempt(key);
   }
 
+  async checkCode(key: string, attempt: CodeAttempt): Promise<CodeCheck> {
+    return codeCheckOf(
+      await this.scripts.lsKvCheckCode(
+        key,
+        attempt.hash,
+        attempt.to,
+        String(Math.floor(attempt.now)),
+        String(attempt.maxWrong),
+        ms(attempt.graceMs),
+      ),
+    );
+  }
+
   async ttl(key: string): Promise<number | null> {
     const ms = await this.redis.pttl(key);
     return ms < 0 ? null : ms;
@@ -167,6 +207,11 @@ export class RedisKv implements Kv {
 
   async schedule(key: string, member: string, dueAt: number): Promise<void> {
     await this.redis.zadd(key, dueAt, member);
+  }
+
+  async scheduleAll(key: string, entries: readonly ScheduleEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.redis.zadd(key, ...entries.flatMap(([member, dueAt]) => [dueAt, member]));
   }
 
   async unschedule(key: string, member: string): Promise<void> {

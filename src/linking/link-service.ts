@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { type Account, codeSendEvent } from '../accounts/account.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
-import { ownContacts, sendNotice } from '../accounts/notices.ts';
+import { accountLocale, ownContacts, sendNotice } from '../accounts/notices.ts';
 import { formatPhone } from '../accounts/phone-number.ts';
-import { t } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import { CodeService } from '../codes/code-service.ts';
 import type { CheckCodeResult, UnlinkResult } from '../core/results.ts';
@@ -164,7 +163,11 @@ export class LinkService {
     };
     const account = await this.find(destination);
     if (account) {
-      const result = await this.deps.codes.send({ ...request, subject: account.id });
+      const result = await this.deps.codes.send({
+        ...request,
+        subject: account.id,
+        locale: accountLocale(account),
+      });
       await this.deps.accounts.appendEvent(
         account.id,
         codeSendEvent(this.deps.clock.now(), identity.channel, result, {
@@ -234,7 +237,7 @@ export class LinkService {
         sms: 'link.noticeSms',
         emailSubject: 'link.noticeEmailSubject',
         emailText: 'link.noticeEmailText',
-        params: { channel: t('en', `link.channel.${identity.channel}`) },
+        params: { channel: { key: `link.channel.${identity.channel}` } },
       });
     }
     return { ok: true };
@@ -256,7 +259,7 @@ export class LinkService {
         sms: 'unlink.noticeSms',
         emailSubject: 'unlink.noticeEmailSubject',
         emailText: 'unlink.noticeEmailText',
-        params: { channel: t('en', `link.channel.${identity.channel}`) },
+        params: { channel: { key: `link.channel.${identity.channel}` } },
       });
     }
     return { ok: true };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Delivery, OutgoingMessage } from '../delivery/delivery.ts';
-import type { Kv } from '../kv/kv.ts';
+import { type Kv, scheduleAll } from '../kv/kv.ts';
+import { renderOutgoing } from '../delivery/render.ts';
 import { describeError, type Logger } from '../log.ts';
 
 export interface NoticeOutboxOptions {
@@ -19,6 +20,7 @@ export interface NoticeOutboxOptions {
 
 interface Job {
   readonly id: string;
+  /** As the service handed it over: keys, values and language (no rendered text is stored). */
   readonly message: OutgoingMessage;
   readonly tries: number;
 }
@@ -28,7 +30,8 @@ interface Job {
  * committed first, the notice is written to a durable queue (one sorted set in the store), and sent right
  * away in the background and again later while the provider fails. A slow or failing SMS gateway therefore
  * never holds up a step, never makes the bot say "nothing was changed" after a change, and never makes a
- * retry apply the change twice. Each queued message is taken by exactly one process.
+ * retry apply the change twice. Each queued message is taken by exactly one process. The queue holds
+ * catalog keys and values, rendered when the message goes out.
  *
  * @example
  * const outbox = new NoticeOutbox({ kv, delivery, clock, log });
@@ -52,11 +55,42 @@ export class NoticeOutbox {
     send: (message) => this.enqueue(message),
   };
 
-  /** Queues one message and starts sending it in the background. */
-  async enqueue(message: OutgoingMessage): Promise<void> {
+  /** Messages queued in this tick, written together (one ZADD) at its end. */
+  private batch: { readonly member: string; readonly done: (error?: unknown) => void }[] | null = null;
+
+  /**
+   * Queues one message and starts sending it in the background. Messages queued in the same tick (the SMS
+   * and the email of one notice) are written in one command and sent by one drain.
+   */
+  enqueue(message: OutgoingMessage): Promise<void> {
     const job: Job = { id: randomUUID(), message, tries: 0 };
-    await this.options.kv.schedule(this.key, JSON.stringify(job), this.options.clock.now());
-    this.track(this.drain());
+    return new Promise((resolve, reject) => {
+      if (this.batch === null) {
+        this.batch = [];
+        queueMicrotask(() => this.flush());
+      }
+      this.batch.push({ member: JSON.stringify(job), done: (error) => (error ? reject(error) : resolve()) });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.batch ?? [];
+    this.batch = null;
+    const now = this.options.clock.now();
+    scheduleAll(
+      this.options.kv,
+      this.key,
+      batch.map(({ member }) => [member, now] as const),
+    ).then(
+      () => {
+        for (const { done } of batch) done();
+        // One drain for the batch, large enough to take all of it at once.
+        this.track(this.drain(Math.max(50, batch.length)));
+      },
+      (error: unknown) => {
+        for (const { done } of batch) done(error ?? new Error('the notice queue could not be written'));
+      },
+    );
   }
 
   /** Sends every message that is due; returns how many went out. Safe to call from every process. */
@@ -68,7 +102,8 @@ export class NoticeOutbox {
       due.map(async (member) => {
         const job = JSON.parse(member) as Job;
         try {
-          await delivery.send(job.message);
+          // Rendered now, in the language the notice was queued with.
+          await delivery.send(renderOutgoing(job.message));
           sent += 1;
         } catch (error) {
           const tries = job.tries + 1;

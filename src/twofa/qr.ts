@@ -1,13 +1,5 @@
 /** QR codes for the TOTP enrolment URI: a PNG for chat apps, block characters for the console adapter. */
-import { createRequire } from 'node:module';
 import QRCode from 'qrcode';
-
-/** The part of qrcode-terminal (CommonJS, no type declarations) that we use. */
-interface QrcodeTerminal {
-  generate(input: string, options: { small: boolean }, callback: (output: string) => void): void;
-}
-
-const qrcodeTerminal = createRequire(import.meta.url)('qrcode-terminal') as QrcodeTerminal;
 
 /**
  * A PNG of `text` as base64 (no `data:` prefix): error correction M, a 2-module quiet zone, 6 px per
@@ -19,12 +11,16 @@ export async function qrPng(text: string): Promise<string> {
 }
 
 /**
- * `text` as a QR code drawn with half-block characters (two modules per line), returned, not printed.
- * Drawn light-on-dark, for a terminal with a dark background.
+ * `text` as a QR code drawn with half-block characters (two modules per line) by qrcode's own text
+ * renderer, returned, not printed. Plain characters, no ANSI colours (the console transcript may be a
+ * file or a pipe), drawn light-on-dark for a terminal with a dark background, with a 2-module quiet zone.
  */
 export function qrTerminal(text: string): Promise<string> {
-  return new Promise((resolve) => {
-    // The callback runs synchronously; without it qrcode-terminal would print to stdout.
-    qrcodeTerminal.generate(text, { small: true }, resolve);
+  // Dark modules white and light ones black: qrcode then draws the light modules (light-on-dark).
+  return QRCode.toString(text, {
+    type: 'utf8',
+    errorCorrectionLevel: 'M',
+    margin: 2,
+    color: { dark: '#ffffff', light: '#000000' },
   });
 }

@@ -62,16 +62,16 @@ export class TwoFactorService {
 
   /** A fresh 20-byte secret, sealed for this account, with its URI, QR code and typeable key. */
   async newSecret(accountId: string): Promise<NewSecretOutput> {
+    return this.showSecret(accountId, this.deps.box.seal(this.deps.totp.newSecret(), accountId));
+  }
+
+  /** The QR code and key of the secret being set up, again ("Show the QR code again"): nothing is stored. */
+  async showSecret(accountId: string, sealed: string): Promise<NewSecretOutput> {
     const { totp, box } = this.deps;
     const account = await this.deps.accounts.require(accountId);
-    const secret = totp.newSecret();
+    const secret = box.open(sealed, accountId);
     const uri = totp.uri(secret, (account.email ?? account.phone).replaceAll(':', ''));
-    return {
-      sealed: box.seal(secret, accountId),
-      uri,
-      key: secret.replace(/(.{4})(?=.)/g, '$1 '),
-      png: await qrPng(uri),
-    };
+    return { sealed, uri, key: secret.replace(/(.{4})(?=.)/g, '$1 '), png: await qrPng(uri) };
   }
 
   /** Checks a code from the app against the secret being set up (one step of tolerance, nothing stored). */

@@ -77,7 +77,11 @@ describe('console demo: link and unlink', () => {
 
     at = demo.mark();
     demo.type('/menu');
-    await demo.waitFor(/What would you like to do\?\n\s+1\) Link your account\n\(type the number/, at);
+    // Linking, and choosing the language (which needs no link).
+    await demo.waitFor(
+      /What would you like to do\?\n\s+1\) Link your account\n\s+2\) Language\n\(type the number/,
+      at,
+    );
     at = demo.mark();
     demo.type('/password');
     await demo.waitFor(/This chat is not linked to an account yet[\s\S]*\/link/, at);
@@ -129,7 +133,7 @@ describe('console demo: change the phone number', () => {
     let at = demo.mark();
     demo.type('/phone');
     await demo.waitFor(
-      /Let us change your phone number[\s\S]*1\) Text message to \+86 138\*\*\*\*8000\n\s+2\) Email to d\*\*\*@example\.com\n\s+3\) I cannot use any of these/,
+      /Let us change your phone number[\s\S]*1\) SMS to \+86 138\*\*\*\*8000\n\s+2\) Email to d\*\*\*@example\.com\n\s+3\) I cannot use any of these/,
       at,
     );
     at = demo.mark();

@@ -82,7 +82,9 @@ afterEach(async () => {
  * real bot polling; an account with a password, a phone, an email and two signed-in sessions, linked to
  * alice's Telegram user. With `http`, the HTTP server of the composition root serves `/verify-email`.
  */
-async function createWorld(options: { readonly http?: boolean } = {}): Promise<World> {
+async function createWorld(
+  options: { readonly http?: boolean; readonly idleMs?: number } = {},
+): Promise<World> {
   const api = await FakeTelegramApi.start({
     token: '7000001:AAH-flows-test-token_abcdefghij',
     botUsername: BOT_USERNAME,
@@ -113,6 +115,7 @@ async function createWorld(options: { readonly http?: boolean } = {}): Promise<W
     secretKey: SECRET_KEY,
     prefix,
     ...(baseUrl ? { publicUrl: baseUrl } : {}),
+    ...(options.idleMs ? { flowIdleMs: options.idleMs } : {}),
   });
   const engine = createEngine(services);
 
@@ -326,10 +329,11 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
     await answerSecret(w, bob, codeSentTo(w, PHONE), 'link.done');
     // A new link is a good moment for the checkup (two-step verification is off): it offers itself.
     const offer = await shows(w, bob.chat, 'checkup.offer', undefined, since);
-    expect(keyboardOf(offer).flat().map((b) => b.text)).toEqual([
-      t('en', 'checkup.choiceShow'),
-      t('en', 'checkup.choiceLater'),
-    ]);
+    expect(
+      keyboardOf(offer)
+        .flat()
+        .map((b) => b.text),
+    ).toEqual([t('en', 'checkup.choiceShow'), t('en', 'checkup.choiceLater')]);
     const account = await w.account();
     expect(account.links.map((link) => [link.channel, link.userId])).toEqual([
       ['telegram', String(w.alice.user.id)],
@@ -620,6 +624,61 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
     expect(outbound(w)).not.toContain(PASSWORD);
     expect(w.secrets.size).toBeGreaterThan(13);
     // NEW_PASSWORD was typed after /cancel as ordinary text: it stays in the chat but is never logged.
+    expectNoSecretInLogs(w);
+  });
+
+  it('deletes a password typed after its task expired, and says the task had stopped', async () => {
+    const w = await createWorld({ idleMs: 400 });
+    const { api, alice } = w;
+    api.userSends(alice.chat, alice.user, '/password');
+    await shows(w, alice.chat, 'password.askCurrent');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // The answer comes late: the task is gone, but the question was a secret one, so the message goes.
+    const since = api.calls.length;
+    w.secrets.add(PASSWORD);
+    const late = api.userSends(alice.chat, alice.user, PASSWORD);
+    await shows(w, alice.chat, 'common.secretDeleted', undefined, since);
+    expect(api.isDeleted(alice.chat.id, messageIdOfUpdate(late))).toBe(true);
+    // The user is told the task had stopped, and the text is not taken for anything.
+    await shows(w, alice.chat, 'common.notUnderstood', undefined, since);
+    const expiredStart = t('en', 'common.expired', { flow: '\u0000', minutes: 0 }).split('\u0000')[0] ?? '';
+    expect(api.textsTo(alice.chat.id, since).filter((text) => text.startsWith(expiredStart))).toHaveLength(1);
+    expect(outbound(w)).not.toContain(PASSWORD);
+    expectNoSecretInLogs(w);
+  });
+
+  it('deletes every guess after a lock-out: the five wrong passwords and the ones typed after them', async () => {
+    const w = await createWorld();
+    const { api, alice } = w;
+    api.userSends(alice.chat, alice.user, '/password');
+    await shows(w, alice.chat, 'password.askCurrent');
+    const guesses = [
+      'Wrong-Guess-1a',
+      'Wrong-Guess-2b',
+      'Wrong-Guess-3c',
+      'Wrong-Guess-4d',
+      'Wrong-Guess-5e',
+    ];
+    for (const [index, guess] of guesses.entries()) {
+      const since = api.calls.length;
+      w.secrets.add(guess);
+      const update = api.userSends(alice.chat, alice.user, guess);
+      await shows(w, alice.chat, 'common.secretDeleted', undefined, since);
+      if (index === guesses.length - 1) {
+        await shows(w, alice.chat, 'prove.lockedPickDestination', { minutes: 15 }, since);
+      }
+      expect(api.isDeleted(alice.chat.id, messageIdOfUpdate(update))).toBe(true);
+    }
+    // Locked: the chat now offers a code instead, but a sixth and a seventh guess are still deleted.
+    for (const guess of ['Wrong-Guess-6f', PASSWORD]) {
+      const since = api.calls.length;
+      w.secrets.add(guess);
+      const update = api.userSends(alice.chat, alice.user, guess);
+      await shows(w, alice.chat, 'common.secretDeleted', undefined, since);
+      expect(api.isDeleted(alice.chat.id, messageIdOfUpdate(update))).toBe(true);
+    }
+    expect(await argon2.verify((await w.account()).passwordHash, PASSWORD)).toBe(true);
+    expect(outbound(w)).not.toContain('Wrong-Guess-6f');
     expectNoSecretInLogs(w);
   });
 

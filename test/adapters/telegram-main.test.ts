@@ -206,6 +206,8 @@ describe('lockstep on Telegram, as a process (tsx src/main.ts)', { timeout: 60_0
     expect(welcome.index).toBeLessThan(menu.index);
     expect(keyboardOf(menu)).toEqual([
       [{ text: t('en', 'menu.link'), callback_data: 'c:menu:link-account' }],
+      // Choosing the language needs no link.
+      [{ text: t('en', 'menu.language'), callback_data: 'c:menu:language' }],
     ]);
 
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);

@@ -39,6 +39,20 @@ async function polling(): Promise<Harness> {
   return harness;
 }
 
+/** How the list of tasks that follows /help outside a task begins (the tasks themselves vary). */
+const HELP_TASKS_START = t('en', 'common.helpTasks', { tasks: '\u0000' }).split('\u0000')[0] ?? '';
+
+/** Waits for /help's list of tasks in `chat`. */
+function helpTasks(api: FakeTelegramApi, chat: Chat, since = 0): Promise<ApiCall> {
+  return api.waitFor(
+    (call) =>
+      call.index >= since &&
+      call.method === 'sendMessage' &&
+      call.params.chat_id === chat.id &&
+      String(call.params.text ?? '').startsWith(HELP_TASKS_START),
+  );
+}
+
 /** Waits for the bot to send `key` (rendered) to `chat`, at or after call index `since`. */
 function reply(
   api: FakeTelegramApi,
@@ -170,7 +184,7 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
     api.userPresses(alice.chat, alice.user, messageIdOf(askCurrent), 'c:forgot');
     const pick = await reply(api, alice.chat, 'password.pickDestination', undefined, since);
     expect(keyboardOf(pick)).toEqual([
-      [{ text: 'Text message to +86 138 •••• 8000', callback_data: 'c:phone' }],
+      [{ text: 'SMS to +86 138 •••• 8000', callback_data: 'c:phone' }],
       [{ text: 'Email to d•••@example.com', callback_data: 'c:email' }],
       [{ text: 'I cannot use any of these', callback_data: 'c:noAccess' }],
     ]);
@@ -195,6 +209,10 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
     const { api, alice } = await polling();
     api.userSends(alice.chat, alice.user, '/help');
     const help = await reply(api, alice.chat, 'common.help');
+    // Outside a task, /help goes on with the tasks this chat can start.
+    expect(String((await helpTasks(api, alice.chat)).params.text)).toContain(
+      t('en', 'common.helpTask', { command: 'password', label: t('en', 'menu.password') }),
+    );
     const since = api.calls.length;
     api.userPresses(alice.chat, alice.user, messageIdOf(help), 'forged:payload');
     const answer = await api.waitFor((call) => call.method === 'answerCallbackQuery' && call.index >= since);
@@ -443,7 +461,10 @@ describe('Telegram adapter (real grammY bot against a Bot API stand-in)', () => 
       const update = api.messageUpdate(alice.chat, alice.user, '/help');
       expect(await api.deliverWebhook(update, { secret: SECRET })).toBe(200);
       expect(await api.deliverWebhook(update, { secret: SECRET })).toBe(200);
-      expect(api.textsTo(alice.chat.id)).toEqual([t('en', 'common.help')]);
+      expect(api.textsTo(alice.chat.id)).toEqual([
+        t('en', 'common.help'),
+        expect.stringMatching(new RegExp(`^${HELP_TASKS_START}`)),
+      ]);
     });
   });
 });

@@ -74,7 +74,7 @@ describe('engine on Redis, several processes', () => {
     const seen = results.flatMap((r) => counts(r.replies)).sort((x, y) => Number(x) - Number(y));
     // Every step saw a distinct count: 1..30, none lost, none applied twice.
     expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    const end = await b.handle(text('stop'));
+    const end = await b.handle(text('end'));
     expect(counts(end.replies)).toEqual([-30]);
   });
 
@@ -88,7 +88,7 @@ describe('engine on Redis, several processes', () => {
     expect([first.duplicate, second.duplicate].sort()).toEqual([false, true]);
     const third = await engine.handle(once);
     expect(third).toEqual({ replies: [], inputWasSecret: false, duplicate: true });
-    const end = await engine.handle({ ...text('stop'), chat: c });
+    const end = await engine.handle({ ...text('end'), chat: c });
     expect(counts(end.replies)).toEqual([-1]);
   });
 

@@ -11,7 +11,7 @@ import type { ChatRef, UserInput } from '../../src/core/conversation.ts';
 import { MAX_INPUT_LENGTH, type Reply } from '../../src/core/reply.ts';
 import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
 import { RedisSessionFrame } from '../../src/engine/redis-session-frame.ts';
-import { SessionStore } from '../../src/engine/session-store.ts';
+import { expiryShard, SessionStore } from '../../src/engine/session-store.ts';
 import { RedisKv } from '../../src/kv/redis-kv.ts';
 import { silentLogger } from '../../src/log.ts';
 import { counterFlow } from '../helpers/counter-flow.ts';
@@ -94,6 +94,42 @@ describe('the turn frame on Redis', () => {
     for (let i = 0; i < 10; i += 1) await engine.handle(text(`step ${i}`));
     expect(counter.trips()).toBe(20);
     await engine.handle(text('stop'));
+  });
+
+  it('reads the sender’s account link with the frame, in the same round trip', async () => {
+    const redis = connectRedis();
+    const counter = countTrips(redis);
+    const linkKey = `${prefix}link:telegram:501`;
+    const engine = engineOn(redis, {
+      identities: {
+        accountIdFor: async () => {
+          throw new Error('the link was to be read with the frame');
+        },
+        linkKey: (channel, userId) => `${prefix}link:${channel}:${userId}`,
+      },
+    });
+    const linked = await engine.handle(command('start'));
+    expect(keys(linked.replies)[0]).toBe('common.welcomeUnlinked');
+    await redis.set(linkKey, 'acc_frame');
+    counter.reset();
+    const welcome = await engine.handle(command('start'));
+    expect(keys(welcome.replies)[0]).toBe('common.welcome');
+    expect(counter.trips()).toBe(2);
+    await redis.del(linkKey);
+  });
+
+  it('keeps no transcript in the session when no support desk is set up (nobody could read it)', async () => {
+    const redis = connectRedis();
+    const engine = engineOn(redis);
+    const here: ChatRef = { channel: 'telegram', chatId: '509' };
+    await engine.handle(
+      input({ type: 'command', command: 'count', args: '' }, { chat: here, userId: '509' }),
+    );
+    await engine.handle(input({ type: 'text', text: 'a' }, { chat: here, userId: '509' }));
+    const stored = JSON.parse((await redis.get(`${prefix}{tg:509}:session`)) ?? 'null');
+    expect(stored?.flow).not.toBeNull();
+    expect(stored).not.toHaveProperty('transcript');
+    await engine.handle(input({ type: 'text', text: 'stop' }, { chat: here, userId: '509' }));
   });
 
   it('keeps no key per update: a chat holds its session, its recent update ids and nothing else', async () => {
@@ -354,7 +390,8 @@ describe('startIn and undeliverable notices', () => {
     await engine.handle(input({ type: 'command', command: 'count', args: '' }, { chat: here }));
     clock.advance(61_000);
     expect(await engine.expireIdle()).toBe(0);
-    const members = await connectRedis().zrange(`${prefix}expiry`, 0, -1);
+    const shard = expiryShard(JSON.stringify(here));
+    const members = await connectRedis().zrange(`${prefix}expiry:${shard}`, 0, -1);
     expect(members).toContain(JSON.stringify(here));
   });
 });

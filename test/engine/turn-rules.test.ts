@@ -1,6 +1,7 @@
 /** The turn rules as a pure decision: no store, no engine, no flow run. */
 import { describe, expect, it } from 'vitest';
 import type { UserInput } from '../../src/core/conversation.ts';
+import { t } from '../../src/catalog/catalog.ts';
 import { MAX_INPUT_LENGTH } from '../../src/core/reply.ts';
 import { FlowRegistry } from '../../src/engine/registry.ts';
 import type { Session } from '../../src/engine/session-store.ts';
@@ -191,5 +192,24 @@ describe('matchChoice', () => {
     expect(matchChoice('  YES please ', choices, facts())).toBe('yes');
     expect(matchChoice('3', choices, facts())).toBeNull();
     expect(matchChoice('yes', undefined, facts())).toBeNull();
+  });
+
+  it('takes the first word of a label ("SMS", "Email") where allowed, when only one label starts with it', () => {
+    const ways = [
+      { value: 'phone', label: 'codes.choicePhone' as const, params: { to: '+86 138****8000' } },
+      { value: 'email', label: 'codes.choiceEmail' as const, params: { to: 'a***@example.com' } },
+      { value: 'noAccess', label: 'prove.choiceNoAccess' as const },
+    ];
+    const english = facts({ labelOf: (choice) => t('en', choice.label, choice.params) });
+    expect(matchChoice(' sms ', ways, english, true)).toBe('phone');
+    expect(matchChoice('Email', ways, english, true)).toBe('email');
+    // Not at a secret prompt, not a word shorter than 3 letters, not a word two labels start with.
+    expect(matchChoice('sms', ways, english, false)).toBeNull();
+    expect(matchChoice('i', ways, english, true)).toBeNull();
+    const twoStartingAlike = [
+      { value: 'email', label: 'checkup.fix.email' as const },
+      { value: 'phone', label: 'checkup.fix.phone' as const },
+    ];
+    expect(matchChoice('add', twoStartingAlike, english, true)).toBeNull();
   });
 });

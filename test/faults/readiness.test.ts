@@ -3,9 +3,14 @@
  * the readiness phases, and the Telegram adapter's view of its Bot API, which gates the expiry sweeper
  * (PushRouter's `healthy`) so that a process that cannot reach Telegram takes no expiries.
  */
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createTelegramBot, TelegramUnreachable } from '../../adapters/telegram/bot.ts';
+import {
+  createTelegramBot,
+  TELEGRAM_CALL_TIMEOUT_MS,
+  TelegramUnreachable,
+} from '../../adapters/telegram/bot.ts';
 import { t } from '../../src/catalog/catalog.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { describeSetting, maskUrl } from '../../src/config.ts';
@@ -15,15 +20,19 @@ import { SessionStore } from '../../src/engine/session-store.ts';
 import {
   connectionCause,
   DependencyUnreachable,
+  pingRedis,
   REDIS_CLIENT_OPTIONS,
+  REDIS_RECONNECT_MAX_MS,
   Readiness,
+  redisReconnectDelay,
   waitForRedis,
 } from '../../src/http/readiness.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { silentLogger } from '../../src/log.ts';
 import { freePort } from '../helpers/ports.ts';
-import { changePasswordWithFakes, FakeAccount } from '../helpers/telegram-harness.ts';
+import { startRedisServer } from '../helpers/redis-server.ts';
 import { FakeTelegramApi } from '../helpers/telegram-api.ts';
+import { changePasswordWithFakes, FakeAccount } from '../helpers/telegram-harness.ts';
 
 const closers: Array<() => unknown> = [];
 afterEach(async () => {
@@ -93,6 +102,45 @@ describe('the start-up wait for Redis', () => {
     const started = Date.now();
     await waitForRedis(client(url), { setting: 'REDIS_URL', url, timeoutMs: 5_000, signal: stop.signal });
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('reconnecting to Redis, bounded', () => {
+  it('waits 100 ms doubling up to a second (plus at most a fifth of jitter) between attempts, and never gives up', () => {
+    expect([1, 2, 3, 4, 5, 6, 50, 10_000].map((times) => redisReconnectDelay(times, () => 0))).toEqual([
+      100, 200, 400, 800, 1_000, 1_000, 1_000, 1_000,
+    ]);
+    for (let times = 1; times <= 100; times += 1) {
+      const delay = redisReconnectDelay(times);
+      expect(delay).toBeGreaterThanOrEqual(100);
+      expect(delay).toBeLessThanOrEqual(REDIS_RECONNECT_MAX_MS * 1.2);
+    }
+    expect(redisReconnectDelay(3, () => 0.999)).toBeLessThanOrEqual(480);
+    const strategy = REDIS_CLIENT_OPTIONS.retryStrategy;
+    expect(typeof strategy).toBe('function');
+    expect(strategy?.(1_000_000)).toBeLessThanOrEqual(REDIS_RECONNECT_MAX_MS * 1.2);
+  });
+
+  it('fails a command within seconds while Redis is gone, and serves again within about a second of its return', async () => {
+    const server = await startRedisServer();
+    closers.push(() => server.stop());
+    const redis = client(server.url);
+    expect(await redis.ping()).toBe('PONG');
+
+    await server.halt();
+    const started = Date.now();
+    await expect(redis.get('some-key')).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(4_000);
+    // Redis stays away long enough for the pauses to reach their ceiling.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    await server.restart();
+    const back = Date.now();
+    while (!(await pingRedis(redis, 500)) && Date.now() - back < 5_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(Date.now() - back).toBeLessThan(REDIS_RECONNECT_MAX_MS * 1.2 + 1_000);
+    expect(await redis.ping()).toBe('PONG');
   });
 });
 
@@ -222,6 +270,63 @@ describe("the Telegram adapter's view of its Bot API", () => {
     expect(refused).toBeInstanceOf(TelegramUnreachable);
     expect((refused as TelegramUnreachable).refused).toBe(true);
     expect((refused as TelegramUnreachable).reason).toBe('401: Unauthorized');
+  });
+
+  it("gives a Bot API call that gets no answer a short time limit (not grammY's 500 s), and counts it as unreachable", async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silent.close(() => resolve());
+        }),
+    );
+    const apiRoot = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const bot = (callTimeoutMs?: number) => {
+      const telegram = createTelegramBot({
+        token: '123456:AAH-silent-api-token-xxxxxxxxxxxxxx',
+        engine: new Engine({
+          flows: [],
+          sessions: new SessionStore(new MemoryKv()),
+          identities: { accountIdFor: async () => null },
+          clock: new ManualClock(),
+          log: silentLogger,
+        }),
+        log: silentLogger,
+        apiRoot,
+        retry: { maxRetryAttempts: 0, maxDelaySeconds: 1 },
+        ...(callTimeoutMs === undefined ? {} : { callTimeoutMs }),
+      });
+      closers.push(() => telegram.stop());
+      return telegram;
+    };
+    const timed = async (telegram: ReturnType<typeof bot>) => {
+      const started = Date.now();
+      const error = await telegram
+        .pushSender({ channel: 'telegram', chatId: '7001' }, [{ key: 'common.help' }])
+        .catch((e: unknown) => e);
+      return { error, ms: Date.now() - started };
+    };
+
+    const short = bot(300);
+    const quick = await timed(short);
+    expect(quick.error).toBeInstanceOf(Error);
+    expect(quick.ms).toBeLessThan(2_000);
+    expect(short.health.state()).toMatchObject({ reachable: false, lastFailure: 'no answer in time' });
+
+    // The default: TELEGRAM_CALL_TIMEOUT_MS (10 s), so an outage is noticed within seconds.
+    expect(TELEGRAM_CALL_TIMEOUT_MS).toBe(10_000);
+    const standard = bot();
+    const slow = await timed(standard);
+    expect(slow.error).toBeInstanceOf(Error);
+    expect(slow.ms).toBeGreaterThanOrEqual(TELEGRAM_CALL_TIMEOUT_MS - 100);
+    expect(slow.ms).toBeLessThan(TELEGRAM_CALL_TIMEOUT_MS + 3_000);
+    expect(standard.health.state()).toMatchObject({ reachable: false, lastFailure: 'no answer in time' });
   });
 
   it('keeps the expiry sweeper from taking expiries while Telegram is unreachable; they are sent once it is back', async () => {

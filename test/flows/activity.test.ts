@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { SecurityEvent, SecurityEventType } from '../../src/accounts/account.ts';
-import { describeEvent, formatWhen } from '../../src/accounts/activity.ts';
+import { describeEvent } from '../../src/accounts/activity.ts';
+import { formatTime, t } from '../../src/catalog/catalog.ts';
 import { createFlowHarness, keys } from '../helpers/flow-harness.ts';
 import { replyWith } from '../helpers/two-factor.ts';
 
 const MINUTE = 60_000;
 
 describe('recent security activity (/activity)', () => {
-  it('formats times in UTC, day first', () => {
-    expect(formatWhen(Date.UTC(2026, 10, 27, 14, 5))).toBe('27 Nov 2026, 14:05 UTC');
-    expect(formatWhen(Date.UTC(2026, 0, 3, 9, 7))).toBe('3 Jan 2026, 09:07 UTC');
+  it('formats times in UTC, day first, and recent ones relative to now', () => {
+    expect(formatTime('en', Date.UTC(2026, 10, 27, 14, 5))).toBe('27 Nov 2026, 14:05 UTC');
+    expect(formatTime('en', Date.UTC(2026, 0, 3, 9, 7))).toBe('3 Jan 2026, 09:07 UTC');
+    const now = Date.UTC(2026, 10, 27, 16, 5);
+    expect(formatTime('en', Date.UTC(2026, 10, 27, 14, 5), now)).toBe('2 hours ago');
+    expect(formatTime('en', Date.UTC(2026, 10, 27, 16, 2), now)).toBe('3 minutes ago');
+    expect(formatTime('en', Date.UTC(2026, 10, 1, 16, 5), now)).toBe('1 Nov 2026, 16:05 UTC');
   });
 
   it('lists the security events, newest first, in plain language with when and where, and the signed-in devices', async () => {
@@ -35,16 +40,21 @@ describe('recent security activity (/activity)', () => {
 
     const replies = await chat.command('activity');
     expect(keys(replies)).toEqual(['activity.events', 'activity.sessions', 'activity.ask']);
-    expect(replyWith(replies, 'activity.events').params?.lines).toBe(
+    // Lines are keys and times; the adapter renders them (recent times relative to now: 14:08).
+    const events = replyWith(replies, 'activity.events');
+    expect(t('en', events.key, events.params)).toBe(
       [
-        '• 27 Nov 2026, 14:05 UTC: A wrong password was typed (console)',
+        'Here is what happened on your account recently, newest first:',
+        '• 3 minutes ago: A wrong password was typed (console)',
         '• 1 Jan 2026, 12:00 UTC: Your account was created (by an administrator)',
       ].join('\n'),
     );
-    expect(replyWith(replies, 'activity.sessions').params?.lines).toBe(
+    const sessions = replyWith(replies, 'activity.sessions');
+    expect(t('en', sessions.key, sessions.params)).toBe(
       [
-        '• lockstep app on Android: last seen 27 Nov 2026, 14:00 UTC',
-        '• Firefox on Windows: last seen 26 Nov 2026, 08:00 UTC',
+        'You are signed in on these devices:',
+        '• lockstep app on Android: last seen 8 minutes ago',
+        '• Firefox on Windows: last seen yesterday',
       ].join('\n'),
     );
     expect(replyWith(replies, 'activity.ask')).toEqual({
@@ -69,14 +79,12 @@ describe('recent security activity (/activity)', () => {
       });
     }
     const replies = await h.chat().command('activity');
-    const lines = String(replyWith(replies, 'activity.events').params?.lines).split('\n');
+    const events = replyWith(replies, 'activity.events');
+    const lines = t('en', events.key, events.params).split('\n').slice(1);
     expect(lines).toHaveLength(10);
-    expect(lines[0]).toBe(
-      '• 1 Jan 2026, 12:12 UTC: A wrong authenticator or recovery code was typed (Telegram)',
-    );
-    expect(lines[9]).toBe(
-      '• 1 Jan 2026, 12:03 UTC: A one-time code was sent to your phone or email (automatic)',
-    );
+    expect(lines[0]).toBe('• now: A wrong authenticator or recovery code was typed (Telegram)');
+    // An automatic event names no place (no "(automatic)").
+    expect(lines[9]).toBe('• 9 minutes ago: A one-time code was sent to your phone or email');
   });
 
   it('names every kind of security event and every place in plain language', () => {
@@ -106,8 +114,13 @@ describe('recent security activity (/activity)', () => {
     const lines = new Set<string>();
     for (const type of Object.keys(every) as SecurityEventType[]) {
       for (const channel of places) {
-        const line = describeEvent({ at: Date.UTC(2026, 10, 27, 14, 5), type, channel });
-        expect(line).toMatch(/^• 27 Nov 2026, 14:05 UTC: [A-Z][^{}]+ \([^{}]+\)$/);
+        const event = describeEvent({ at: Date.UTC(2026, 10, 27, 14, 5), type, channel });
+        const line = t('en', event.key, event.params);
+        expect(line).toMatch(
+          channel === 'system'
+            ? /^• 27 Nov 2026, 14:05 UTC: [A-Z][^{}()]+$/
+            : /^• 27 Nov 2026, 14:05 UTC: [A-Z][^{}]+ \([^{}]+\)$/,
+        );
         lines.add(line);
       }
     }
@@ -190,5 +203,34 @@ describe('recent security activity (/activity)', () => {
       'activity.sessions',
       'activity.ask',
     ]);
+  });
+});
+
+describe('activity lines a person can read', () => {
+  it('groups a burst of alike events into one line with a count, and names the masked destination', async () => {
+    const h = await createFlowHarness();
+    for (let i = 0; i < 3; i += 1) {
+      h.clock.advance(MINUTE);
+      await h.services.accounts.appendEvent(h.accountId, {
+        at: h.clock.now(),
+        type: 'code.sent',
+        channel: 'system',
+        detail: { purpose: 'password-reset', via: 'phone', to: '+86 ••• 8000' },
+      });
+    }
+    h.clock.advance(2 * 60 * MINUTE);
+    const replies = await h.chat().command('activity');
+    const events = replyWith(replies, 'activity.events');
+    const lines = t('en', events.key, events.params).split('\n').slice(1);
+    expect(lines[0]).toBe('• 2 hours ago: A one-time code was sent to +86 ••• 8000, 3 times');
+    expect(lines).toHaveLength(2);
+  });
+
+  it("renders the same lines in another language with that language's relative times", async () => {
+    const h = await createFlowHarness();
+    h.clock.advance(90 * MINUTE);
+    const replies = await h.chat().command('activity');
+    const events = replyWith(replies, 'activity.events');
+    expect(t('es', events.key, events.params)).not.toBe(t('en', events.key, events.params));
   });
 });

@@ -202,8 +202,8 @@ describe('change password: the policy, rule by rule', () => {
     ['policy.noLetter', '93847561'],
     ['policy.noDigit', 'Sunflower-Lantern'],
     ['policy.common', 'password1'],
-    ['policy.containsPersonal', 'Call13800138000'],
-    ['policy.containsPersonal', 'alice2026!'],
+    ['policy.containsPhone', 'Call13800138000'],
+    ['policy.containsEmail', 'alice2026!'],
   ];
 
   it.each(rejected)('rejects with %s, asks again, then accepts a good password', async (key, candidate) => {
@@ -792,7 +792,17 @@ describe('change password: model-based paths over the machine', () => {
     checkingNew: [
       { ok: true },
       ...(
-        ['tooShort', 'tooLong', 'noLetter', 'noDigit', 'common', 'containsPersonal', 'sameAsCurrent'] as const
+        [
+          'tooShort',
+          'tooLong',
+          'noLetter',
+          'noDigit',
+          'common',
+          'containsPhone',
+          'containsEmail',
+          'containsAccountId',
+          'sameAsCurrent',
+        ] as const
       ).map((reason) => ({ ok: false, reason })),
     ],
     checkingRepeat: [true, false],

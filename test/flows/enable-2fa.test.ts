@@ -23,6 +23,11 @@ import {
 } from '../helpers/two-factor.ts';
 
 const MINUTE = 60_000;
+/** Beside every set-up code prompt: the same QR code again, or what to do without an app. */
+const SETUP_CHOICES = [
+  { value: 'showAgain', label: 'twofa.choiceShowAgain' },
+  { value: 'noApp', label: 'twofa.choiceNoApp' },
+];
 
 describe('turning on two-step verification (/2fa)', () => {
   it('shows a QR code and the key, turns 2FA on with a code from the app and shows 10 recovery codes once', async () => {
@@ -57,6 +62,7 @@ describe('turning on two-step verification (/2fa)', () => {
       key: 'twofa.askSetupCode',
       input: 'secret',
       field: { label: 'field.code', maxLength: 32 },
+      choices: SETUP_CHOICES,
     });
     expect((await h.account()).twoFactor.enabled).toBe(false);
 
@@ -90,6 +96,33 @@ describe('turning on two-step verification (/2fa)', () => {
     ]);
   });
 
+  it('"Show the QR code again" shows the same key (an app that already scanned it keeps working)', async () => {
+    const h = await createFlowHarness();
+    const chat = h.chat();
+    await chat.command('2fa');
+    const first = shownKey(await chat.text(h.password));
+    const again = await chat.choose('showAgain');
+    expect(keys(again)).toEqual(['twofa.scan', 'twofa.askSetupCode']);
+    expect(shownKey(again)).toBe(first);
+    // After a refused code too; then the code from the same key turns it on.
+    await chat.text('000000');
+    expect(shownKey(await chat.choose('showAgain'))).toBe(first);
+    expect(keys(await chat.text(await authenticator(first, h.clock).code()))).toEqual([
+      'twofa.recoveryCodes',
+      'twofa.askSaved',
+    ]);
+  });
+
+  it('"I have no authenticator app" says what to install and ends the task: nothing was turned on', async () => {
+    const h = await createFlowHarness();
+    const chat = h.chat();
+    await chat.command('2fa');
+    await chat.text(h.password);
+    expect(keys(await chat.choose('noApp'))).toEqual(['twofa.noApp']);
+    expect(await chat.storedSession()).toBeNull();
+    expect((await h.account()).twoFactor.enabled).toBe(false);
+  });
+
   it('never writes the secret or a recovery code to the store, and never remembers them as the prompt', async () => {
     const h = await createFlowHarness();
     const chat = h.chat();
@@ -101,6 +134,7 @@ describe('turning on two-step verification (/2fa)', () => {
       key: 'twofa.askSetupCode',
       input: 'secret',
       field: { label: 'field.code', maxLength: 32 },
+      choices: SETUP_CHOICES,
     });
     expect(waiting.flow.snapshot.context.pendingSealed).toMatch(/^v1:/);
     const committed = await chat.text(await authenticator(secret, h.clock).code());
@@ -132,7 +166,7 @@ describe('turning on two-step verification (/2fa)', () => {
       const secret = shownKey(await chat.text(h.password));
       const replies = await chat.text(await authenticator(secret, h.clock).code(offset));
       expect(keys(replies), `offset ${offset}`).toEqual(
-        accepted ? ['twofa.recoveryCodes', 'twofa.askSaved'] : ['twofa.setupWrong', 'twofa.askSetupCode'],
+        accepted ? ['twofa.recoveryCodes', 'twofa.askSaved'] : ['twofa.setupWrong'],
       );
       expect((await h.account()).twoFactor.enabled).toBe(accepted);
     }
@@ -147,10 +181,15 @@ describe('turning on two-step verification (/2fa)', () => {
     const wrong = right === '123456' ? '654321' : '123456';
     const refused = await chat.text(wrong);
     expect(refused).toEqual([
-      { key: 'twofa.setupWrong', input: 'secret', field: { label: 'field.code', maxLength: 32 } },
-      { key: 'twofa.askSetupCode', input: 'secret', field: { label: 'field.code', maxLength: 32 } },
+      // The refusal is the prompt: the question is not asked twice.
+      {
+        key: 'twofa.setupWrong',
+        input: 'secret',
+        field: { label: 'field.code', maxLength: 32 },
+        choices: SETUP_CHOICES,
+      },
     ]);
-    expect(keys(await chat.text('12 34'))).toEqual(['twofa.setupFormat', 'twofa.askSetupCode']);
+    expect(keys(await chat.text('12 34'))).toEqual(['twofa.setupFormat']);
     expect((await h.account()).twoFactor).toEqual(NO_TWO_FACTOR);
     expect(h.delivery.sent).toEqual([]);
     expect(keys(await chat.text(right))).toEqual(['twofa.recoveryCodes', 'twofa.askSaved']);

@@ -49,7 +49,7 @@ import {
   type SecondFactorMode,
 } from '../../flows/steps/prove-identity.ts';
 import { MAX_WRONG_PASSWORDS, PASSWORD_LOCK_MS } from '../../src/accounts/password-service.ts';
-import { isMessageKey, t } from '../../src/catalog/catalog.ts';
+import { isMessageKey } from '../../src/catalog/catalog.ts';
 import {
   CODE_TTL_MS,
   HOURLY_CAP,
@@ -402,7 +402,8 @@ describe('prove identity: the lock-out is no dead end', () => {
     // told how to reach support.
     expect(await chat.choose('noAccess')).toEqual([
       { key: 'prove.needSupport' },
-      { key: 'support.contactOnly', params: { contact: t('en', 'support.defaultContact') } },
+      // The default contact is a key: rendered in the reader's language.
+      { key: 'support.contactOnly', params: { contact: { key: 'support.defaultContact' } } },
     ]);
     expectFailed(w, { reason: 'needsSupport' });
     expect(proofFailedOutput({ ok: false, reason: 'needsSupport' })).toEqual({

@@ -55,7 +55,8 @@ describe('unlink this chat', () => {
       t('en', 'unlink.noticeEmailSubject'),
     ]);
     const [menu] = await chat.command('menu');
-    expect(menu?.choices?.map((c) => c.value)).toEqual(['menu:link-account']);
+    // Choosing the language needs no link either.
+    expect(menu?.choices?.map((c) => c.value)).toEqual(['menu:link-account', 'menu:language']);
     expect(await chat.command('password')).toEqual([{ key: 'common.needLink' }]);
   });
 

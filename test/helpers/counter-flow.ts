@@ -1,6 +1,6 @@
 /**
  * A tiny flow for engine tests: every text adds one to a counter (through an invoked promise, so there
- * is an asynchronous gap in which a racing handler could interfere), "stop" ends it, "boom" crashes an
+ * is an asynchronous gap in which a racing handler could interfere), "end" ends it, "boom" crashes an
  * action, "slow" hangs longer than the step timeout.
  */
 import { assign, emit, fromPromise, setup } from 'xstate';
@@ -45,7 +45,8 @@ export function counterMachine(delayMs = 5) {
         })),
         on: {
           'user.text': [
-            { guard: ({ event }) => event.text === 'stop', target: 'done' },
+            // "end" (not "stop": a plain word, which the engine reads as /cancel at every step).
+            { guard: ({ event }) => event.text === 'end', target: 'done' },
             {
               guard: ({ event }) => event.text === 'boom',
               actions: () => {

@@ -31,6 +31,17 @@ export interface ApiCall {
   readonly status: number;
   readonly result?: unknown;
   readonly at: number;
+  /**
+   * Which bot made the call, when several share the stand-in: the first path segment of its `apiRoot`
+   * (`${api.url}/a` calls as `a`); absent for the plain `api.url`.
+   */
+  readonly caller?: string;
+}
+
+/** A `getUpdates` request as it arrived (calls are recorded when answered, a long poll much later). */
+export interface PollArrival {
+  readonly caller: string | undefined;
+  readonly at: number;
 }
 
 export interface UploadedFile {
@@ -120,11 +131,17 @@ export class FakeTelegramApi {
   /** Every call, in arrival order. */
   readonly calls: ApiCall[] = [];
   readonly webhookDeliveries: WebhookDelivery[] = [];
-  /** The commands of the last successful `setMyCommands`. */
+  /** Every `getUpdates` request, when it arrived and from whom (see `ApiCall.caller`). */
+  readonly pollArrivals: PollArrival[] = [];
+  /** The commands of the last successful `setMyCommands` for all users (no `language_code`). */
   commands: { command: string; description: string }[] = [];
+  /** The commands published per `language_code` (like Telegram, a list per language). */
+  readonly commandsByLanguage = new Map<string, { command: string; description: string }[]>();
   readonly botUser: UserFromGetMe;
 
   private readonly server: Server;
+  /** The caller of each request being answered (see `ApiCall.caller`). */
+  private readonly callers = new WeakMap<ServerResponse, string | undefined>();
   private readonly queue: Update[] = [];
   private nextUpdateId = 10_000;
   /** Updates with a lower id were confirmed by an `offset` and are gone. */
@@ -350,9 +367,11 @@ export class FakeTelegramApi {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://stand-in');
-    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
+    const match = /^(?:\/([A-Za-z0-9_-]+))?\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (!match) return this.respond(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
-    const [, token, method = ''] = match;
+    const [, caller, token, method = ''] = match;
+    if (method === 'getUpdates') this.pollArrivals.push({ caller, at: Date.now() });
+    this.callers.set(res, caller);
     const body = await readBody(req);
     if (token !== this.token) {
       return this.respond(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
@@ -395,7 +414,17 @@ export class FakeTelegramApi {
     result?: unknown,
   ): void {
     const status = error ? error.code : 200;
-    this.calls.push({ index: this.calls.length, method, params, files, status, result, at: Date.now() });
+    const caller = this.callers.get(res);
+    this.calls.push({
+      index: this.calls.length,
+      method,
+      params,
+      files,
+      status,
+      result,
+      at: Date.now(),
+      ...(caller !== undefined ? { caller } : {}),
+    });
     const body = error
       ? {
           ok: false,
@@ -656,11 +685,16 @@ export class FakeTelegramApi {
             throw badRequest('BOT_COMMAND_DESCRIPTION_INVALID');
           }
         }
-        this.commands = commands as { command: string; description: string }[];
+        const language = typeof params.language_code === 'string' ? params.language_code : '';
+        if (language !== '' && !/^[a-z]{2}$/.test(language)) throw badRequest('language code is invalid');
+        if (language === '') this.commands = commands as { command: string; description: string }[];
+        else this.commandsByLanguage.set(language, commands as { command: string; description: string }[]);
         return true;
       }
-      case 'getMyCommands':
-        return this.commands;
+      case 'getMyCommands': {
+        const language = typeof params.language_code === 'string' ? params.language_code : '';
+        return language === '' ? this.commands : (this.commandsByLanguage.get(language) ?? []);
+      }
       case 'setWebhook': {
         const url = typeof params.url === 'string' ? params.url : '';
         if (url === '') {

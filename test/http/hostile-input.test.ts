@@ -172,8 +172,13 @@ describe('JSON bodies on the Telegram webhook', () => {
     const update = api.messageUpdate(alice.chat, alice.user, '/help');
     const ok = await post(url, JSON.stringify(update));
     expect(ok.status).toBe(200);
-    await api.waitFor(() => api.textsTo(alice.chat.id).length === 1);
-    expect(api.textsTo(alice.chat.id)).toEqual([t('en', 'common.help')]);
+    // /help, then the tasks this chat can start.
+    await api.waitFor(() => api.textsTo(alice.chat.id).length === 2);
+    const tasksStart = t('en', 'common.helpTasks', { tasks: '\u0000' }).split('\u0000')[0] ?? '';
+    expect(api.textsTo(alice.chat.id)).toEqual([
+      t('en', 'common.help'),
+      expect.stringMatching(`^${tasksStart}`),
+    ]);
   });
 });
 

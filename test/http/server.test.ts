@@ -189,6 +189,36 @@ describe('GET /verify-email (opening the link)', () => {
   });
 });
 
+describe("the email pages speak the browser's language", () => {
+  it('answers in the most preferred language lockstep speaks (Accept-Language), English otherwise', async () => {
+    const { app } = build();
+    const page = async (acceptLanguage: string) =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/verify-email?token=${TOKEN}`,
+          headers: { 'accept-language': acceptLanguage },
+        })
+      ).body;
+    const spanish = await page('es-MX,es;q=0.9,en;q=0.8');
+    expect(spanish).toContain('<html lang="es">');
+    expect(spanish).toContain(escapeHtml(t('es', 'web.confirm.title')));
+    expect(confirmForm(spanish)).toEqual({ token: TOKEN, button: t('es', 'web.confirm.button') });
+    expect(await page('de-DE,ru;q=0.7,en;q=0.5')).toContain(escapeHtml(t('ru', 'web.confirm.title')));
+    expect(await page('zh-CN')).toContain(escapeHtml(t('zh-CN', 'web.confirm.title')));
+    // Traditional Chinese and unknown languages read the English page.
+    expect(await page('zh-TW,fr;q=0.8')).toContain('<html lang="en">');
+    expect(await page('en;q=0.9,ru;q=0.2')).toContain('<html lang="en">');
+    const outcome = await app.inject({
+      method: 'POST',
+      url: '/verify-email',
+      ...form(TOKEN),
+      headers: { ...form(TOKEN).headers, 'accept-language': 'ru' },
+    });
+    expect(outcome.body).toContain(escapeHtml(t('ru', 'web.verified.title')));
+  });
+});
+
 describe('POST /verify-email (the confirm button)', () => {
   const cases: Array<{ outcome: VerifyEmailOutcome; status: number }> = [
     { outcome: 'verified', status: 200 },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { releaseAttempt, reserveAttempt } from '../../src/kv/attempts.ts';
-import type { Kv } from '../../src/kv/kv.ts';
+import type { CodeAttempt } from '../../src/kv/code-check.ts';
+import { type Kv, scheduleAll, setAll } from '../../src/kv/kv.ts';
 import { backends } from '../helpers/backends.ts';
 
 /** The same store without its own attempt operations, so the helpers' compare-and-set fallback runs. */
@@ -311,6 +312,97 @@ describe.each(backends)('Kv contract on $name', (backend) => {
       expect(taken).toHaveLength(members.length);
       expect(new Set(taken).size).toBe(members.length);
       expect([...taken].sort()).toEqual([...members].sort());
+    });
+  });
+
+  describe('setAll', () => {
+    it('writes every key with its own ttl, over values that were there', async () => {
+      await store.kv.set(key('b'), 'old');
+      await setAll(store.kv, [
+        { key: key('a'), value: '1', ttlMs: SHORT_TTL },
+        { key: key('b'), value: '2', ttlMs: 60_000 },
+      ]);
+      await setAll(store.kv, []);
+      expect(await store.kv.get(key('a'))).toBe('1');
+      expect(await store.kv.get(key('b'))).toBe('2');
+      expect(await store.kv.ttl(key('b'))).toBeGreaterThan(SHORT_TTL);
+      await store.elapse(PAST_SHORT_TTL);
+      expect(await store.kv.get(key('a'))).toBeNull();
+      expect(await store.kv.get(key('b'))).toBe('2');
+    });
+  });
+
+  describe('scheduleAll', () => {
+    it('puts every member in at once, each at its own time, moving one already there', async () => {
+      await store.kv.schedule(key('s'), 'moved', 100);
+      await scheduleAll(store.kv, key('s'), [
+        ['b', 200],
+        ['a', 100],
+        ['moved', 5_000],
+      ]);
+      await scheduleAll(store.kv, key('s'), []);
+      expect(await store.kv.takeDue(key('s'), 1_000, 10)).toEqual(['a', 'b']);
+      expect(await store.kv.takeDue(key('s'), 5_000, 10)).toEqual(['moved']);
+    });
+  });
+
+  describe('checkCode', () => {
+    const HASH = 'ab'.repeat(32);
+    const stored = (over: Record<string, unknown> = {}) =>
+      JSON.stringify({ hash: HASH, to: '+100', expiresAt: 1_796_171_630_952, wrong: 0, ...over });
+    const attempt = (over: Partial<CodeAttempt> = {}): CodeAttempt => ({
+      hash: HASH,
+      to: '+100',
+      now: 1_796_171_630_000,
+      maxWrong: 5,
+      graceMs: 60_000,
+      ...over,
+    });
+    const check = (a: CodeAttempt) => {
+      const { checkCode } = store.kv;
+      if (!checkCode) throw new Error(`${backend.name} has no checkCode`);
+      return checkCode.call(store.kv, key('code'), a);
+    };
+
+    it('spends a right code once: the second check finds nothing', async () => {
+      await store.kv.set(key('code'), stored(), 60_000);
+      expect(await check(attempt())).toEqual({ result: 'ok' });
+      expect(await check(attempt())).toEqual({ result: 'missing' });
+      expect(await store.kv.get(key('code'))).toBeNull();
+    });
+
+    it('counts wrong tries (a wrong hash or another destination), keeping the time exact, and the last kills it', async () => {
+      await store.kv.set(key('code'), stored(), 60_000);
+      expect(await check(attempt({ hash: 'cd'.repeat(32) }))).toEqual({ result: 'wrong', remaining: 4 });
+      expect(await check(attempt({ to: '+200' }))).toEqual({ result: 'wrong', remaining: 3 });
+      expect(JSON.parse((await store.kv.get(key('code'))) ?? '{}')).toEqual({
+        hash: HASH,
+        to: '+100',
+        expiresAt: 1_796_171_630_952,
+        wrong: 2,
+      });
+      expect(await check(attempt({ hash: 'cd'.repeat(32) }))).toEqual({ result: 'wrong', remaining: 2 });
+      expect(await check(attempt({ hash: 'cd'.repeat(32) }))).toEqual({ result: 'wrong', remaining: 1 });
+      expect(await check(attempt({ hash: 'cd'.repeat(32) }))).toEqual({ result: 'exhausted' });
+      // Killed: even the right code no longer works.
+      expect(await check(attempt())).toEqual({ result: 'missing' });
+    });
+
+    it('refuses an expired code and deletes it', async () => {
+      await store.kv.set(key('code'), stored(), 60_000);
+      expect(await check(attempt({ now: 1_796_171_630_952 }))).toEqual({ result: 'expired' });
+      expect(await store.kv.get(key('code'))).toBeNull();
+    });
+
+    it('lets exactly one of many concurrent right checks through', async () => {
+      await store.kv.set(key('code'), stored(), 60_000);
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? store.kv : store.peer)).map((kv) =>
+          kv.checkCode?.(key('code'), attempt()),
+        ),
+      );
+      expect(results.filter((r) => r?.result === 'ok')).toHaveLength(1);
+      expect(results.filter((r) => r?.result === 'missing')).toHaveLength(11);
     });
   });
 

@@ -126,7 +126,9 @@ describe('qrTerminal', () => {
 
   it('shows the top-left finder pattern, light on dark', async () => {
     const lines = (await qrTerminal(URI)).split('\n');
-    // Rows 0 and 1 of the code: a dark edge over a dark-light-light-light-light-light-dark row.
-    expect(lines[1]?.slice(0, 8)).toBe('\u2588 \u2584\u2584\u2584\u2584\u2584 ');
+    // Rows 0 and 1 of the code after a 2-module light quiet zone: a dark edge over a
+    // dark-light-light-light-light-light-dark row.
+    expect(lines[0]).toMatch(/^\u2588+$/);
+    expect(lines[1]?.slice(0, 9)).toBe('\u2588\u2588 \u2584\u2584\u2584\u2584\u2584 ');
   });
 });

@@ -56,7 +56,7 @@ export const changeEmail = {
   'email.verifyText':
     'Hello,\n\nsomeone, hopefully you, asked to use this address for a lockstep account. To confirm it, open this link within 30 minutes:\n{link}\n\nOr type this code in your chat with the lockstep bot within 10 minutes: {code}\n\nNever share the link or the code with anyone, including support staff. If you did not ask for this, ignore this message: nothing will change.',
   'email.verifyTextCodeOnly':
-    'Hello,\n\nsomeone, hopefully you, asked to use this address for a lockstep account. To confirm it, type this code in your chat with the lockstep bot within 10 minutes: {code}\n\nThere is no confirmation link in this message, because this lockstep service has no web address set up; the code is the way to confirm.\n\nNever share the code with anyone, including support staff. If you did not ask for this, ignore this message: nothing will change.',
+    'Hello,\n\nsomeone, hopefully you, asked to use this address for a lockstep account. To confirm it, type this code in your chat with the lockstep bot within 10 minutes: {code}\n\nType the code only in that chat; nobody else needs it, not even support staff. If you did not ask for this, ignore this message: nothing will change.',
   'email.noticeSmsAdded':
     'lockstep: the email address {email} was added to your account. If this was not you, contact support right away: {contact}',
   'email.noticeSmsChanged':

@@ -11,7 +11,8 @@ export const changePhone = {
   'phone.invalid':
     'That is not a valid phone number. Please check the digits; a number from another country starts with + and the country code, for example +44 7911 123456.',
   'phone.same': 'That is already your current number. Please type the new one.',
-  'phone.unavailable': 'This number cannot be used. Please use another one.',
+  'phone.unavailable':
+    'This number cannot be used. Please use another one. It must be a mobile number of your own that can receive SMS.',
   'phone.tooManyNumbers':
     'Too many phone numbers were tried in the last hour. For your safety I stopped here, and nothing was changed. Please try again later.',
   'phone.newCodeSent': 'I sent a 6-digit code to your new number {to}. It is valid for 10 minutes.',
@@ -27,7 +28,7 @@ export const changePhone = {
   'phone.changedNoEmail':
     'Done: your phone number is now {phone}. Codes and notices go there from now on. I sent a notice to your old number.',
   'phone.codeSms':
-    'lockstep: your code to make this the phone number of your account is {code}. It expires in 10 minutes. Never share it. If you did not ask for it, ignore this message.',
+    'lockstep: your code to make this the phone number of your account is {code}. Valid for 10 min. Type it only in your chat with the bot. Not you? Ignore this.',
   'phone.noticeOldSms':
     'lockstep: the phone number of your account was changed to {to}. If this was not you, contact support right away: {contact}',
   'phone.noticeEmailSubject': 'Your phone number was changed',

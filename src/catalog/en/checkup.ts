@@ -6,7 +6,7 @@ export const checkup = {
   'checkup.resumed': 'Back to your security checkup.',
   'checkup.remaining': 'Here is what is left, most important first:',
   'checkup.finding.failedAttempts':
-    '• Wrong passwords or codes were typed on your account recently ({count} in the last {days} days). If that was not you, look at your recent activity and pick "This was not me".',
+    '• Wrong passwords or codes were typed on your account recently ({count, plural, one {# time} other {# times}} in the last {days, plural, one {day} other {# days}}). If that was not you, look at your recent activity and pick "This was not me".',
   'checkup.finding.noEmail': '• Add an email: a second way back in if you lose your phone.',
   'checkup.finding.noPhone': '• Add a phone number: a second way back in if you lose your email.',
   'checkup.finding.twoFactorOff':
@@ -18,7 +18,7 @@ export const checkup = {
   'checkup.finding.passwordWeakHash':
     '• Your password is stored with older, weaker protection than today. Changing it stores it the new way.',
   'checkup.finding.staleDevices':
-    '• Some devices are still signed in but were not used for {days} days or more ({count}). If you do not know them all, sign out everywhere.',
+    '• Some devices are still signed in but were not used for {days, plural, one {# day} other {# days}} or more ({count}). If you do not know them all, sign out everywhere.',
   'checkup.ask': 'Pick one to fix it now. When it is done, I bring you back here. /cancel stops at any time.',
   'checkup.fix.activity': 'Review my recent activity',
   'checkup.fix.email': 'Add an email',

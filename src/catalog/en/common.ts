@@ -5,6 +5,8 @@ export const common = {
   'common.welcomeUnlinked':
     'Hi! I am lockstep. I help you keep your account safe.\nThis chat is not linked to an account yet. Link it first, then you can change your password, your phone, your email and more.',
   'common.menu': 'What would you like to do?',
+  'common.helpTasks': 'The tasks you can start:\n{tasks}',
+  'common.helpTask': '/{command} - {label}',
   'common.help':
     'Here is what I can do:\n/menu - show all tasks\n/cancel - stop the current task (nothing is changed)\n/help - this message\n\nDuring a task, just answer my questions. Nothing is changed until the very last step, and you can stop at any time with /cancel.',
   'common.cancelled': 'Stopped. Nothing was changed. Send /menu when you want to start something else.',
@@ -25,9 +27,9 @@ export const common = {
   'common.privateOnly':
     'For your safety I only handle this in a private chat with me. Please open a private chat and send /{command} there.',
   'common.expired':
-    'Your previous task ({flow}) stopped after {minutes} minutes without an answer, so nothing was changed. You can start again at any time.',
+    'Your previous task ({flow}) stopped after {minutes, plural, one {# minute} other {# minutes}} without an answer, so nothing was changed. You can start again at any time.',
   'common.expiredAfterChange':
-    'Your previous task ({flow}) was closed after {minutes} minutes without an answer. The change you had confirmed stays in place.',
+    'Your previous task ({flow}) was closed after {minutes, plural, one {# minute} other {# minutes}} without an answer. The change you had confirmed stays in place.',
   'common.flowReset':
     'I was updated while you were in the middle of a task ({flow}), so that task was reset. Nothing was changed. Please start it again.',
   'common.internalError':

@@ -8,6 +8,7 @@ import { common } from './common.ts';
 import { consoleText } from './console.ts';
 import { discord } from './discord.ts';
 import { linkAccount } from './link-account.ts';
+import { language } from './language.ts';
 import { fields, prove } from './prove.ts';
 import { support } from './support.ts';
 import { telegram } from './telegram.ts';
@@ -34,4 +35,5 @@ export const en = {
   ...twoFactor,
   ...activity,
   ...checkup,
+  ...language,
 } as const;

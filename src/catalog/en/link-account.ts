@@ -22,7 +22,7 @@ export const linkAccount = {
   'link.done':
     "Done: this chat is now linked to your account. I sent a notice to the account's phone and email. Send /menu to see what I can do for you.",
   'link.codeSms':
-    'lockstep: your code to link a chat to your account is {code}. It expires in 10 minutes. Never share it. If you did not ask for it, ignore this message.',
+    'lockstep: your code to link a chat to your account is {code}. Valid for 10 min. Type it only in your chat with the bot. Not you? Ignore this.',
   'link.codeEmailSubject': 'Your code to link a chat to your lockstep account',
   'link.codeEmailText':
     'Your code to link a chat to your lockstep account is {code}.\nIt expires in 10 minutes. Never share it with anyone, including support staff.\nIf you did not ask for it, someone may have typed your phone number or email address by mistake. You can ignore this message; your account stays unchanged.',

@@ -6,11 +6,12 @@ export const prove = {
   'prove.askPasswordAgainOnly':
     'Please type your current password again. If you forgot it, send /cancel and then /password to set a new one first.',
   'prove.choiceForgot': 'I forgot my password',
-  'prove.wrongPassword': 'That is not your current password. You have {remaining} more tries.',
+  'prove.wrongPassword':
+    'That is not your current password. {remaining, plural, one {You have # more try.} other {You have # more tries.}}',
   'prove.locked':
-    'Too many wrong passwords. For your safety the password step is locked for {minutes} minutes. Nothing was changed. You can try again after that. If this was not you, please contact support: {contact}',
+    'Too many wrong passwords. For your safety the password step is locked for {minutes, plural, one {# minute} other {# minutes}}. Nothing was changed. You can try again after that. If this was not you, please contact support: {contact}',
   'prove.lockedPickDestination':
-    'Too many wrong passwords, so the password step is locked for {minutes} minutes. Nothing was changed.\nYou can still prove it is you with a one-time code. Where should I send it?',
+    'Too many wrong passwords, so the password step is locked for {minutes, plural, one {# minute} other {# minutes}}. Nothing was changed.\nYou can still prove it is you with a one-time code. Where should I send it?',
   'prove.pickDestination': 'No problem. Where should I send a one-time code to prove it is you?',
   'prove.choicePassword': 'Type my password instead',
   'prove.choiceNoAccess': 'I cannot use any of these',

@@ -33,6 +33,6 @@ export const support = {
   'handoff.otherAccount':
     'This support code is for another account than the one this chat is linked to, so I did not use it. Nothing was changed. Please ask the support agent which account it is for.',
   'handoff.tooMany':
-    'Too many support codes were tried in this chat. For your safety, please wait {minutes} minutes and try again.',
+    'Too many support codes were tried in this chat. For your safety, please wait {minutes, plural, one {# minute} other {# minutes}} and try again.',
   'handoff.completed': 'All done. The support agent can see that this is finished. Thank you!',
 } as const;

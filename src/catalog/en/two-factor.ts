@@ -1,6 +1,7 @@
 /** Turning two-step verification on and off, and new recovery codes. */
 export const twoFactor = {
   'menu.twofa': 'Turn on two-step verification',
+  'menu.twofaOn': 'Two-step verification: on',
   'twofa.titleOn': 'turning on two-step verification',
   'twofa.titleOff': 'turning off two-step verification',
   'twofa.titleRecovery': 'getting new recovery codes',
@@ -17,6 +18,10 @@ export const twoFactor = {
   'twofa.qrAlt': 'QR code to scan with your authenticator app',
   'twofa.askSetupCode':
     'When your app shows lockstep, type the 6-digit code it shows. Nothing is turned on until the code matches.',
+  'twofa.choiceShowAgain': 'Show the QR code again',
+  'twofa.choiceNoApp': 'I have no authenticator app',
+  'twofa.noApp':
+    "No problem. An authenticator app makes the codes on your phone, even without a network. Free ones are Google Authenticator, Microsoft Authenticator and 2FAS, in your phone's app store. Install one, then send /2fa again. Nothing was turned on.",
   'twofa.setupWrong':
     'That code does not match. Check that you scanned the QR code above, that the time on your phone is set automatically, and type the code your app shows now.',
   'twofa.setupFormat': 'The code from your app has exactly 6 digits, like 123456. Please type it again.',

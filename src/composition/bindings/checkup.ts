@@ -14,6 +14,11 @@ export function bindCheckup(services: { readonly checkup: CheckupService }): Flo
     machine: checkupMachine.provide({
       actors: {
         load: fromPromise(async ({ input }): Promise<CheckupView> => {
+          // Before the phone task one read is enough: the tip is shown only without an email.
+          if (input.emailOnly) {
+            const missing = await checkup.emailMissing(input.accountId);
+            return { findings: missing ? [{ kind: 'noEmail' }] : [], nextCheck: '', visited: null };
+          }
           if (input.fresh) await checkup.close(input.accountId, input.chat);
           const [review, visited] = await Promise.all([
             checkup.review(input.accountId),

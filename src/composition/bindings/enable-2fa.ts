@@ -9,11 +9,14 @@ export function bindEnable2fa(services: Services): FlowDefinition {
   const { passwords, twoFactor } = services;
   return {
     ...enable2faFlow,
+    // When it is on, the menu says so (the task then offers to turn it off or make new recovery codes).
+    menuStatus: async (accountId) => ((await passwords.summary(accountId)).twoFactor ? 'menu.twofaOn' : null),
     machine: enable2faMachine.provide({
       actors: {
         loadAccount: fromPromise(({ input }) => passwords.summary(input.accountId)),
         proveIdentity: bindProveIdentity(services),
         newSecret: fromPromise(({ input }) => twoFactor.newSecret(input.accountId)),
+        showSecret: fromPromise(({ input }) => twoFactor.showSecret(input.accountId, input.sealed)),
         checkSetupCode: fromPromise(({ input }) =>
           twoFactor.checkSetupCode(input.accountId, input.sealed, input.code),
         ),

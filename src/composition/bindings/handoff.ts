@@ -6,7 +6,6 @@ import {
   type RedeemHandoffResult,
 } from '../../../flows/handoff.ts';
 import type { FlowDefinition } from '../../../flows/ports.ts';
-import { t } from '../../catalog/catalog.ts';
 import type { MessageKey } from '../../core/messages.ts';
 import type { Services } from '../../services.ts';
 import type { HandoffService } from '../../support/handoffs.ts';
@@ -38,7 +37,7 @@ export function bindHandoff(
             handoffId: handoff.id,
             accountId: handoff.accountId,
             flowId: handoff.flowId,
-            task: title ? t('en', title) : handoff.flowId,
+            task: title ? { key: title } : handoff.flowId,
           };
         }),
         proveIdentity: bindProveIdentity(services),
