@@ -388,6 +388,8 @@ async function serve(
     await closeRedis(redis);
   };
   const webhook = config.telegram?.webhookUrl && config.telegram.webhookSecret ? config.telegram : null;
+  // The support console's cookies are Secure when it is reached over https.
+  const consoleSecure = config.http.publicUrl?.startsWith('https:') ?? false;
   // The HTTP server comes first, so /livez answers and /readyz says "starting" while Redis and Telegram
   // are checked.
   http = await startHttp({
@@ -403,6 +405,7 @@ async function serve(
           extraRoutes: (app) => {
             mountMetrics(app, metrics);
             support.mountApi(app);
+            support.mountConsole(app, { secureCookies: consoleSecure });
             // Updates are taken only while serving: while starting or draining Telegram gets 503 and
             // delivers the update again later (to this process or, behind a load balancer, another one).
             // Only the webhook: /livez, /readyz and the support API answer as usual while draining.
@@ -427,6 +430,7 @@ async function serve(
           extraRoutes: (app) => {
             mountMetrics(app, metrics);
             support.mountApi(app);
+            support.mountConsole(app, { secureCookies: consoleSecure });
           },
         }),
   }).catch(async (error: unknown) => {

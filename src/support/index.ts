@@ -24,6 +24,7 @@ import type { Services } from '../services.ts';
 import { mountSupportApi } from './api.ts';
 import { ApiKeyStore } from './api-keys.ts';
 import { AuditLog } from './audit.ts';
+import { mountSupportConsole, type SupportConsoleDeps } from './console/index.ts';
 import { EscalationStore } from './escalations.ts';
 import { type ChatActivity, HANDOFF_CODE_PREFIX, HANDOFF_FLOW_ID, HandoffService } from './handoffs.ts';
 import { handoffTasks, type SupportEngine, SupportService } from './service.ts';
@@ -72,6 +73,11 @@ export interface Support {
   attach(engine: SupportEngine): void;
   /** Mounts the agent API under `/api` on a fastify app (after `attach`). */
   mountApi(app: FastifyInstance): void;
+  /** Mounts the support console under `/console` (after `attach`); `secureCookies` when PUBLIC_URL is https. */
+  mountConsole(
+    app: FastifyInstance,
+    options?: Pick<SupportConsoleDeps, 'secureCookies' | 'sessionMs' | 'signInRateLimit'>,
+  ): void;
   /** Expires and abandons due handoffs and sends due webhook deliveries; call every few seconds. */
   tick(): Promise<void>;
   /** Stops the webhook's in-process retry timers. */
@@ -158,6 +164,23 @@ export function createSupport(deps: {
         service,
         log,
         ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
+      });
+    },
+    mountConsole(app, options = {}) {
+      if (!attached) throw new Error('createSupport: attach(engine) before mountConsole(app)');
+      mountSupportConsole(app, {
+        kv,
+        clock,
+        prefix,
+        log,
+        keys,
+        handoffs,
+        escalations,
+        audit,
+        service,
+        accounts,
+        ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
+        ...options,
       });
     },
     async tick() {
