@@ -28,6 +28,7 @@ import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts'
 import { type RunningScript, startScript } from '../helpers/run-process.ts';
 import { type ApiCall, FakeTelegramApi } from '../helpers/telegram-api.ts';
 import { isShown, press, shows, showsMatching } from './chat.ts';
+import { signalNode } from './signals.ts';
 
 const TOKEN = '7000006:AAH_faults-two-procs-token-abcdefgh';
 const SECRET_KEY = 'faults-two-processes-secret-key-0123456789';
@@ -298,7 +299,8 @@ describe('two bot processes on one Redis, the lock holder killed mid-step', { ti
     }
 
     const signalled = Date.now();
-    b.signal('SIGTERM');
+    // To the node process itself, as `docker stop` sends it to PID 1 (tsx's relay could kill under load).
+    signalNode(b, 'SIGTERM');
     const { code: exitCode, at } = await b.exited;
     expect(exitCode).toBe(0);
     expect(at - signalled).toBeLessThan(10_000);

@@ -13,6 +13,7 @@ import { freePort } from '../helpers/ports.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { type RunningScript, startScript } from '../helpers/run-process.ts';
 import { FakeTelegramApi } from '../helpers/telegram-api.ts';
+import { signalNode } from '../faults/signals.ts';
 import { readyz } from './scrape.ts';
 
 const TOKEN = '7000015:AAH_ops-poller-election-abcdefgh';
@@ -119,8 +120,9 @@ describe('two processes in polling mode on one Redis', { timeout: 120_000 }, () 
     expect(b.stderr() + b.stdout()).not.toMatch(/"level":50/);
     for (const main of [a, b]) expect(main.stdout() + main.stderr()).not.toContain(TOKEN);
 
-    // A graceful stop gives the lease back (nobody waits for it to lapse).
-    b.signal('SIGTERM');
+    // A graceful stop gives the lease back (nobody waits for it to lapse). The signal goes to the node
+    // process itself, as `docker stop` sends it to PID 1 (tsx's relay could turn it into a kill under load).
+    signalNode(b, 'SIGTERM');
     const { code } = await b.exited;
     expect(code).toBe(0);
     expect(await redis.get(`${prefix}{lease}:telegram-poller:7000015`)).toBeNull();
