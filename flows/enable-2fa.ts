@@ -24,7 +24,6 @@ import {
   notProvided,
   type ReplyEvent,
   type SetupCodeResult,
-  type StaleProof,
   SUPPORT_CHOICE,
 } from './ports.ts';
 

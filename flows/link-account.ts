@@ -16,9 +16,7 @@ import {
 } from './outcomes.ts';
 import {
   AWAITING_INPUT,
-  type Channel,
   type ChatIdentity,
-  type CheckCodeResult,
   CODE_PURPOSES,
   type DestinationResult,
   FIELD_MAX,
@@ -33,7 +31,6 @@ import {
   notProvided,
   type PromptField,
   type ReplyEvent,
-  type SendCodeResult,
 } from './ports.ts';
 import {
   forwardToProof,

@@ -3,7 +3,7 @@
  * new codes are shown once (the old set stops working) and the user confirms they saved them.
  */
 import { passwordAndCodeMachine } from './password-and-code.ts';
-import type { FlowDefinition, RegenerateResult } from './ports.ts';
+import type { FlowDefinition } from './ports.ts';
 
 export type { RegenerateResult } from './ports.ts';
 

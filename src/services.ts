@@ -1,4 +1,3 @@
-import type { FlowDefinition, SecondFactorResult } from '../flows/ports.ts';
 import { AccountStore } from './accounts/account-store.ts';
 import { ActivityService } from './accounts/activity.ts';
 import { CheckupService } from './accounts/checkup.ts';
@@ -11,8 +10,6 @@ import { PendingPasswords, ProofStore } from './accounts/proofs.ts';
 import type { Clock } from './clock.ts';
 import { CodeService } from './codes/code-service.ts';
 import type { Delivery } from './delivery/delivery.ts';
-import { Engine, type EngineOptions, type PushSender } from './engine/engine.ts';
-import type { Channel } from './engine/input.ts';
 import { type SessionFrameBackend, SessionStore } from './engine/session-store.ts';
 import type { Kv } from './kv/kv.ts';
 import { LinkService } from './linking/link-service.ts';

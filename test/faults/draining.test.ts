@@ -11,18 +11,14 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { t } from '../../src/catalog/catalog.ts';
-import { systemClock } from '../../src/clock.ts';
-import { RedisKv } from '../../src/kv/redis-kv.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createServices } from '../../src/services.ts';
 import { FakeDiscord } from '../helpers/discord-api.ts';
-import { RecordingDelivery } from '../helpers/fake-delivery.ts';
+import { seedLinkedAccount } from '../helpers/seed-account.ts';
 import { freePort } from '../helpers/ports.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { type RunningScript, startScript } from '../helpers/run-process.ts';
 import { FakeTelegramApi } from '../helpers/telegram-api.ts';
-import { press, shows } from './chat.ts';
-import { nodePid, signalNode } from './signals.ts';
+import { press, shows } from '../helpers/chat.ts';
+import { nodePid, signalNode } from '../helpers/signals.ts';
 
 const TOKEN = '7000009:AAH_faults-draining-token-abcdefghi';
 const SECRET_KEY = 'faults-draining-test-secret-key-0123456789ab';
@@ -106,7 +102,7 @@ describe('draining after SIGTERM', { timeout: 90_000 }, () => {
     // A step that hangs (the SMS gateway never answers) keeps the process draining for a while.
     const alice = api.person(9001, 'Alice');
     const prefix = uniquePrefix();
-    await seedLinkedAccount(prefix, alice.user.id);
+    await seedLinkedAccount(redis, { prefix, secretKey: SECRET_KEY, telegramUserId: alice.user.id });
     const main = start(
       {
         TELEGRAM_BOT_TOKEN: TOKEN,
@@ -192,29 +188,3 @@ describe('/readyz with Discord', { timeout: 90_000 }, () => {
     expect(main.stdout() + main.stderr()).not.toContain(discord.token);
   });
 });
-
-/** An account with a phone, linked to `telegramUserId`, under `prefix` of the test Redis. */
-async function seedLinkedAccount(prefix: string, telegramUserId: number): Promise<void> {
-  const services = createServices({
-    kv: new RedisKv(redis),
-    delivery: new RecordingDelivery(),
-    clock: systemClock,
-    log: silentLogger,
-    secretKey: SECRET_KEY,
-    prefix,
-  });
-  const created = await services.accounts.create({
-    phone: '+8613800138000',
-    email: 'alice@example.com',
-    passwordHash: await services.hasher.hash('Harbour-Lantern-93'),
-    now: Date.now(),
-  });
-  if (!created.ok) throw new Error(created.reason);
-  const linked = await services.accounts.link(
-    created.account.id,
-    'telegram',
-    String(telegramUserId),
-    Date.now(),
-  );
-  if (!linked.ok) throw new Error(linked.reason);
-}

@@ -24,7 +24,7 @@ import { createServices, type Services } from '../../src/services.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { type FakePerson, FakeTelegramApi } from '../helpers/telegram-api.ts';
-import { messageIdOfUpdate, shows, showsMatching } from './chat.ts';
+import { messageIdOfUpdate, shows, showsMatching } from '../helpers/chat.ts';
 
 const SECRET_KEY = 'faults-outage-test-secret-key-0123456789';
 const PASSWORD = 'Sunflower-Lantern-42';

@@ -8,17 +8,14 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { t } from '../../src/catalog/catalog.ts';
-import { systemClock } from '../../src/clock.ts';
-import { RedisKv } from '../../src/kv/redis-kv.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createServices } from '../../src/services.ts';
-import { RecordingDelivery } from '../helpers/fake-delivery.ts';
+import { seedLinkedAccount } from '../helpers/seed-account.ts';
 import { freePort } from '../helpers/ports.ts';
 import { deleteByPrefix, uniquePrefix, connectRedis } from '../helpers/redis.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { type RunningScript, startScript } from '../helpers/run-process.ts';
 import { FakeTelegramApi } from '../helpers/telegram-api.ts';
-import { press, shows } from './chat.ts';
+import { press, shows } from '../helpers/chat.ts';
+import { signalNode } from '../helpers/signals.ts';
 
 const TOKEN = '7000004:AAH_faults-start-token-abcdefghijklm';
 const SECRET_KEY = 'faults-start-test-secret-key-0123456789abc';
@@ -280,7 +277,7 @@ describe('readiness while running', { timeout: 90_000 }, () => {
     );
 
     const signalled = Date.now();
-    main.signal('SIGTERM');
+    signalNode(main, 'SIGTERM'); // to the node process itself, as docker stop signals PID 1
     const { code, at } = await main.exited;
     expect(code).toBe(0);
     expect(at - signalled).toBeLessThan(5_000);
@@ -300,7 +297,7 @@ describe('readiness while running', { timeout: 90_000 }, () => {
     });
     const prefix = env.REDIS_PREFIX ?? '';
     const alice = api.person(5002, 'Alice');
-    await seedLinkedAccount(prefix, alice.user.id);
+    await seedLinkedAccount(redis, { prefix, secretKey: SECRET_KEY, telegramUserId: alice.user.id });
     const main = start(env);
     await until(`${base}/readyz`, 200, 30_000);
     await api.waitFor((call) => call.method === 'setWebhook', 10_000);
@@ -322,7 +319,7 @@ describe('readiness while running', { timeout: 90_000 }, () => {
     await api.waitFor((call) => call.index >= since && call.method === 'sendChatAction', 10_000);
 
     const signalled = Date.now();
-    main.signal('SIGTERM');
+    signalNode(main, 'SIGTERM'); // to the node process itself, as docker stop signals PID 1
     const draining = await until(`${base}/readyz`, 503, 5_000);
     expect(draining.body).toMatchObject({ status: 'draining' });
     const late = await fetch(`${base}/tg/hook`, {
@@ -341,29 +338,3 @@ describe('readiness while running', { timeout: 90_000 }, () => {
     expect(output(main)).not.toContain(TOKEN);
   });
 });
-
-/** An account with a phone, linked to `telegramUserId`, under `prefix` of the test Redis. */
-async function seedLinkedAccount(prefix: string, telegramUserId: number): Promise<void> {
-  const services = createServices({
-    kv: new RedisKv(redis),
-    delivery: new RecordingDelivery(),
-    clock: systemClock,
-    log: silentLogger,
-    secretKey: SECRET_KEY,
-    prefix,
-  });
-  const created = await services.accounts.create({
-    phone: '+8613800138000',
-    email: 'alice@example.com',
-    passwordHash: await services.hasher.hash('Harbour-Lantern-93'),
-    now: Date.now(),
-  });
-  if (!created.ok) throw new Error(created.reason);
-  const linked = await services.accounts.link(
-    created.account.id,
-    'telegram',
-    String(telegramUserId),
-    Date.now(),
-  );
-  if (!linked.ok) throw new Error(linked.reason);
-}

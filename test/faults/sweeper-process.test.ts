@@ -21,8 +21,8 @@ import { freePort } from '../helpers/ports.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { type RunningScript, startScript } from '../helpers/run-process.ts';
 import { type FakePerson, FakeTelegramApi } from '../helpers/telegram-api.ts';
-import { shows } from './chat.ts';
-import { signalNode } from './signals.ts';
+import { shows } from '../helpers/chat.ts';
+import { signalNode } from '../helpers/signals.ts';
 
 const TOKEN = '7000016:AAH_faults-sweeper-token-abcdefghi';
 const SECRET_KEY = 'faults-sweeper-process-secret-key-0123456789';

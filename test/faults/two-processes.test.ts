@@ -18,17 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { t } from '../../src/catalog/catalog.ts';
-import { systemClock } from '../../src/clock.ts';
-import { RedisKv } from '../../src/kv/redis-kv.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createServices } from '../../src/services.ts';
-import { RecordingDelivery } from '../helpers/fake-delivery.ts';
 import { freePort } from '../helpers/ports.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { type RunningScript, startScript } from '../helpers/run-process.ts';
+import { seedLinkedAccount } from '../helpers/seed-account.ts';
 import { type ApiCall, FakeTelegramApi } from '../helpers/telegram-api.ts';
-import { isShown, press, shows, showsMatching } from './chat.ts';
-import { signalNode } from './signals.ts';
+import { isShown, press, shows, showsMatching } from '../helpers/chat.ts';
+import { signalNode } from '../helpers/signals.ts';
 
 const TOKEN = '7000006:AAH_faults-two-procs-token-abcdefgh';
 const SECRET_KEY = 'faults-two-processes-secret-key-0123456789';
@@ -163,25 +159,14 @@ describe('two bot processes on one Redis, the lock holder killed mid-step', { ti
     const gateway = await smsGateway();
     closers.push(() => gateway.close());
 
-    const services = createServices({
-      kv: new RedisKv(redis),
-      delivery: new RecordingDelivery(),
-      clock: systemClock,
-      log: silentLogger,
-      secretKey: SECRET_KEY,
+    const alice = api.person(6001, 'Alice');
+    const { accountId, services } = await seedLinkedAccount(redis, {
       prefix,
-    });
-    const created = await services.accounts.create({
+      secretKey: SECRET_KEY,
+      telegramUserId: alice.user.id,
       phone: PHONE,
       email: EMAIL,
-      passwordHash: await services.hasher.hash(PASSWORD),
-      now: Date.now(),
-    });
-    if (!created.ok) throw new Error(created.reason);
-    const accountId = created.account.id;
-    const alice = api.person(6001, 'Alice');
-    expect(await services.accounts.link(accountId, 'telegram', String(alice.user.id), Date.now())).toEqual({
-      ok: true,
+      password: PASSWORD,
     });
 
     const env = (port: number) => ({

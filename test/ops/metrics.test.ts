@@ -10,15 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
-import { RedisKv } from '../../src/kv/redis-kv.ts';
-import { silentLogger } from '../../src/log.ts';
 import { observeRedis } from '../../src/metrics/instrument.ts';
 import { boundedLabel, createMetrics, METRIC_NAMES, stepLabel } from '../../src/metrics/metrics.ts';
-import { createServices } from '../../src/services.ts';
-import { isShown, press, shows, showsMatching } from '../faults/chat.ts';
-import { RecordingDelivery } from '../helpers/fake-delivery.ts';
+import { isShown, press, shows, showsMatching } from '../helpers/chat.ts';
 import { freePort } from '../helpers/ports.ts';
+import { seedLinkedAccount } from '../helpers/seed-account.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { type RunningScript, startScript } from '../helpers/run-process.ts';
 import { FakeTelegramApi } from '../helpers/telegram-api.ts';
@@ -85,24 +81,15 @@ describe('GET /metrics after real conversations', { timeout: 120_000 }, () => {
   it('counts messages, tasks, codes, lock-outs and 429s exactly, with no id in any label', async () => {
     const stand = await FakeTelegramApi.start({ token: TOKEN, botUsername: 'lockstep_metrics_bot' });
     api = stand;
-    const services = createServices({
-      kv: new RedisKv(redis),
-      delivery: new RecordingDelivery(),
-      clock: systemClock,
-      log: silentLogger,
-      secretKey: SECRET_KEY,
+    const alice = stand.person(6014, 'Alice');
+    const { accountId } = await seedLinkedAccount(redis, {
       prefix,
-    });
-    const created = await services.accounts.create({
+      secretKey: SECRET_KEY,
+      telegramUserId: alice.user.id,
       phone: PHONE,
       email: EMAIL,
-      passwordHash: await services.hasher.hash(PASSWORD),
-      now: Date.now(),
+      password: PASSWORD,
     });
-    if (!created.ok) throw new Error(created.reason);
-    const accountId = created.account.id;
-    const alice = stand.person(6014, 'Alice');
-    await services.accounts.link(accountId, 'telegram', String(alice.user.id), Date.now());
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;

@@ -8,12 +8,12 @@
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { t } from '../../src/catalog/catalog.ts';
-import { isShown, shownText } from '../faults/chat.ts';
+import { isShown, shownText } from '../helpers/chat.ts';
 import { freePort } from '../helpers/ports.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { type RunningScript, startScript } from '../helpers/run-process.ts';
 import { FakeTelegramApi } from '../helpers/telegram-api.ts';
-import { signalNode } from '../faults/signals.ts';
+import { signalNode } from '../helpers/signals.ts';
 import { readyz } from './scrape.ts';
 
 const TOKEN = '7000015:AAH_ops-poller-election-abcdefgh';

@@ -4,7 +4,7 @@
  */
 import type { Chat, InlineKeyboardMarkup, Update } from 'grammy/types';
 import { type MessageKey, type MessageParams, t } from '../../src/catalog/catalog.ts';
-import type { ApiCall, FakePerson, FakeTelegramApi } from '../helpers/telegram-api.ts';
+import type { ApiCall, FakePerson, FakeTelegramApi } from './telegram-api.ts';
 
 /** A message (or photo caption) the bot sent to `chat`, at or after call `since`. */
 export function isShown(call: ApiCall, chat: Chat, since: number): boolean {

@@ -4,7 +4,7 @@
  * which SIGKILLs the child when it does not acknowledge within 30 ms (easily missed on a busy machine).
  */
 import { readFileSync } from 'node:fs';
-import type { RunningScript } from '../helpers/run-process.ts';
+import type { RunningScript } from './run-process.ts';
 
 /** The pid of the node process tsx runs `main` in (tsx's one child; Linux /proc). */
 export function nodePid(main: RunningScript): number {
