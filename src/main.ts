@@ -207,6 +207,8 @@ async function main(): Promise<number> {
   const scrub = (text: string): string =>
     tokens.reduce((scrubbed, token) => scrubbed.split(token).join('<bot token>'), text);
   const signals = stopSignals(log);
+  // The first line of every start (operators see when a process began; tests time the start-up from it).
+  log.info({ node: process.version, mode: consoleMode ? 'console' : 'bot' }, 'starting');
   try {
     return await serve(config, log, signals, consoleMode);
   } catch (error) {

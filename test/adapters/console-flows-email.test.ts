@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EMAIL } from '../../src/demo.ts';
 import { freePort } from '../helpers/ports.ts';
 import { ROOT } from '../helpers/run-process.ts';
+import { signalNode } from '../helpers/signals.ts';
 import { openVerifyLink } from '../helpers/verify-link.ts';
 
 const DEMO_PASSWORD = 'Sunny-Demo-2024';
@@ -143,13 +144,13 @@ describe('console demo: add or change the email', () => {
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });
 
-  it('shuts down cleanly on SIGTERM, closing the HTTP server', async () => {
+  it('shuts down cleanly on SIGTERM, closing the HTTP server', { timeout: 60_000 }, async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const demo = startDemo({ PUBLIC_URL: base, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' });
     await demo.waitFor(/Its password is/);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    demo.child.kill('SIGTERM');
+    signalNode(demo, 'SIGTERM'); // to the node process itself, as docker stop signals PID 1
     expect(await demo.exited).toBe(0);
     expect(demo.output().trimEnd().endsWith('Bye.')).toBe(true);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();

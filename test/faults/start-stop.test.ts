@@ -3,26 +3,48 @@
  * Telegram Bot API that cannot be reached, one that never answers, a wrong token, a SIGTERM during a slow
  * start or while a step hangs; `/livez` and `/readyz` while a private Redis goes away and comes back.
  *
- * Every "within 10 s" is measured from the spawn of tsx (its own start-up included) or from the signal.
+ * Every "within 10 s" is measured from the process's own first log line ("starting", its `time`) or from
+ * the signal; tsx compiling the TypeScript before that (seconds on a loaded machine, none in the image,
+ * which runs compiled JavaScript) is bounded apart, from the spawn, at SPAWN_WITHIN_MS.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { t } from '../../src/catalog/catalog.ts';
-import { seedLinkedAccount } from '../helpers/seed-account.ts';
+import { press, shows } from '../helpers/chat.ts';
 import { freePort } from '../helpers/ports.ts';
-import { deleteByPrefix, uniquePrefix, connectRedis } from '../helpers/redis.ts';
+import { connectRedis, deleteByPrefix, uniquePrefix } from '../helpers/redis.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { type RunningScript, startScript } from '../helpers/run-process.ts';
-import { FakeTelegramApi } from '../helpers/telegram-api.ts';
-import { press, shows } from '../helpers/chat.ts';
+import { seedLinkedAccount } from '../helpers/seed-account.ts';
 import { signalNode } from '../helpers/signals.ts';
+import { FakeTelegramApi } from '../helpers/telegram-api.ts';
 
 const TOKEN = '7000004:AAH_faults-start-token-abcdefghijklm';
 const SECRET_KEY = 'faults-start-test-secret-key-0123456789abc';
 const WEBHOOK_SECRET = 'faults-start_webhook-Secret-42';
 const REDIS_PASSWORD = 'hunter2-redis-Password';
-/** What "fast" means here: from spawn (tsx included) to exit, or from SIGTERM to exit. */
+/** What "fast" means here: from the process's first line to exit, or from SIGTERM to exit. */
 const WITHIN_MS = 10_000;
+/** From spawn to exit, tsx's own start-up included. */
+const SPAWN_WITHIN_MS = 30_000;
+
+/** When the process began, by its own clock: the `time` of its first log line ("starting"). */
+function startedAt(main: RunningScript): number {
+  for (const line of main.stderr().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { msg?: string; time?: number };
+    if (entry.msg === 'starting' && typeof entry.time === 'number') return entry.time;
+  }
+  throw new Error(`no "starting" line was printed:\n${main.stderr()}`);
+}
+
+/** Both bounds of a start that gave up: from the first line, and from the spawn. */
+function expectFailedFast(main: RunningScript, at: number, label: string): void {
+  report(`${label}, first line to exit`, at - startedAt(main));
+  report(`${label}, spawn to exit`, at - main.startedAt);
+  expect(at - startedAt(main)).toBeLessThan(WITHIN_MS);
+  expect(at - main.startedAt).toBeLessThan(SPAWN_WITHIN_MS);
+}
 
 const redis = connectRedis();
 const running: RunningScript[] = [];
@@ -34,7 +56,8 @@ afterEach(async () => {
 });
 
 function start(env: Record<string, string>): RunningScript {
-  const main = startScript('src/main.ts', { env: { LOG_LEVEL: 'warn', ...env } });
+  // debug: the "starting" line shows also in the console demo (which turns info into warn).
+  const main = startScript('src/main.ts', { env: { LOG_LEVEL: 'debug', ...env } });
   running.push(main);
   return main;
 }
@@ -124,9 +147,8 @@ describe('start-up with a dependency that cannot be reached', { timeout: 60_000 
       SECRET_KEY,
     });
     const { code, at } = await main.exited;
-    report('console demo, Redis unreachable, spawn to exit', at - main.startedAt);
     expect(code).toBe(69);
-    expect(at - main.startedAt).toBeLessThan(WITHIN_MS);
+    expectFailedFast(main, at, 'console demo, Redis unreachable');
     expect(main.stderr()).toContain(
       `lockstep cannot start: cannot reach Redis at REDIS_URL=redis://:***@127.0.0.1:${port} (ECONNREFUSED)`,
     );
@@ -151,9 +173,8 @@ describe('start-up with a dependency that cannot be reached', { timeout: 60_000 
     expect(ready.body).toMatchObject({ status: 'starting', checks: { redis: false } });
 
     const { code, at } = await main.exited;
-    report('bot, Redis unreachable, spawn to exit', at - main.startedAt);
     expect(code).toBe(69);
-    expect(at - main.startedAt).toBeLessThan(WITHIN_MS);
+    expectFailedFast(main, at, 'bot, Redis unreachable');
     expect(main.stderr()).toMatch(
       /cannot reach Redis at REDIS_URL=redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
     );
@@ -167,9 +188,8 @@ describe('start-up with a dependency that cannot be reached', { timeout: 60_000 
     const root = `http://127.0.0.1:${await freePort()}`;
     const main = start(botEnv(root, await freePort()));
     const { code, at } = await main.exited;
-    report('Telegram API unreachable, spawn to exit', at - main.startedAt);
     expect(code).toBe(69);
-    expect(at - main.startedAt).toBeLessThan(WITHIN_MS);
+    expectFailedFast(main, at, 'Telegram API unreachable');
     expect(main.stderr()).toContain(
       `lockstep cannot start: cannot reach the Telegram Bot API at TELEGRAM_API_ROOT=${root} (ECONNREFUSED)`,
     );
@@ -186,9 +206,8 @@ describe('start-up with a dependency that cannot be reached', { timeout: 60_000 
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ status: 'starting', checks: { telegram: false } });
     const { code, at } = await main.exited;
-    report('Telegram API silent, spawn to exit', at - main.startedAt);
     expect(code).toBe(69);
-    expect(at - main.startedAt).toBeLessThan(WITHIN_MS);
+    expectFailedFast(main, at, 'Telegram API silent');
     expect(main.stderr()).toContain(
       `cannot reach the Telegram Bot API at TELEGRAM_API_ROOT=${root} (no answer in time)`,
     );
@@ -201,7 +220,7 @@ describe('start-up with a dependency that cannot be reached', { timeout: 60_000 
     const main = start({ ...botEnv(api.url, await freePort()), TELEGRAM_BOT_TOKEN: wrong });
     const { code, at } = await main.exited;
     expect(code).toBe(69);
-    expect(at - main.startedAt).toBeLessThan(WITHIN_MS);
+    expectFailedFast(main, at, 'token refused (401)');
     expect(main.stderr()).toContain(
       `the Telegram Bot API at TELEGRAM_API_ROOT=${api.url} refused TELEGRAM_BOT_TOKEN (401: Unauthorized)`,
     );
@@ -215,7 +234,7 @@ describe('start-up with a dependency that cannot be reached', { timeout: 60_000 
     const main = start(botEnv(root, httpPort));
     await until(`http://127.0.0.1:${httpPort}/livez`, 200);
     const signalled = Date.now();
-    main.signal('SIGTERM');
+    signalNode(main, 'SIGTERM'); // to the node process itself, as docker stop signals PID 1
     const { code, at } = await main.exited;
     report('SIGTERM during a slow start, signal to exit', at - signalled);
     expect(code).toBe(0);
@@ -228,7 +247,7 @@ describe('start-up with a dependency that cannot be reached', { timeout: 60_000 
     const main = start({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, SECRET_KEY });
     await main.waitForOutput(/redis connection lost/);
     const signalled = Date.now();
-    main.signal('SIGTERM');
+    signalNode(main, 'SIGTERM'); // to the node process itself, as docker stop signals PID 1
     const { code, at } = await main.exited;
     report('SIGTERM during the console demo waiting for Redis, signal to exit', at - signalled);
     expect(code).toBe(0);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { RunningScript } from './run-process.ts';
 
 /** The pid of the node process tsx runs `main` in (tsx's one child; Linux /proc). */
-export function nodePid(main: RunningScript): number {
+export function nodePid(main: Pick<RunningScript, 'child'>): number {
   const tsx = main.child.pid;
   if (tsx === undefined) throw new Error('the process has no pid');
   const children = readFileSync(`/proc/${tsx}/task/${tsx}/children`, 'utf8').trim().split(/\s+/);
@@ -19,6 +19,6 @@ export function nodePid(main: RunningScript): number {
 }
 
 /** Sends `signal` to the node process of `main` only. */
-export function signalNode(main: RunningScript, signal: NodeJS.Signals): void {
+export function signalNode(main: Pick<RunningScript, 'child'>, signal: NodeJS.Signals): void {
   process.kill(nodePid(main), signal);
 }
