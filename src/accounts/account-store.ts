@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Channel } from '../core/conversation.ts';
 import type { Kv } from '../kv/kv.ts';
+import { readOnce, wrote } from '../kv/read-scope.ts';
 import { type Account, NO_TWO_FACTOR, type SecurityEvent } from './account.ts';
 
 export type CreateAccountResult =
@@ -61,6 +62,32 @@ export class AccountStore {
     return this.accountKey(id);
   }
 
+  /** Reads a key of this store once per turn (`withReadScope`). */
+  private read(key: string): Promise<string | null> {
+    return readOnce(key, () => this.kv.get(key));
+  }
+
+  /** `Kv.compareAndSet`, keeping the turn's read scope true to what was written. */
+  private async cas(key: string, expected: string | null, value: string | null): Promise<boolean> {
+    try {
+      const written = await this.kv.compareAndSet(key, expected, value);
+      wrote(key, written ? value : undefined);
+      return written;
+    } catch (error) {
+      wrote(key);
+      throw error;
+    }
+  }
+
+  /** `Kv.deleteIfEquals`, keeping the turn's read scope true. */
+  private async deleteIfEquals(key: string, value: string): Promise<void> {
+    try {
+      await this.kv.deleteIfEquals(key, value);
+    } finally {
+      wrote(key);
+    }
+  }
+
   static newId(): string {
     return `acc_${randomBytes(6).toString('hex')}`;
   }
@@ -83,12 +110,12 @@ export class AccountStore {
     if (!(await this.claim(this.phoneKey(account.phone), id, forever)))
       return { ok: false, reason: 'phoneTaken' };
     if (email !== null && !(await this.claim(this.emailKey(email), id, forever))) {
-      await this.kv.deleteIfEquals(this.phoneKey(account.phone), id);
+      await this.deleteIfEquals(this.phoneKey(account.phone), id);
       return { ok: false, reason: 'emailTaken' };
     }
-    if (!(await this.kv.compareAndSet(this.accountKey(id), null, JSON.stringify(account)))) {
-      await this.kv.deleteIfEquals(this.phoneKey(account.phone), id);
-      if (email !== null) await this.kv.deleteIfEquals(this.emailKey(email), id);
+    if (!(await this.cas(this.accountKey(id), null, JSON.stringify(account)))) {
+      await this.deleteIfEquals(this.phoneKey(account.phone), id);
+      if (email !== null) await this.deleteIfEquals(this.emailKey(email), id);
       return { ok: false, reason: 'idTaken' };
     }
     await this.appendEvent(id, { at: input.now, type: 'account.created', channel: 'admin' });
@@ -97,7 +124,7 @@ export class AccountStore {
 
   /** Index entries never expire; `compareAndSet` from null is an atomic "claim if free". */
   private claim(key: string, id: string, _ttl: number): Promise<boolean> {
-    return this.kv.compareAndSet(key, null, id);
+    return this.cas(key, null, id);
   }
 
   async get(id: string): Promise<Account | null> {
@@ -110,7 +137,7 @@ export class AccountStore {
    * reading again (a change in between makes that write fail, and they read afresh and retry).
    */
   async load(id: string): Promise<LoadedAccount | null> {
-    const raw = await this.kv.get(this.accountKey(id));
+    const raw = await this.read(this.accountKey(id));
     return raw === null ? null : { account: JSON.parse(raw) as Account, raw };
   }
 
@@ -122,12 +149,12 @@ export class AccountStore {
   }
 
   async findByPhone(phone: string): Promise<Account | null> {
-    const id = await this.kv.get(this.phoneKey(phone));
+    const id = await this.read(this.phoneKey(phone));
     return id === null ? null : this.get(id);
   }
 
   async findByEmail(email: string): Promise<Account | null> {
-    const id = await this.kv.get(this.emailKey(email));
+    const id = await this.read(this.emailKey(email));
     return id === null ? null : this.get(id);
   }
 
@@ -138,7 +165,7 @@ export class AccountStore {
 
   /** The id of the account a chat identity is linked to: one read, for the engine's every turn. */
   linkedId(channel: Channel, userId: string): Promise<string | null> {
-    return this.kv.get(this.linkKey(channel, userId));
+    return this.read(this.linkKey(channel, userId));
   }
 
   async findByLink(channel: Channel, userId: string): Promise<Account | null> {
@@ -169,7 +196,7 @@ export class AccountStore {
       const loaded = attempt === 0 && known ? known : await this.load(id);
       if (loaded === null) return null;
       const next = change(loaded.account);
-      if (await this.kv.compareAndSet(this.accountKey(id), loaded.raw, JSON.stringify(next))) return next;
+      if (await this.cas(this.accountKey(id), loaded.raw, JSON.stringify(next))) return next;
     }
     throw new Error(`account ${id} is being updated too often to apply a change`);
   }
@@ -192,7 +219,7 @@ export class AccountStore {
       },
       loaded,
     );
-    if (replaced !== phone) await this.kv.deleteIfEquals(this.phoneKey(replaced), id);
+    if (replaced !== phone) await this.deleteIfEquals(this.phoneKey(replaced), id);
     return { ok: true };
   }
 
@@ -205,7 +232,7 @@ export class AccountStore {
       return { ok: false, reason: 'taken' };
     }
     await this.update(id, (account) => ({ ...account, email: normalised }));
-    if (current.email !== null) await this.kv.deleteIfEquals(this.emailKey(current.email), id);
+    if (current.email !== null) await this.deleteIfEquals(this.emailKey(current.email), id);
     return { ok: true };
   }
 
@@ -213,7 +240,7 @@ export class AccountStore {
   async link(id: string, channel: Channel, userId: string, now: number): Promise<LinkResult> {
     if (!(await this.get(id))) return { ok: false, reason: 'noAccount' };
     const key = this.linkKey(channel, userId);
-    const owner = await this.kv.get(key);
+    const owner = await this.read(key);
     if (owner !== null && owner !== id) return { ok: false, reason: 'linkedElsewhere' };
     if (owner === null && !(await this.claim(key, id, 0))) return { ok: false, reason: 'linkedElsewhere' };
     await this.update(id, (account) =>
@@ -226,13 +253,13 @@ export class AccountStore {
 
   async unlink(channel: Channel, userId: string): Promise<string | null> {
     const key = this.linkKey(channel, userId);
-    const id = await this.kv.get(key);
+    const id = await this.read(key);
     if (id === null) return null;
     await this.update(id, (account) => ({
       ...account,
       links: account.links.filter((l) => !(l.channel === channel && l.userId === userId)),
     }));
-    await this.kv.deleteIfEquals(key, id);
+    await this.deleteIfEquals(key, id);
     return id;
   }
 

@@ -54,12 +54,16 @@ export class PasswordService {
   }
 
   async summary(accountId: string): Promise<AccountSummary> {
-    const account = await this.deps.accounts.require(accountId);
+    // Side by side: one socket write on Redis (auto-pipelining), one wait.
+    const [account, passwordLockedMs] = await Promise.all([
+      this.deps.accounts.require(accountId),
+      this.lockedForMs(accountId),
+    ]);
     return {
       phoneMasked: maskPhone(account.phone),
       emailMasked: account.email ? maskEmail(account.email) : null,
       twoFactor: account.twoFactor.enabled,
-      passwordLockedMs: await this.lockedForMs(accountId),
+      passwordLockedMs,
     };
   }
 

@@ -4,6 +4,7 @@
  */
 import type { EngineOptions, FlowDefinition, PushSender } from '../engine/engine.ts';
 import { Engine } from '../engine/engine.ts';
+import { withTurnScope } from '../kv/read-scope.ts';
 import type { Services } from '../services.ts';
 import { bindActivity } from './bindings/activity.ts';
 import { bindChangeEmail } from './bindings/change-email.ts';
@@ -54,6 +55,7 @@ export function createEngine(
     identities: {
       accountIdFor: (channel, userId) => services.accounts.linkedId(channel, userId),
       linkKey: (channel, userId) => services.accounts.linkedIdKey(channel, userId),
+      turnScope: withTurnScope,
     },
     clock: services.clock,
     log: services.log,

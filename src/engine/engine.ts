@@ -33,6 +33,12 @@ export interface IdentityResolver {
    * turn's frame (same round trip) instead of asking `accountIdFor` later.
    */
   linkKey?(channel: ChatRef['channel'], userId: string): string;
+  /**
+   * Runs one turn (frame, step, commit) in a turn scope (`withTurnScope`): the services read each account
+   * and link at most once in it, `seed` adds the link read with the frame, and the security log's lines go
+   * in the commit's round trip. Without it, every read asks and every write goes at once.
+   */
+  turnScope?<T>(work: (seed: (key: string, value: string | null) => void) => Promise<T>): Promise<T>;
 }
 
 export type { PushSender } from './push.ts';
@@ -177,20 +183,24 @@ export class Engine {
     const { log } = this.options;
     const chat = input.chat;
     const started = performance.now();
+    const linkKey = this.options.identities.linkKey?.(chat.channel, input.userId);
     try {
-      const result = await this.transaction.run(
-        chat,
-        async (frame) => {
-          if (input.updateId !== undefined && frame.seen.includes(input.updateId)) {
-            const duplicate: TurnResult = { replies: [], inputWasSecret: false, duplicate: true };
-            return { commit: null, value: duplicate };
-          }
-          const turn = new Turn(this, input, frame, this.options.clock.now());
-          await turn.run();
-          return { commit: turn.commit(), value: turn.result() };
-        },
-        undefined,
-        this.options.identities.linkKey?.(chat.channel, input.userId),
+      const result = await this.scoped((seed) =>
+        this.transaction.run(
+          chat,
+          async (frame) => {
+            if (input.updateId !== undefined && frame.seen.includes(input.updateId)) {
+              const duplicate: TurnResult = { replies: [], inputWasSecret: false, duplicate: true };
+              return { commit: null, value: duplicate };
+            }
+            if (linkKey !== undefined && frame.also !== undefined) seed(linkKey, frame.also);
+            const turn = new Turn(this, input, frame, this.options.clock.now());
+            await turn.run();
+            return { commit: turn.commit(), value: turn.result() };
+          },
+          undefined,
+          linkKey,
+        ),
       );
       if (result === null) {
         log.warn({ chat: chatTag(chat) }, 'chat lock not acquired in time');
@@ -217,6 +227,12 @@ export class Engine {
     }
   }
 
+  /** Runs a turn in the identities' turn scope, when there is one. */
+  private scoped<T>(work: (seed: (key: string, value: string | null) => void) => Promise<T>): Promise<T> {
+    const scope = this.options.identities.turnScope;
+    return scope ? scope(work) : work(() => {});
+  }
+
   /**
    * Starts a flow in another conversation (a slash command in a server continuing in the user's DM, a
    * support handoff opening in the chat that redeems it) and pushes its first replies there.
@@ -237,12 +253,14 @@ export class Engine {
       confidential: true,
       action: { type: 'command', command: flow.command, args },
     };
-    const result = await this.transaction.run(chat, async (frame) => {
-      const turn = new Turn(this, input, frame, this.options.clock.now());
-      const started = await turn.startElsewhere(flow, args);
-      const { replies, locale } = turn.result();
-      return { commit: started ? turn.commit() : null, value: { started, replies, locale } };
-    });
+    const result = await this.scoped(() =>
+      this.transaction.run(chat, async (frame) => {
+        const turn = new Turn(this, input, frame, this.options.clock.now());
+        const started = await turn.startElsewhere(flow, args);
+        const { replies, locale } = turn.result();
+        return { commit: started ? turn.commit() : null, value: { started, replies, locale } };
+      }),
+    );
     if (result === null) return 'locked';
     if (!result.value.started) return 'busy';
     await this.pushTo(chat, result.value.replies, result.value.locale);
@@ -338,39 +356,41 @@ export class Engine {
     let replies: Reply[] = [];
     let locale: Locale | undefined;
     try {
-      const result = await this.transaction.run(chat, async (frame) => {
-        const session = frame.loaded?.session;
-        const active = session?.flow;
-        const flow = active ? this.registry.get(active.id) : undefined;
-        if (!session || !active || !flow || flow.version !== active.version)
-          return { commit: null, value: false };
-        if (options.taskId !== undefined && active.taskId !== options.taskId)
-          return { commit: null, value: false };
-        const now = clock.now();
-        if (now - session.lastActiveAt > this.idleTimeoutMs) return { commit: null, value: false };
-        const event: FlowEvent = {
-          type: 'signal',
-          name,
-          at: now,
-          ...(options.data ? { data: options.data } : {}),
-        };
-        const run = await this.runFlow(flow, { snapshot: active.snapshot }, event);
-        if (run.replies.length === 0) return { commit: null, value: false };
-        replies = run.replies;
-        if (run.done) this.taskEnded(active, run.output?.lockedOut ? 'lockedOut' : 'completed');
-        const next: Session = {
-          ...session,
-          flow: run.done ? null : { ...active, snapshot: run.snapshot },
-          prompt: run.done ? null : (promptOf(run.replies) ?? session.prompt),
-        };
-        locale = localeOf(session);
-        const commit = this.plainCommit(
-          next.flow === null && next.prompt === null && next.locale === undefined ? null : next,
-          this.idleTimeoutMs + SEEN_TTL_MS,
-          run.done ? 'cancel' : 'keep',
-        );
-        return { commit, value: true };
-      });
+      const result = await this.scoped(() =>
+        this.transaction.run(chat, async (frame) => {
+          const session = frame.loaded?.session;
+          const active = session?.flow;
+          const flow = active ? this.registry.get(active.id) : undefined;
+          if (!session || !active || !flow || flow.version !== active.version)
+            return { commit: null, value: false };
+          if (options.taskId !== undefined && active.taskId !== options.taskId)
+            return { commit: null, value: false };
+          const now = clock.now();
+          if (now - session.lastActiveAt > this.idleTimeoutMs) return { commit: null, value: false };
+          const event: FlowEvent = {
+            type: 'signal',
+            name,
+            at: now,
+            ...(options.data ? { data: options.data } : {}),
+          };
+          const run = await this.runFlow(flow, { snapshot: active.snapshot }, event);
+          if (run.replies.length === 0) return { commit: null, value: false };
+          replies = run.replies;
+          if (run.done) this.taskEnded(active, run.output?.lockedOut ? 'lockedOut' : 'completed');
+          const next: Session = {
+            ...session,
+            flow: run.done ? null : { ...active, snapshot: run.snapshot },
+            prompt: run.done ? null : (promptOf(run.replies) ?? session.prompt),
+          };
+          locale = localeOf(session);
+          const commit = this.plainCommit(
+            next.flow === null && next.prompt === null && next.locale === undefined ? null : next,
+            this.idleTimeoutMs + SEEN_TTL_MS,
+            run.done ? 'cancel' : 'keep',
+          );
+          return { commit, value: true };
+        }),
+      );
       if (!result?.value) return false;
     } catch (error) {
       log.error(

@@ -1,4 +1,6 @@
+import { takeDeferred } from '../kv/read-scope.ts';
 import { isCluster, type RedisClient } from '../kv/redis-kv.ts';
+import { encodeSession } from './session-codec.ts';
 import type { FrameCommit, FrameKeys, SessionFrameBackend } from './session-store.ts';
 
 /** KEYS: lock, session, secret, seen. ARGV: token, lock ttl. {0} when busy, else {1, session, secret, seen}. */
@@ -102,32 +104,44 @@ export class RedisSessionFrame implements SessionFrameBackend {
       keys.secret,
       keys.seen,
       token,
-      commit.next === null ? '' : JSON.stringify(commit.next),
+      commit.next === null ? '' : encodeSession(commit.next),
       ms(commit.ttlMs),
       commit.secret,
       ms(commit.secretTtlMs),
       commit.seen === null ? '-' : commit.seen.join(' '),
       ms(commit.seenTtlMs),
     ];
-    if (commit.expiry === 'keep') return (await this.redis.lsFrameCommit(...args)) === 1;
+    // The turn's deferred writes (its security-log lines) travel in this round trip, ahead of the unlock.
+    const later = takeDeferred();
+    if (commit.expiry === 'keep' && later.length === 0)
+      return (await this.redis.lsFrameCommit(...args)) === 1;
     // The schedule is a few sorted sets shared by every chat (other cluster slots), so it rides in the same
     // round trip as a pipelined command instead of inside the script; the sweeper re-checks each entry.
     if (this.cluster) {
-      // A cluster pipeline holds the keys of one node only: the two go out at once instead, side by side.
+      // A cluster pipeline holds the keys of one node only: they go out at once instead, side by side.
       const schedule =
-        commit.expiry === 'cancel'
-          ? this.redis.zrem(keys.expiry, member)
-          : this.redis.zadd(keys.expiry, commit.expiry.dueAt, member);
-      const [written] = await Promise.all([this.redis.lsFrameCommit(...args), schedule]);
+        commit.expiry === 'keep'
+          ? null
+          : commit.expiry === 'cancel'
+            ? this.redis.zrem(keys.expiry, member)
+            : this.redis.zadd(keys.expiry, commit.expiry.dueAt, member);
+      const [written] = await Promise.all([
+        this.redis.lsFrameCommit(...args),
+        schedule,
+        ...later.map((write) => write.run()),
+      ]);
       return written === 1;
     }
     const pipeline = this.redis.pipeline();
+    for (const write of later) pipeline.call(write.command, ...write.args);
     (pipeline as unknown as FrameCommands).lsFrameCommit(...args);
     if (commit.expiry === 'cancel') pipeline.zrem(keys.expiry, member);
-    else pipeline.zadd(keys.expiry, commit.expiry.dueAt, member);
+    else if (commit.expiry !== 'keep') pipeline.zadd(keys.expiry, commit.expiry.dueAt, member);
     const results = (await pipeline.exec()) ?? [];
-    const [error, written] = results[0] ?? [new Error('empty pipeline reply'), 0];
+    const [error, written] = results[later.length] ?? [new Error('empty pipeline reply'), 0];
     if (error) throw error;
+    // A security-log line that did not reach the store is a fault, not a silence (the session is saved).
+    for (const [laterError] of results.slice(0, later.length)) if (laterError) throw laterError;
     return written === 1;
   }
 

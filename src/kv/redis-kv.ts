@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { CHECK_CODE_LUA, type CodeAttempt, type CodeCheck, codeCheckOf } from './code-check.ts';
 import type { AttemptReservation, Kv, KvWriteEntry, ScheduleEntry } from './kv.ts';
+import { deferWrite, flushDeferred } from './read-scope.ts';
 
 const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[1])
@@ -197,11 +198,15 @@ export class RedisKv implements Kv {
     return ms < 0 ? null : ms;
   }
 
+  /** In a turn scope the append waits for the turn's commit and goes in its round trip (`deferWrite`). */
   async append(key: string, value: string): Promise<void> {
-    await this.redis.rpush(key, value);
+    const send = () => this.redis.rpush(key, value);
+    if (!deferWrite({ command: 'rpush', args: [key, value], run: send })) await send();
   }
 
-  tail(key: string, count: number): Promise<string[]> {
+  async tail(key: string, count: number): Promise<string[]> {
+    // An append of this turn is in the list before it is read.
+    await flushDeferred();
     return this.redis.lrange(key, -count, -1);
   }
 

@@ -1,7 +1,7 @@
 /** The turn rules as a pure decision: no store, no engine, no flow run. */
 import { describe, expect, it } from 'vitest';
-import type { UserInput } from '../../src/core/conversation.ts';
 import { t } from '../../src/catalog/catalog.ts';
+import type { UserInput } from '../../src/core/conversation.ts';
 import { MAX_INPUT_LENGTH } from '../../src/core/reply.ts';
 import { FlowRegistry } from '../../src/engine/registry.ts';
 import type { Session } from '../../src/engine/session-store.ts';

@@ -10,7 +10,9 @@ export function bindEnable2fa(services: Services): FlowDefinition {
   return {
     ...enable2faFlow,
     // When it is on, the menu says so (the task then offers to turn it off or make new recovery codes).
-    menuStatus: async (accountId) => ((await passwords.summary(accountId)).twoFactor ? 'menu.twofaOn' : null),
+    // (The account alone: the menu needs no lock-out state.)
+    menuStatus: async (accountId) =>
+      (await services.accounts.get(accountId))?.twoFactor.enabled ? 'menu.twofaOn' : null,
     machine: enable2faMachine.provide({
       actors: {
         loadAccount: fromPromise(({ input }) => passwords.summary(input.accountId)),

@@ -1,0 +1,104 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** A write that may wait for the turn's commit and travel in its round trip (see `deferWrite`). */
+export interface DeferredWrite {
+  /** The Redis command and its arguments, for a pipeline. */
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Sends it on its own (when no commit takes it). */
+  run(): Promise<unknown>;
+}
+
+interface Scope {
+  /** What the turn has read, by key (the pending read, so two reads at once share one round trip). */
+  readonly reads: Map<string, Promise<string | null>>;
+  /** Writes waiting for the commit's round trip. */
+  deferred: DeferredWrite[];
+}
+
+const scope = new AsyncLocalStorage<Scope>();
+
+/**
+ * Runs `work` (one turn: its frame, its step and its commit) in a turn scope:
+ * - `readOnce` answers a key read before in the same scope from that read instead of asking the store
+ *   again, so a step reads an account (and the chat's link) at most once however many services look at it.
+ *   A value read in it is as fresh as a single read at the turn's start (the turn holds its chat's lock);
+ *   every write through the same store replaces or forgets its key (`wrote`), so a compare-and-set that
+ *   lost a race reads afresh. `seed` adds a value read elsewhere (the link read with the frame).
+ * - `deferWrite` keeps an append-only write (the security log) for the commit, which sends it in its own
+ *   round trip, before the session and the unlock; whatever no commit took is sent when `work` ends.
+ *
+ * @example await withTurnScope(async (seed) => transaction.run(chat, ...))
+ */
+export async function withTurnScope<T>(
+  work: (seed: (key: string, value: string | null) => void) => Promise<T>,
+): Promise<T> {
+  const state: Scope = { reads: new Map(), deferred: [] };
+  const seed = (key: string, value: string | null) => {
+    state.reads.set(key, Promise.resolve(value));
+  };
+  try {
+    return await scope.run(state, () => work(seed));
+  } finally {
+    await sendDeferred(state);
+  }
+}
+
+/** Sends what is still waiting, on its own (each write once). */
+async function sendDeferred(state: Scope): Promise<void> {
+  const waiting = state.deferred;
+  state.deferred = [];
+  if (waiting.length > 0) await Promise.all(waiting.map((write) => write.run()));
+}
+
+/** `read()` once per scope and key; outside a scope, every call reads. A failed read is not kept. */
+export function readOnce(key: string, read: () => Promise<string | null>): Promise<string | null> {
+  const state = scope.getStore();
+  if (!state) return read();
+  const known = state.reads.get(key);
+  if (known) return known;
+  const pending = read();
+  state.reads.set(key, pending);
+  pending.catch(() => {
+    if (state.reads.get(key) === pending) state.reads.delete(key);
+  });
+  return pending;
+}
+
+/**
+ * Tells the scope that `key` was written: with its new value (`null`: deleted) it is answered from the
+ * scope from now on; without one (the outcome is unknown, e.g. a compare-and-set that lost) it is read
+ * afresh next time.
+ */
+export function wrote(key: string, value?: string | null): void {
+  const state = scope.getStore();
+  if (!state) return;
+  if (value === undefined) state.reads.delete(key);
+  else state.reads.set(key, Promise.resolve(value));
+}
+
+/**
+ * Keeps `write` for the turn's commit; false outside a turn scope (the caller then sends it now). Only for
+ * writes nothing in the turn reads back before the commit except through `flushDeferred`.
+ */
+export function deferWrite(write: DeferredWrite): boolean {
+  const state = scope.getStore();
+  if (!state) return false;
+  state.deferred.push(write);
+  return true;
+}
+
+/** The writes waiting for this turn's commit, handed over to it (it sends them in its round trip). */
+export function takeDeferred(): DeferredWrite[] {
+  const state = scope.getStore();
+  if (!state || state.deferred.length === 0) return [];
+  const taken = state.deferred;
+  state.deferred = [];
+  return taken;
+}
+
+/** Sends the writes waiting in this scope now (before a read that must see them). */
+export async function flushDeferred(): Promise<void> {
+  const state = scope.getStore();
+  if (state) await sendDeferred(state);
+}
