@@ -3,6 +3,7 @@ import { type ChatRef, chatTag } from '../core/conversation.ts';
 import type { TranscriptEntry } from '../core/flow.ts';
 import type { Reply } from '../core/reply.ts';
 import type { Kv } from '../kv/kv.ts';
+import { decodeSession, encodeSession } from './session-codec.ts';
 
 /** The flow a chat is in, with its settled XState snapshot. */
 export interface ActiveFlow {
@@ -134,7 +135,7 @@ export class KvSessionFrame implements SessionFrameBackend {
   async commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean> {
     if ((await this.kv.get(keys.lock)) !== token) return false;
     if (commit.next === null) await this.kv.del(keys.session);
-    else await this.kv.set(keys.session, JSON.stringify(commit.next), commit.ttlMs);
+    else await this.kv.set(keys.session, encodeSession(commit.next), commit.ttlMs);
     if (commit.secret === 'set') await this.kv.set(keys.secret, '1', commit.secretTtlMs);
     else if (commit.secret === 'clear') await this.kv.del(keys.secret);
     if (commit.seen !== null) await this.kv.set(keys.seen, commit.seen.join(' '), commit.seenTtlMs);
@@ -244,7 +245,7 @@ export class SessionStore {
     for (;;) {
       const got = await this.frame.begin(keys, token, lockTtlMs, also);
       if (got !== null) {
-        const loaded = got.raw === null ? null : { session: JSON.parse(got.raw) as Session, raw: got.raw };
+        const loaded = got.raw === null ? null : { session: decodeSession<Session>(got.raw), raw: got.raw };
         const seen = got.seen ? got.seen.split(' ') : [];
         return {
           token,
@@ -277,7 +278,7 @@ export class SessionStore {
   async load(chat: ChatRef): Promise<LoadedSession | null> {
     const raw = await this.kv.get(this.key(chat, 'session'));
     if (raw === null) return null;
-    return { session: JSON.parse(raw) as Session, raw };
+    return { session: decodeSession<Session>(raw), raw };
   }
 
   /**
@@ -288,7 +289,7 @@ export class SessionStore {
     return this.kv.compareAndSet(
       this.key(chat, 'session'),
       previous,
-      next === null ? null : JSON.stringify(next),
+      next === null ? null : encodeSession(next),
       ttlMs,
     );
   }

@@ -10,6 +10,7 @@ import { RedisKv } from '../../src/kv/redis-kv.ts';
 import { silentLogger } from '../../src/log.ts';
 import { counterFlow } from '../helpers/counter-flow.ts';
 import { connectRedis, uniquePrefix } from '../helpers/redis.ts';
+import { plainStored } from '../helpers/stored.ts';
 
 const chat: ChatRef = { channel: 'telegram', chatId: '42' };
 let updateSeq = 0;
@@ -100,7 +101,7 @@ describe('engine on Redis, several processes', () => {
     await first.handle({ ...text('one'), chat: c });
     const raw = await redisA.get(`${prefix}{dc:roundtrip}:session`);
     expect(raw).not.toBeNull();
-    const stored = JSON.parse(raw as string);
+    const stored = JSON.parse(plainStored(raw as string));
     expect(stored.flow).toMatchObject({ id: 'counter', version: 1 });
     expect(stored.flow.snapshot.context.count).toBe(1);
     const second = makeEngine(new RedisKv(connectRedis()), prefix);

@@ -17,6 +17,7 @@ import { silentLogger } from '../../src/log.ts';
 import { counterFlow } from '../helpers/counter-flow.ts';
 import { connectRedis, uniquePrefix } from '../helpers/redis.ts';
 import { secretFlow } from '../helpers/secret-flow.ts';
+import { plainStored } from '../helpers/stored.ts';
 
 let seq = 0;
 const chat: ChatRef = { channel: 'telegram', chatId: '501' };
@@ -126,7 +127,7 @@ describe('the turn frame on Redis', () => {
       input({ type: 'command', command: 'count', args: '' }, { chat: here, userId: '509' }),
     );
     await engine.handle(input({ type: 'text', text: 'a' }, { chat: here, userId: '509' }));
-    const stored = JSON.parse((await redis.get(`${prefix}{tg:509}:session`)) ?? 'null');
+    const stored = JSON.parse(plainStored(await redis.get(`${prefix}{tg:509}:session`)) ?? 'null');
     expect(stored?.flow).not.toBeNull();
     expect(stored).not.toHaveProperty('transcript');
     await engine.handle(input({ type: 'text', text: 'stop' }, { chat: here, userId: '509' }));

@@ -12,6 +12,7 @@ import { RecoveryCodes } from '../../src/twofa/recovery-codes.ts';
 import { SecretBox } from '../../src/twofa/secret-box.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
 import { createFlowHarness, keys, SECRET_KEY } from '../helpers/flow-harness.ts';
+import { plainStored } from '../helpers/stored.ts';
 import { connectRedis, uniquePrefix } from '../helpers/redis.ts';
 import {
   authenticator,
@@ -344,7 +345,7 @@ describe('two-step verification at rest, on Redis', () => {
     const found: string[] = [];
     for (const key of await redis.keys(`${prefix}*`)) {
       const type = await redis.type(key);
-      if (type === 'string') found.push(key, (await redis.get(key)) ?? '');
+      if (type === 'string') found.push(key, plainStored(await redis.get(key)) ?? '');
       else if (type === 'list') found.push(key, ...(await redis.lrange(key, 0, -1)));
       else if (type === 'zset') found.push(key, ...(await redis.zrange(key, 0, -1)));
       else found.push(key, `<${type}>`);

@@ -6,6 +6,7 @@ import type { Kv } from '../../src/kv/kv.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { RedisKv } from '../../src/kv/redis-kv.ts';
 import { connectRedis, deleteByPrefix, uniquePrefix } from './redis.ts';
+import { plainStored } from './stored.ts';
 
 /** One test's view of a backend; a fresh one (new prefix, new clock) for every test. */
 export interface KvFixture {
@@ -131,7 +132,8 @@ export interface KvWrite {
 
 /**
  * A `Kv` that passes everything through and remembers every value ever written, so tests can prove that
- * no secret reached the store at any point (not just in the final state).
+ * no secret reached the store at any point (not just in the final state). A stored session is remembered as
+ * its plain JSON (`plainStored`), so a secret cannot hide in its compressed form.
  */
 export class RecordingKv implements Kv {
   readonly writes: KvWrite[] = [];
@@ -148,11 +150,11 @@ export class RecordingKv implements Kv {
     return this.inner.get(key);
   }
   set(key: string, value: string, ttlMs?: number): Promise<void> {
-    this.writes.push({ op: 'set', key, value });
+    this.writes.push({ op: 'set', key, value: plainStored(value) });
     return this.inner.set(key, value, ttlMs);
   }
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    this.writes.push({ op: 'setIfAbsent', key, value });
+    this.writes.push({ op: 'setIfAbsent', key, value: plainStored(value) });
     return this.inner.setIfAbsent(key, value, ttlMs);
   }
   compareAndSet(
@@ -161,7 +163,7 @@ export class RecordingKv implements Kv {
     value: string | null,
     ttlMs?: number,
   ): Promise<boolean> {
-    if (value !== null) this.writes.push({ op: 'compareAndSet', key, value });
+    if (value !== null) this.writes.push({ op: 'compareAndSet', key, value: plainStored(value) });
     return this.inner.compareAndSet(key, expected, value, ttlMs);
   }
   deleteIfEquals(key: string, value: string): Promise<boolean> {

@@ -30,6 +30,7 @@ import { createSupport, type Support } from '../../src/support/index.ts';
 import { TotpService } from '../../src/twofa/totp.ts';
 import { RecordingDelivery } from './fake-delivery.ts';
 import { deleteByPrefix, uniquePrefix } from './redis.ts';
+import { plainStored } from './stored.ts';
 
 export const SECRET_KEY = 'hostile-input-tests-secret-key-0123456789';
 export const PASSWORD = 'Sunflower-Lantern-42';
@@ -263,7 +264,7 @@ export async function createHostileWorld(
       if (type === 'string') {
         const text = (await redis.get(key)) ?? '';
         if (key.endsWith(':session')) {
-          const { transcript: _t, lastActiveAt: _l, ...rest } = JSON.parse(text) as Session;
+          const { transcript: _t, lastActiveAt: _l, ...rest } = JSON.parse(plainStored(text)) as Session;
           value = rest;
         } else {
           value = text;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatRef } from '../../src/engine/input.ts';
 import { type FrameCommit, type Session, SessionStore } from '../../src/engine/session-store.ts';
 import { backends } from '../helpers/backends.ts';
+import { plainStored } from '../helpers/stored.ts';
 
 /** Short enough to wait for on Redis, long enough not to expire between a write and the next read. */
 const SHORT_TTL = 250;
@@ -31,7 +32,9 @@ describe.each(backends)('SessionStore on $name', (backend) => {
       expect(await s.save(chat, null, session(1), 60_000)).toBe(true);
       const loaded = await s.load(chat);
       expect(loaded?.session).toEqual(session(1));
-      expect(loaded?.raw).toBe(JSON.stringify(session(1)));
+      // The exact stored text (the session compressed), for the next compare-and-set.
+      expect(loaded?.raw).toBe(await store.kv.get(s.sessionKey(chat)));
+      expect(plainStored(loaded?.raw ?? null)).toBe(JSON.stringify(session(1)));
     });
 
     it('refuses a first save when another writer saved a session in between', async () => {
@@ -255,7 +258,9 @@ describe.each(backends)('SessionStore on $name', (backend) => {
       expect(s.sessionKey({ channel: 'console', chatId: 'c1' })).toBe(`${store.prefix}{con:c1}:session`);
 
       await s.save(chat, null, session(1), 60_000);
-      expect(await store.kv.get(`${store.prefix}{tg:42}:session`)).toBe(JSON.stringify(session(1)));
+      const stored = await store.kv.get(`${store.prefix}{tg:42}:session`);
+      expect(stored).toMatch(/^~1[A-Za-z0-9+/]+=*$/);
+      expect(plainStored(stored)).toBe(JSON.stringify(session(1)));
       const token = await s.lock(chat, 10_000, 0);
       expect(await store.kv.get(`${store.prefix}{tg:42}:lock`)).toBe(token);
       await s.unlock(chat, token ?? '');

@@ -1,0 +1,62 @@
+/**
+ * `npm run bench:trace`: one user through the swap-phone task on a private redis-server; prints every
+ * command each step sent, as MONITOR saw it (inside scripts too), and the keys left at the end, so a round
+ * trip or a byte can be traced to its code. `WRONG=4` types wrong codes first; `DUMP=<step>` prints the
+ * stored session (decoded) after that step.
+ */
+import { Redis } from 'ioredis';
+import { PasswordHasher } from '../src/accounts/password-hasher.ts';
+import { decodeSession } from '../src/engine/session-codec.ts';
+import { startRedisServer } from '../test/helpers/redis-server.ts';
+import { Driver, makeUsers, swapPhoneScript } from './driver.ts';
+import { StubApi } from './stub-api.ts';
+import { createLockstep, IndexedDelivery } from './subjects.ts';
+
+const server = await startRedisServer();
+const admin = new Redis(server.url);
+const monitor = await new Redis(server.url).monitor();
+const seen: string[] = [];
+monitor.on('monitor', (_time: string, args: string[]) => {
+  const [name, ...rest] = args;
+  const shown = rest.map((a) => (a.length > 40 ? `${a.slice(0, 37)}...(${a.length})` : a));
+  seen.push(`${name} ${shown.join(' ')}`);
+});
+const api = new StubApi();
+const delivery = new IndexedDelivery();
+const hash = await new PasswordHasher().hash('Bench-pass-123');
+const subject = await createLockstep(server.url, api, delivery, hash);
+const driver = new Driver(subject, api, delivery);
+const [user] = makeUsers(1);
+if (!user) throw new Error('no user');
+await subject.seed([user]);
+const script = swapPhoneScript(Number(process.env.WRONG ?? 0));
+await new Promise((r) => setTimeout(r, 200));
+const dumpAfter = process.env.DUMP;
+for (const step of script) {
+  seen.length = 0;
+  subject.meter.reset();
+  await driver.step(user, step);
+  await new Promise((r) => setTimeout(r, 300));
+  console.log(
+    `\n## ${step.label}: ${subject.meter.roundTrips} round trips, ${subject.meter.commands} commands`,
+  );
+  for (const line of seen) console.log(`  ${line}`);
+  if (dumpAfter === step.label) {
+    const stored = await admin.get(`ls:{tg:${user.id}}:session`);
+    console.log(
+      `stored session (${stored?.length ?? 0} B):`,
+      stored && JSON.stringify(decodeSession(stored)),
+    );
+  }
+}
+const keys = await admin.keys('*');
+console.log('\n## keys after the task');
+for (const key of keys.sort()) {
+  console.log(`  ${key} ${await admin.memory('USAGE', key, 'SAMPLES', 0)} B, ttl ${await admin.pttl(key)}`);
+}
+if (subject.problems.length > 0) console.log('\nproblems logged:', subject.problems.slice(0, 5));
+console.log(`\nlast reply: ${api.chat(user.id).lastText}`);
+await subject.close();
+monitor.disconnect();
+admin.disconnect();
+server.stop();

@@ -1,0 +1,85 @@
+/**
+ * Sessions are stored compressed (deflate with a preset dictionary, as text): what goes in comes back,
+ * sessions stored as JSON before still load, and a task's session takes a fraction of its JSON size.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeSession, encodeSession } from '../../src/engine/session-codec.ts';
+import type { Session } from '../../src/engine/session-store.ts';
+
+const proving: Session = {
+  flow: {
+    id: 'change-phone',
+    version: 2,
+    snapshot: {
+      status: 'active',
+      value: 'proving',
+      historyValue: {},
+      context: { accountId: 'acc_0123456789ab', taskId: 'task_Ex5DxzbbQ2da', channel: 'telegram', lastAt: 1 },
+      children: {
+        prove: {
+          snapshot: {
+            status: 'active',
+            value: 'askCode',
+            historyValue: {},
+            context: { purpose: 'phone', ways: ['phone', 'email'], secondFactor: 'ifEnabled', asked: true },
+            children: {},
+          },
+          src: 'proveIdentity',
+          syncSnapshot: false,
+        },
+      },
+    },
+    startedAt: 1796186070029,
+    taskId: 'task_Ex5DxzbbQ2da',
+  },
+  prompt: {
+    key: 'codes.askCode',
+    params: { to: '+86 138****0000' },
+    input: 'secret',
+    field: { label: 'field.code', maxLength: 32 },
+    choices: [
+      { value: 'resend', label: 'codes.choiceResend' },
+      { value: 'other', label: 'prove.choiceOtherWay' },
+    ],
+  },
+  lastActiveAt: 1796186070358,
+};
+
+describe('the session codec', () => {
+  it('gives back exactly what was stored, for every shape of session', () => {
+    const shapes: Session[] = [
+      proving,
+      { flow: null, prompt: null, lastActiveAt: 5 },
+      { flow: null, prompt: null, lastActiveAt: 5, locale: 'zh-CN' },
+      {
+        ...proving,
+        transcript: [
+          [1, 'u', '/phone'],
+          [2, 'b', 'phone.intro'],
+        ],
+        owner: { escalationId: 'e1', since: 3 },
+      },
+      { flow: null, prompt: { key: 'common.menu', params: { name: 'Zoë 你好 ✓' } }, lastActiveAt: 9 },
+    ];
+    for (const session of shapes) {
+      const stored = encodeSession(session);
+      expect(stored).toMatch(/^~1[A-Za-z0-9+/]+=*$/);
+      expect(decodeSession(stored)).toEqual(session);
+    }
+  });
+
+  it('still reads a session stored as plain JSON (before the codec)', () => {
+    expect(decodeSession(JSON.stringify(proving))).toEqual(proving);
+  });
+
+  it('stores a task waiting for its code in under a third of its JSON size', () => {
+    const json = JSON.stringify(proving).length;
+    const stored = encodeSession(proving).length;
+    expect(stored).toBeLessThan(json / 3);
+  });
+
+  it('refuses text that is neither form', () => {
+    expect(() => decodeSession('~1@@@not-deflate')).toThrow();
+    expect(() => decodeSession('garbage')).toThrow();
+  });
+});
