@@ -1,4 +1,4 @@
-import type { Kv } from '../kv/kv.ts';
+import { type Kv, setAll } from '../kv/kv.ts';
 
 /** How long a task's commit is remembered: well past any task's life. */
 const REMEMBER_MS = 60 * 60_000;
@@ -51,7 +51,10 @@ export class CommitLedger {
       await this.kv.del(key);
       return result;
     }
-    await this.kv.set(key, JSON.stringify({ result }), REMEMBER_MS);
+    // In a turn the result travels with its commit, ahead of the unlock: a retry waits for the chat's lock.
+    await setAll(this.kv, [{ key, value: JSON.stringify({ result }), ttlMs: REMEMBER_MS }], {
+      withCommit: true,
+    });
     return result;
   }
 }

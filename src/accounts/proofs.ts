@@ -7,7 +7,7 @@
  *   chat's session never holds it (it holds nothing but the task id).
  */
 import { REAUTH_MAX_AGE_MS } from '../core/results.ts';
-import type { Kv } from '../kv/kv.ts';
+import { type Kv, setAll } from '../kv/kv.ts';
 
 /** A recorded proof outlives its validity a little, so the age check (not the expiry) decides. */
 const PROOF_TTL_MS = REAUTH_MAX_AGE_MS + 60_000;
@@ -28,7 +28,12 @@ export class ProofStore {
 
   /** Records a proof made at `at` (ms) in task `taskId`; it replaces an earlier one of that task and purpose. */
   async record(accountId: string, taskId: string, purpose: string, at: number): Promise<void> {
-    await this.kv.set(this.key(accountId, taskId, purpose), `${taskId}:${at}`, PROOF_TTL_MS);
+    // In a turn it travels with the commit; this turn's own commit step still reads it (see `setAll`).
+    await setAll(
+      this.kv,
+      [{ key: this.key(accountId, taskId, purpose), value: `${taskId}:${at}`, ttlMs: PROOF_TTL_MS }],
+      { withCommit: true },
+    );
   }
 
   /** True when this task holds a proof for `purpose` that is at most 5 minutes old at `now`. */

@@ -176,15 +176,20 @@ export class CodeService {
       expiresAt: clock.now() + CODE_TTL_MS,
       wrong: 0,
     };
-    // It went out: the full cool-down starts now, and the code is kept (one round trip for both).
-    await setAll(kv, [
-      { key: cooldownKey, value: '1', ttlMs: RESEND_COOLDOWN_MS },
-      {
-        key: this.key(request.subject, `code:${request.purpose}`),
-        value: JSON.stringify(stored),
-        ttlMs: CODE_TTL_MS + 60_000,
-      },
-    ]);
+    // It went out: the full cool-down starts now, and the code is kept; in a turn both travel with its
+    // commit (nobody can type the code before the SMS arrives, and the chat's next turn waits for the commit).
+    await setAll(
+      kv,
+      [
+        { key: cooldownKey, value: '1', ttlMs: RESEND_COOLDOWN_MS },
+        {
+          key: this.key(request.subject, `code:${request.purpose}`),
+          value: JSON.stringify(stored),
+          ttlMs: CODE_TTL_MS + 60_000,
+        },
+      ],
+      { withCommit: true },
+    );
     return { ok: true, to: request.shownAs };
   }
 

@@ -14,10 +14,24 @@ export interface KvWriteEntry {
   readonly ttlMs: number;
 }
 
+/** How `setAll` may write. */
+export interface SetAllOptions {
+  /**
+   * In a turn, the writes may wait for the turn's commit and travel in its round trip (Redis); the turn
+   * still reads what it wrote. For values nobody else needs before this turn's commit (a code just sent,
+   * a proof for a later step).
+   */
+  readonly withCommit?: boolean;
+}
+
 /** `Kv.setAll` where the store has it, else one `set` per key (all at once). */
-export async function setAll(kv: Kv, entries: readonly KvWriteEntry[]): Promise<void> {
+export async function setAll(
+  kv: Kv,
+  entries: readonly KvWriteEntry[],
+  options: SetAllOptions = {},
+): Promise<void> {
   if (entries.length === 0) return;
-  if (kv.setAll) return kv.setAll(entries);
+  if (kv.setAll) return kv.setAll(entries, options);
   await Promise.all(entries.map((entry) => kv.set(entry.key, entry.value, entry.ttlMs)));
 }
 
@@ -44,7 +58,7 @@ export interface Kv {
    * Writes several keys, each with its time to live, in one round trip on Redis (a pipeline: not atomic
    * together, each write is). Optional: call `setAll()` from this module, which falls back to `set`.
    */
-  setAll?(entries: readonly KvWriteEntry[]): Promise<void>;
+  setAll?(entries: readonly KvWriteEntry[], options?: SetAllOptions): Promise<void>;
   /** Writes only when the key does not exist (`SET NX PX`); true when it wrote. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /**

@@ -5,6 +5,9 @@ export interface DeferredWrite {
   /** The Redis command and its arguments, for a pipeline. */
   readonly command: string;
   readonly args: readonly string[];
+  /** The key it writes; with `value`, a plain SET whose value the turn's reads are answered with. */
+  readonly key: string;
+  readonly value?: string;
   /** Sends it on its own (when no commit takes it). */
   run(): Promise<unknown>;
 }
@@ -14,6 +17,8 @@ interface Scope {
   readonly reads: Map<string, Promise<string | null>>;
   /** Writes waiting for the commit's round trip. */
   deferred: DeferredWrite[];
+  /** The keys those writes touch. */
+  readonly pending: Set<string>;
 }
 
 const scope = new AsyncLocalStorage<Scope>();
@@ -33,7 +38,7 @@ const scope = new AsyncLocalStorage<Scope>();
 export async function withTurnScope<T>(
   work: (seed: (key: string, value: string | null) => void) => Promise<T>,
 ): Promise<T> {
-  const state: Scope = { reads: new Map(), deferred: [] };
+  const state: Scope = { reads: new Map(), deferred: [], pending: new Set() };
   const seed = (key: string, value: string | null) => {
     state.reads.set(key, Promise.resolve(value));
   };
@@ -48,6 +53,7 @@ export async function withTurnScope<T>(
 async function sendDeferred(state: Scope): Promise<void> {
   const waiting = state.deferred;
   state.deferred = [];
+  state.pending.clear();
   if (waiting.length > 0) await Promise.all(waiting.map((write) => write.run()));
 }
 
@@ -78,14 +84,39 @@ export function wrote(key: string, value?: string | null): void {
 }
 
 /**
- * Keeps `write` for the turn's commit; false outside a turn scope (the caller then sends it now). Only for
- * writes nothing in the turn reads back before the commit except through `flushDeferred`.
+ * Keeps `write` for the turn's commit; false outside a turn scope (the caller then sends it now). The
+ * store keeps the turn consistent: a read of a deferred SET's key is answered with its value
+ * (`deferredValue`), and any other operation on a key with a deferred write sends the waiting writes first
+ * (`settle`).
  */
 export function deferWrite(write: DeferredWrite): boolean {
   const state = scope.getStore();
   if (!state) return false;
   state.deferred.push(write);
+  state.pending.add(write.key);
   return true;
+}
+
+/** True inside a turn scope. */
+export function inTurnScope(): boolean {
+  return scope.getStore() !== undefined;
+}
+
+/** The value of the turn's latest deferred SET of `key`; undefined when it has none. */
+export function deferredValue(key: string): string | undefined {
+  const state = scope.getStore();
+  if (!state?.pending.has(key)) return undefined;
+  for (let i = state.deferred.length - 1; i >= 0; i -= 1) {
+    const write = state.deferred[i];
+    if (write?.key === key) return write.value;
+  }
+  return undefined;
+}
+
+/** Sends the waiting writes first when one of them touches `key` (before another operation on it). */
+export async function settle(key: string): Promise<void> {
+  const state = scope.getStore();
+  if (state?.pending.has(key)) await sendDeferred(state);
 }
 
 /** The writes waiting for this turn's commit, handed over to it (it sends them in its round trip). */
@@ -94,6 +125,7 @@ export function takeDeferred(): DeferredWrite[] {
   if (!state || state.deferred.length === 0) return [];
   const taken = state.deferred;
   state.deferred = [];
+  state.pending.clear();
   return taken;
 }
 

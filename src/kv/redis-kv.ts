@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { CHECK_CODE_LUA, type CodeAttempt, type CodeCheck, codeCheckOf } from './code-check.ts';
-import type { AttemptReservation, Kv, KvWriteEntry, ScheduleEntry } from './kv.ts';
-import { deferWrite, flushDeferred } from './read-scope.ts';
+import type { AttemptReservation, Kv, KvWriteEntry, ScheduleEntry, SetAllOptions } from './kv.ts';
+import { deferWrite, deferredValue, flushDeferred, inTurnScope, settle } from './read-scope.ts';
 
 const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[1])
@@ -109,16 +109,33 @@ export class RedisKv implements Kv {
   }
 
   get(key: string): Promise<string | null> {
-    return this.redis.get(key);
+    // A write of this turn that waits for its commit is what the turn reads.
+    const waiting = deferredValue(key);
+    return waiting === undefined ? this.redis.get(key) : Promise.resolve(waiting);
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    await settle(key);
     if (ttlMs === undefined) await this.redis.set(key, value);
     else await this.redis.set(key, value, 'PX', ms(ttlMs));
   }
 
-  async setAll(entries: readonly KvWriteEntry[]): Promise<void> {
+  async setAll(entries: readonly KvWriteEntry[], options: SetAllOptions = {}): Promise<void> {
     if (entries.length === 0) return;
+    if (options.withCommit && inTurnScope()) {
+      for (const { key, value, ttlMs } of entries) {
+        const args = [key, value, 'PX', ms(ttlMs)];
+        deferWrite({
+          command: 'set',
+          args,
+          key,
+          value,
+          run: () => this.redis.set(key, value, 'PX', ms(ttlMs)),
+        });
+      }
+      return;
+    }
+    for (const entry of entries) await settle(entry.key);
     // On a cluster one pipeline may only hold one node's keys: keys of different hash tags go side by side.
     const tag = (key: string) => /\{([^}]*)\}/.exec(key)?.[1] ?? key;
     if (isCluster(this.redis) && new Set(entries.map((entry) => tag(entry.key))).size > 1) {
@@ -131,6 +148,7 @@ export class RedisKv implements Kv {
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    await settle(key);
     return (await this.redis.set(key, value, 'PX', ms(ttlMs), 'NX')) === 'OK';
   }
 
@@ -140,6 +158,7 @@ export class RedisKv implements Kv {
     value: string | null,
     ttlMs?: number,
   ): Promise<boolean> {
+    await settle(key);
     const result = await this.scripts.lsKvCompareAndSet(
       key,
       expected === null ? '0' : '1',
@@ -152,14 +171,17 @@ export class RedisKv implements Kv {
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    await settle(key);
     return (await this.scripts.lsKvDeleteIfEquals(key, value)) === 1;
   }
 
   async del(key: string): Promise<void> {
+    await settle(key);
     await this.redis.del(key);
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
+    await settle(key);
     return Number(await this.scripts.lsKvIncrement(key, ms(ttlMs)));
   }
 
@@ -169,6 +191,7 @@ export class RedisKv implements Kv {
     windowMs: number,
     lockMs: number,
   ): Promise<AttemptReservation> {
+    await settle(key);
     const [ok, n] = (await this.scripts.lsKvReserveAttempt(key, String(limit), ms(windowMs), ms(lockMs))) as [
       number,
       number,
@@ -177,10 +200,12 @@ export class RedisKv implements Kv {
   }
 
   async releaseAttempt(key: string): Promise<void> {
+    await settle(key);
     await this.scripts.lsKvReleaseAttempt(key);
   }
 
   async checkCode(key: string, attempt: CodeAttempt): Promise<CodeCheck> {
+    await settle(key);
     return codeCheckOf(
       await this.scripts.lsKvCheckCode(
         key,
@@ -194,6 +219,7 @@ export class RedisKv implements Kv {
   }
 
   async ttl(key: string): Promise<number | null> {
+    await settle(key);
     const ms = await this.redis.pttl(key);
     return ms < 0 ? null : ms;
   }
@@ -201,7 +227,7 @@ export class RedisKv implements Kv {
   /** In a turn scope the append waits for the turn's commit and goes in its round trip (`deferWrite`). */
   async append(key: string, value: string): Promise<void> {
     const send = () => this.redis.rpush(key, value);
-    if (!deferWrite({ command: 'rpush', args: [key, value], run: send })) await send();
+    if (!deferWrite({ command: 'rpush', args: [key, value], key, run: send })) await send();
   }
 
   async tail(key: string, count: number): Promise<string[]> {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/accounts/account-store.ts';
 import { RedisSessionFrame } from '../../src/engine/redis-session-frame.ts';
 import { SessionStore } from '../../src/engine/session-store.ts';
-import type { Kv } from '../../src/kv/kv.ts';
+import { type Kv, setAll } from '../../src/kv/kv.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { withTurnScope } from '../../src/kv/read-scope.ts';
 import { RedisKv } from '../../src/kv/redis-kv.ts';
@@ -172,6 +172,64 @@ describe('security-log lines in a turn scope, on Redis', () => {
     await w.done();
   });
 });
+
+describe('writes that travel with the commit, on Redis', () => {
+  const redis = connectRedis();
+
+  it('are read back by the turn itself, sent before another operation on their key, and with the commit', async () => {
+    const prefix = uniquePrefix();
+    const kv = new RedisKv(redis);
+    const sessions = new SessionStore(kv, prefix, new RedisSessionFrame(redis));
+    const chat = { channel: 'telegram', chatId: '78' } as const;
+    const code = `${prefix}{code:a}:code`;
+    const cooldown = `${prefix}{code:a}:cooldown`;
+    const proof = `${prefix}{acct:a}:proof`;
+    await withTurnScope(async () => {
+      const frame = await sessions.begin(chat, 5_000, 0);
+      if (!frame) throw new Error('no frame');
+      await setAll(
+        kv,
+        [
+          { key: code, value: 'hash-1', ttlMs: 60_000 },
+          { key: cooldown, value: '1', ttlMs: 60_000 },
+        ],
+        { withCommit: true },
+      );
+      expect(await redis.exists(code, cooldown)).toBe(0);
+      // The turn reads what it wrote.
+      expect(await kv.get(code)).toBe('hash-1');
+      // Another operation on such a key sends the waiting writes first, so it sees them.
+      expect(await kv.ttl(cooldown)).toBeGreaterThan(50_000);
+      expect(await redis.get(code)).toBe('hash-1');
+      await setAll(
+        kv,
+        [{ key: proof, value: 'task:1' }].map((e) => ({ ...e, ttlMs: 60_000 })),
+        {
+          withCommit: true,
+        },
+      );
+      expect(await redis.exists(proof)).toBe(0);
+      expect(await sessions.commit(chat, frame.token, { ...commitOf(), seen: ['1'] })).toBe(true);
+      expect(await redis.get(proof)).toBe('task:1');
+    });
+    // Outside a turn they are written at once.
+    await setAll(kv, [{ key: proof, value: 'task:2', ttlMs: 60_000 }], { withCommit: true });
+    expect(await redis.get(proof)).toBe('task:2');
+    await deleteByPrefix(redis, prefix);
+  });
+});
+
+function commitOf() {
+  return {
+    next: { flow: null, prompt: null, lastActiveAt: 1 },
+    ttlMs: 60_000,
+    secret: 'keep',
+    secretTtlMs: 1,
+    expiry: 'keep',
+    seen: null,
+    seenTtlMs: 60_000,
+  } as const;
+}
 
 describe('a turn of the engine', () => {
   it('reads the account at most once per message along the phone swap, however many services look at it', async () => {
