@@ -51,7 +51,9 @@ export const activityMachine = setup({
   context: ({ input }) => ({ accountId: input.accountId ?? '', channel: input.chat.channel, next: null }),
   initial: 'loading',
   // After "This was not me" the password change hands back to the checkup, which offers itself.
-  output: ({ context }) => (context.next ? { next: context.next, returnTo: CHECKUP_FLOW_ID } : {}),
+  // Only "This was not me" hands on, after signing every device out: a change the next task keeps.
+  output: ({ context }) =>
+    context.next ? { next: context.next, returnTo: CHECKUP_FLOW_ID, changed: true } : {},
   states: {
     loading: {
       invoke: {

@@ -42,6 +42,11 @@ export interface FlowInput {
 export interface FlowOutput {
   /** The flow the engine starts right after this one. */
   readonly next?: string;
+  /**
+   * This flow made a change before handing on to `next` (every device signed out): stopping or losing
+   * `next` then says the change stays in place, never "nothing was changed".
+   */
+  readonly changed?: boolean;
   /** Arguments for `next` (e.g. a choice that was already made). */
   readonly nextArgs?: string;
   /**

@@ -478,7 +478,7 @@ export class Engine {
   isCommitted(active: Session['flow']): boolean {
     const flow = active ? this.registry.get(active.id) : undefined;
     if (!active || !flow || flow.version !== active.version) return false;
-    return persistedTags(flow.machine, active.snapshot).has(COMMITTED);
+    return active.afterChange === true || persistedTags(flow.machine, active.snapshot).has(COMMITTED);
   }
 
   expiredReply(flowId: string, committed = false): Reply {
@@ -838,7 +838,12 @@ class Turn {
     if (lines.length > 0) this.say('common.helpTasks', { params: { tasks: { lines } } });
   }
 
-  private async startFlow(flow: FlowDefinition, args: string, returnTo?: string): Promise<void> {
+  private async startFlow(
+    flow: FlowDefinition,
+    args: string,
+    returnTo?: string,
+    afterChange = false,
+  ): Promise<void> {
     if (flow.privateOnly && !isConfidential(this.input)) {
       this.touched = false;
       this.say('common.privateOnly', { params: { command: flow.command }, continuePrivately: true });
@@ -866,6 +871,7 @@ class Turn {
       startedAt: this.now,
       taskId: input.taskId,
       ...(returnTo ? { returnTo } : {}),
+      ...(afterChange ? { afterChange } : {}),
     };
     this.engine.observer.taskStarted(flow.id);
     await this.advance(flow, { input }, null);
@@ -931,7 +937,7 @@ class Turn {
       const returnTo = run.output?.returnTo ?? previous?.returnTo;
       const next = run.output?.next ? this.engine.registry.get(run.output.next) : undefined;
       if (next) {
-        await this.startFlow(next, run.output?.nextArgs ?? '', returnTo);
+        await this.startFlow(next, run.output?.nextArgs ?? '', returnTo, run.output?.changed === true);
         return;
       }
       const back = returnTo ? this.engine.registry.get(returnTo) : undefined;
@@ -945,6 +951,7 @@ class Turn {
       startedAt: previous?.startedAt ?? this.now,
       ...(previous?.taskId ? { taskId: previous.taskId } : {}),
       ...(previous?.returnTo ? { returnTo: previous.returnTo } : {}),
+      ...(previous?.afterChange ? { afterChange: true } : {}),
     };
     this.prompt = promptOf(run.replies) ?? this.prompt;
   }

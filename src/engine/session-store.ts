@@ -15,6 +15,8 @@ export interface ActiveFlow {
   readonly taskId?: string;
   /** The flow to start again (with args `resume`) when this one completes. */
   readonly returnTo?: string;
+  /** The task that started this one made a change first (`FlowOutput.changed`): it counts as committed. */
+  readonly afterChange?: boolean;
 }
 
 /** One transcript line as stored: when, from the user or the bot, what. */

@@ -154,6 +154,28 @@ describe('recent security activity (/activity)', () => {
     expect(keys(await chat.text(h.password))).toEqual(['password.askNew']);
   });
 
+  it('"This was not me", then /cancel at the password prompt: says the sign-out stays, never "nothing was changed"', async () => {
+    const h = await createFlowHarness({ signedInSessions: 2 });
+    const chat = h.chat();
+    await chat.command('activity');
+    expect(keys(await chat.choose('notMe'))).toEqual(['activity.signedOut', 'password.askCurrent']);
+    expect(keys(await chat.command('cancel'))).toEqual(['common.cancelledAfterChange']);
+    expect((await h.account()).sessions).toEqual([]);
+    // A password change started on its own still says nothing was changed when stopped.
+    await chat.command('password');
+    expect(keys(await chat.command('cancel'))).toEqual(['common.cancelled']);
+  });
+
+  it('"This was not me", then the password task goes idle: the expiry notice says the sign-out stays', async () => {
+    const h = await createFlowHarness();
+    const chat = h.chat();
+    await chat.command('activity');
+    await chat.choose('notMe');
+    h.clock.advance(16 * 60_000);
+    const replies = await chat.command('menu');
+    expect(replies[0]?.key).toBe('common.expiredAfterChange');
+  });
+
   it('"This was not me" leads to a password change that works even while the password step is locked', async () => {
     const h = await createFlowHarness();
     const intruder = h.chat('c-intruder');
