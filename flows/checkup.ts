@@ -25,6 +25,7 @@ import {
   type FlowInput,
   type FlowOutput,
   type MessageKey,
+  type MessageParam,
   type MessageParams,
   notProvided,
   type ReplyEvent,
@@ -105,8 +106,8 @@ const LATER = 'later';
 export interface CheckupView {
   /** Worst first (`FINDING_ORDER`). */
   readonly findings: readonly Finding[];
-  /** When a next checkup makes sense, written out ("27 Feb 2027"). */
-  readonly nextCheck: string;
+  /** When a next checkup makes sense (`{ day }`: rendered in the reader's language at the edge). */
+  readonly nextCheck: MessageParam;
   /** The fixing tasks opened in this chat's sitting, or null when no sitting is going on. */
   readonly visited: readonly string[] | null;
 }
@@ -127,7 +128,7 @@ interface Context {
   findings: readonly Finding[];
   /** Some findings are left whose task was already opened in this sitting. */
   stillOpen: boolean;
-  nextCheck: string;
+  nextCheck: MessageParam;
   /** The fixing task picked. */
   fix: string | null;
   ended: FlowOutput;
@@ -405,7 +406,8 @@ export const checkupMachine = setup({
 
 export const checkupFlow = {
   id: CHECKUP_FLOW_ID,
-  version: 1,
+  // 2: the next checkup's day is a timestamp ({ day }), rendered in the reader's language.
+  version: 2,
   command: 'checkup',
   title: 'checkup.title',
   menuLabel: 'menu.checkup',

@@ -37,8 +37,8 @@ export interface CheckupFinding {
 export interface CheckupReview {
   /** Worst first. */
   readonly findings: readonly CheckupFinding[];
-  /** When a next checkup makes sense, written out ("27 Feb 2027"). */
-  readonly nextCheck: string;
+  /** When a next checkup makes sense: the day, rendered in the reader's language at the edge. */
+  readonly nextCheck: { readonly day: number };
   /** The same, as a timestamp (ms). */
   readonly nextCheckAt: number;
 }
@@ -70,18 +70,6 @@ export const FAILED_ATTEMPT_EVENTS: readonly SecurityEventType[] = [
   'twofa.wrong',
   'twofa.replayRejected',
 ];
-
-const DAY = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  timeZone: 'UTC',
-});
-
-/** `27 Feb 2027` (UTC). */
-export function formatDay(ms: number): string {
-  return DAY.format(ms);
-}
 
 /**
  * True when an encoded argon2 hash was made with weaker settings than `params`: not argon2id, an older
@@ -189,7 +177,7 @@ export class CheckupService {
       findings.push({ kind: 'fewRecoveryCodes', params: { left: twoFactor.recoveryHashes.length } });
     }
     const oldAt = setAt + o.passwordMaxAgeDays * DAY_MS;
-    if (now >= oldAt) findings.push({ kind: 'passwordOld', params: { since: formatDay(setAt) } });
+    if (now >= oldAt) findings.push({ kind: 'passwordOld', params: { since: { day: setAt } } });
     if (hashIsWeaker(account.passwordHash, this.hashParams)) findings.push({ kind: 'passwordWeakHash' });
     const staleBefore = now - o.staleSessionDays * DAY_MS;
     const stale = account.sessions.filter((session) => session.lastSeenAt <= staleBefore).length;
@@ -201,7 +189,7 @@ export class CheckupService {
       now + o.recheckDays * DAY_MS,
       oldAt > now ? oldAt : Number.POSITIVE_INFINITY,
     );
-    return { findings, nextCheck: formatDay(nextCheckAt), nextCheckAt };
+    return { findings, nextCheck: { day: nextCheckAt }, nextCheckAt };
   }
 
   private sittingKey(accountId: string, chat: ChatRef): string {

@@ -237,7 +237,25 @@ function value(locale: Locale, param: MessageParam): string | number {
   if (typeof param === 'string' || typeof param === 'number') return param;
   if ('key' in param) return t(locale, param.key, param.params);
   if ('lines' in param) return param.lines.map((line) => t(locale, line.key, line.params)).join('\n');
+  if ('day' in param) return formatDay(locale, param.day);
   return formatTime(locale, param.at, param.now);
+}
+
+const days = new Map<Locale, Intl.DateTimeFormat>();
+
+/** A calendar day for a reader, in the language's own format, in UTC ("1 Apr 2026", "1 abr 2026"). */
+export function formatDay(locale: Locale, at: number): string {
+  let format = days.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
+    days.set(locale, format);
+  }
+  return format.format(at);
 }
 
 /** A number no message is given, standing in for a missing plural or select value. */

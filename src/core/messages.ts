@@ -22,7 +22,8 @@ export interface MessageRef {
 
 /**
  * One placeholder's value: text or a number (plurals), another message, lines (each a message, one per
- * line), or a time as a timestamp in ms: `{ at }` is a date, `{ at, now }` reads "2 hours ago" when recent.
+ * line), or a time as a timestamp in ms: `{ at }` is a date and time, `{ at, now }` reads "2 hours ago" when
+ * recent, `{ day }` is the calendar day alone ("1 Apr 2026", "2026年4月1日"), all in UTC.
  * Services never render: the edge (an adapter, the SMS and email senders) does, in the reader's language.
  */
 export type MessageParam =
@@ -30,7 +31,8 @@ export type MessageParam =
   | number
   | MessageRef
   | { readonly lines: readonly MessageRef[] }
-  | { readonly at: number; readonly now?: number };
+  | { readonly at: number; readonly now?: number }
+  | { readonly day: number };
 
 /** Values for a message's placeholders (JSON: they are stored with sessions and queued notices). */
 export type MessageParams = Readonly<Record<string, MessageParam>>;

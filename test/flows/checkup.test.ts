@@ -1,4 +1,5 @@
 import argon2 from 'argon2';
+import { t } from '../../src/catalog/catalog.ts';
 import { describe, expect, it } from 'vitest';
 import { emit, setup } from 'xstate';
 import { CHECKUP_ARGS, FINDING_ORDER, type FindingKind, PHONE_TIP_DONE } from '../../flows/checkup.ts';
@@ -15,6 +16,17 @@ import {
   keys,
 } from '../helpers/flow-harness.ts';
 import { authenticator, replyWith, shownKey, turnOnTwoFactor } from '../helpers/two-factor.ts';
+
+/** A `{ day }` value (rendered at the edge in the reader's language) that falls on the UTC day `iso`. */
+function onDay(iso: string) {
+  return {
+    day: {
+      asymmetricMatch: (ms: unknown) =>
+        typeof ms === 'number' && new Date(ms).toISOString().slice(0, 10) === iso,
+      toString: () => `a time on ${iso}`,
+    },
+  };
+}
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -65,7 +77,7 @@ const ALONE: ReadonlyArray<{
   fix: string;
   harness?: HarnessOptions;
   arrange: (h: FlowHarness) => Promise<void>;
-  params?: Record<string, string | number>;
+  params?: Record<string, unknown>;
 }> = [
   {
     kind: 'failedAttempts',
@@ -97,7 +109,7 @@ const ALONE: ReadonlyArray<{
       await wellKept(h);
       await change(h, (account) => ({ ...account, passwordChangedAt: START - 400 * DAY }));
     },
-    params: { since: '27 Nov 2024' },
+    params: { since: onDay('2024-11-27') },
   },
   {
     kind: 'passwordWeakHash',
@@ -136,7 +148,7 @@ describe('the security checkup (/checkup)', () => {
     await wellKept(h);
     const chat = h.chat();
     const replies = await chat.command('checkup');
-    expect(replies).toEqual([{ key: 'checkup.allGood', params: { next: '1 Apr 2026' } }]);
+    expect(replies).toEqual([{ key: 'checkup.allGood', params: { next: onDay('2026-04-01') } }]);
     expect(await chat.storedSession()).toBeNull();
   });
 
@@ -145,7 +157,7 @@ describe('the security checkup (/checkup)', () => {
     await wellKept(h);
     await change(h, (account) => ({ ...account, passwordChangedAt: START - 335 * DAY }));
     expect(await h.chat().command('checkup')).toEqual([
-      { key: 'checkup.allGood', params: { next: '31 Jan 2026' } },
+      { key: 'checkup.allGood', params: { next: onDay('2026-01-31') } },
     ]);
   });
 
@@ -263,7 +275,13 @@ describe('the security checkup (/checkup)', () => {
     expect(review.findings.map((f) => f.kind)).toEqual(['fewRecoveryCodes', 'passwordOld', 'staleDevices']);
     expect(review.findings.find((f) => f.kind === 'staleDevices')?.params).toEqual({ count: 1, days: 7 });
     expect((await h.services.checkup.review(h.accountId)).findings).toEqual([]);
-    expect((await h.services.checkup.review(h.accountId)).nextCheck).toBe('1 Apr 2026');
+    const next = (await h.services.checkup.review(h.accountId)).nextCheck;
+    expect(new Date(next.day).toISOString().slice(0, 10)).toBe('2026-04-01');
+    // Rendered at the edge, in the reader's language (not written out in English by the service).
+    expect(t('en', 'checkup.allGood', { next })).toContain('1 Apr 2026');
+    expect(t('zh-CN', 'checkup.allGood', { next })).toContain('2026年4月1日');
+    expect(t('es', 'checkup.allGood', { next })).toContain('1 abr 2026');
+    expect(t('ru', 'checkup.allGood', { next })).toContain('1 апр. 2026');
   });
 
   it('tells weaker hash settings from today’s by the parameters the hash encodes', async () => {
@@ -367,7 +385,7 @@ describe('fixing from the checkup', () => {
     expect(keys(await chat.text(code))).toEqual(['twofa.recoveryCodes', 'twofa.askSaved']);
     const back = await chat.choose('saved');
     expect(keys(back)).toEqual(['twofa.enabledDone', 'checkup.resumed', 'checkup.allGood']);
-    expect(replyWith(back, 'checkup.allGood').params).toEqual({ next: '1 Apr 2026' });
+    expect(replyWith(back, 'checkup.allGood').params).toEqual({ next: onDay('2026-04-01') });
     expect((await h.account()).twoFactor.enabled).toBe(true);
     expect(await chat.storedSession()).toBeNull();
   });
