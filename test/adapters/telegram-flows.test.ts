@@ -380,6 +380,24 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
     expectNoSecretInLogs(w);
   });
 
+  it('answers an edited message with "send it again as a new message", and acts on nothing in it', async () => {
+    const w = await createWorld();
+    const { api, alice } = w;
+    const hello = api.userSends(alice.chat, alice.user, 'hello');
+    await shows(w, alice.chat, 'common.notUnderstood');
+    // The message edited into a command: read as an edit only, never run.
+    let since = api.calls.length;
+    api.userEdits(alice.chat, alice.user, messageIdOfUpdate(hello), '/password');
+    await shows(w, alice.chat, 'telegram.editedIgnored', undefined, since);
+    const stored = await w.services.sessions.load({ channel: 'telegram', chatId: String(alice.chat.id) });
+    expect(stored?.session.flow ?? null).toBeNull();
+    expect(api.calls.slice(since).filter((call) => call.method === 'sendMessage')).toHaveLength(1);
+    // Sent as a new message, it runs.
+    since = api.calls.length;
+    api.userSends(alice.chat, alice.user, '/password');
+    await shows(w, alice.chat, 'password.askCurrent', undefined, since);
+  });
+
   it('changes the password on real argon2, deleting every password message, and notifies phone and email', async () => {
     const w = await createWorld();
     const { api, alice } = w;
@@ -623,6 +641,20 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
     expect(outbound(w)).not.toMatch(new RegExp(`(?<!\\d)${code}(?!\\d)`));
     expect(outbound(w)).not.toContain(PASSWORD);
     expect(w.secrets.size).toBeGreaterThan(13);
+    // /recovery_codes and /2fa_off ask for the password as a secret too: the message is deleted (issue 16).
+    for (const [command, ask] of [
+      ['/recovery_codes', 'twofa.askPasswordRecovery'],
+      ['/2fa_off', 'twofa.askPasswordOff'],
+    ] as const) {
+      since = api.calls.length;
+      api.userSends(alice.chat, alice.user, command);
+      await shows(w, alice.chat, ask, undefined, since);
+      await answerSecret(w, alice, PASSWORD, 'twofa.askCode');
+      since = api.calls.length;
+      api.userSends(alice.chat, alice.user, '/cancel');
+      await shows(w, alice.chat, 'common.cancelled', undefined, since);
+    }
+    expect((await w.account()).twoFactor.enabled).toBe(true);
     // NEW_PASSWORD was typed after /cancel as ordinary text: it stays in the chat but is never logged.
     expectNoSecretInLogs(w);
   });

@@ -262,6 +262,24 @@ export class FakeTelegramApi {
     return update;
   }
 
+  /** The user edits a message they sent earlier (`message_id`) to say `text`: an `edited_message` update. */
+  userEdits(chat: Chat, from: User, messageId: number, text: string): Update {
+    const stored = this.messages.get(`${chat.id}:${messageId}`);
+    if (!stored) throw new Error(`no message ${messageId} in chat ${chat.id}`);
+    const edited = {
+      ...stored.message,
+      from,
+      text,
+      edit_date: Math.floor(Date.now() / 1000),
+      ...(text.startsWith('/')
+        ? { entities: [{ type: 'bot_command', offset: 0, length: text.split(' ')[0]?.length ?? 0 }] }
+        : {}),
+    };
+    const update = { update_id: this.nextUpdateId++, edited_message: edited } as Update;
+    this.enqueue(update);
+    return update;
+  }
+
   /** The user presses an inline button of one of the bot's messages. */
   userPresses(chat: Chat, from: User, messageId: number, data: string): Update {
     const stored = this.messages.get(`${chat.id}:${messageId}`);
@@ -284,7 +302,7 @@ export class FakeTelegramApi {
 
   /** Queues an update as is (same `update_id` twice = a redelivery); webhook mode POSTs it instead. */
   enqueue(update: Update): void {
-    const chat = update.message?.chat ?? update.callback_query?.message?.chat;
+    const chat = update.message?.chat ?? update.edited_message?.chat ?? update.callback_query?.message?.chat;
     if (chat) this.chats.set(chat.id, chat);
     this.queue.push(update);
     this.scheduleNotify();
