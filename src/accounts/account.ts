@@ -40,6 +40,12 @@ export interface Account {
   readonly sessions: readonly SignedInSession[];
   readonly createdAt: number;
   readonly passwordChangedAt: number | null;
+  /**
+   * The password, as last proven in a task, is one today's policy would refuse (common, too short, holds
+   * the phone number...). Learned only when the user types it to prove who they are; the password itself is
+   * never kept. Cleared by a password change or a proof with a password that passes.
+   */
+  readonly passwordBelowPolicy?: true;
   /** The language of its SMS and email notices (a `/language` choice, e.g. `es`); English when absent. */
   readonly locale?: string;
 }

@@ -25,6 +25,7 @@ export type CheckupFindingKind =
   | 'noPhone'
   | 'twoFactorOff'
   | 'fewRecoveryCodes'
+  | 'passwordBelowPolicy'
   | 'passwordOld'
   | 'passwordWeakHash'
   | 'staleDevices';
@@ -178,6 +179,7 @@ export class CheckupService {
     }
     const oldAt = setAt + o.passwordMaxAgeDays * DAY_MS;
     if (now >= oldAt) findings.push({ kind: 'passwordOld', params: { since: { day: setAt } } });
+    if (account.passwordBelowPolicy) findings.push({ kind: 'passwordBelowPolicy' });
     if (hashIsWeaker(account.passwordHash, this.hashParams)) findings.push({ kind: 'passwordWeakHash' });
     const staleBefore = now - o.staleSessionDays * DAY_MS;
     const stale = account.sessions.filter((session) => session.lastSeenAt <= staleBefore).length;

@@ -95,11 +95,20 @@ export class PasswordService {
     }
     if (right) {
       await kv.del(failKey);
-      if (hasher.needsRehash(account.passwordHash)) {
-        const rehashed = await hasher.hash(password);
-        await accounts.update(accountId, (a) =>
-          a.passwordHash === account.passwordHash ? { ...a, passwordHash: rehashed } : a,
-        );
+      const rehashed = hasher.needsRehash(account.passwordHash) ? await hasher.hash(password) : null;
+      // Would today's policy refuse it? Learned now, while it is typed; only the answer is kept (checkup).
+      const below = !checkPasswordPolicy(password, { accountId, phone: account.phone, email: account.email })
+        .ok;
+      if (rehashed !== null || below !== (account.passwordBelowPolicy === true)) {
+        await accounts.update(accountId, (a) => {
+          if (a.passwordHash !== account.passwordHash) return a;
+          const { passwordBelowPolicy: _was, ...rest } = a;
+          return {
+            ...rest,
+            ...(rehashed !== null ? { passwordHash: rehashed } : {}),
+            ...(below ? { passwordBelowPolicy: true as const } : {}),
+          };
+        });
       }
       return { ok: true };
     }
@@ -177,7 +186,9 @@ export class PasswordService {
     let signedOut = 0;
     const updated = await accounts.update(accountId, (account) => {
       signedOut = account.sessions.length;
-      return { ...account, passwordHash: hash, sessions: [], passwordChangedAt: clock.now() };
+      // A new password passed today's policy: the checkup's "below policy" finding goes with the old one.
+      const { passwordBelowPolicy: _below, ...rest } = account;
+      return { ...rest, passwordHash: hash, sessions: [], passwordChangedAt: clock.now() };
     });
     if (!updated) throw new Error('account not found');
     await this.forgetFailures(accountId);

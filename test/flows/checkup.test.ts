@@ -112,6 +112,14 @@ const ALONE: ReadonlyArray<{
     params: { since: onDay('2024-11-27') },
   },
   {
+    kind: 'passwordBelowPolicy',
+    fix: 'change-password',
+    arrange: async (h) => {
+      await wellKept(h);
+      await change(h, (account) => ({ ...account, passwordBelowPolicy: true }));
+    },
+  },
+  {
     kind: 'passwordWeakHash',
     fix: 'change-password',
     arrange: async (h) => {
@@ -186,6 +194,7 @@ describe('the security checkup (/checkup)', () => {
       phone: '',
       passwordHash: hash,
       passwordChangedAt: START - 400 * DAY,
+      passwordBelowPolicy: true,
       sessions: [{ id: 'old', device: 'web', createdAt: 0, lastSeenAt: START - 100 * DAY }],
     }));
     await h.services.accounts.appendEvent(h.accountId, {
@@ -200,6 +209,7 @@ describe('the security checkup (/checkup)', () => {
       'noEmail',
       'noPhone',
       'twoFactorOff',
+      'passwordBelowPolicy',
       'passwordOld',
       'passwordWeakHash',
       'staleDevices',
@@ -374,6 +384,37 @@ describe('fixing from the checkup', () => {
       expect(await storedFlow(chat)).toMatchObject({ id: fix, returnTo: 'checkup' });
     });
   }
+
+  it('learns that a password today’s policy would refuse is in use only when it is typed as a proof, keeping only that answer', async () => {
+    // "Password1": a letter and a digit, but among the most common passwords.
+    const h = await createFlowHarness({ password: 'Password1' });
+    const chat = h.chat();
+    expect(findingsOf(await chat.command('checkup'))).toEqual(['twoFactorOff']);
+    await chat.command('cancel');
+    await chat.command('password');
+    expect(keys(await chat.text('Password1'))).toEqual(['password.askNew']);
+    await chat.command('cancel');
+    expect((await h.account()).passwordBelowPolicy).toBe(true);
+    expect(h.kv.writesContaining('Password1')).toEqual([]);
+    expect(findingsOf(await chat.command('checkup'))).toEqual(['twoFactorOff', 'passwordBelowPolicy']);
+    // Its fix: a new password (which passes the policy) clears it.
+    const replies = await chat.choose('fix:change-password');
+    expect(keys(replies)).toContain('password.askCurrent');
+    expect(keys(await chat.text('Password1'))).toEqual(['password.askNew']);
+    expect(keys(await chat.text('Harbor-Kettle-73'))).toEqual(['password.askRepeat']);
+    const back = await chat.text('Harbor-Kettle-73');
+    expect(keys(back)).toContain('password.changed');
+    expect((await h.account()).passwordBelowPolicy).toBeUndefined();
+  });
+
+  it('forgets the finding when the password proven next passes today’s policy', async () => {
+    const h = await createFlowHarness();
+    await change(h, (account) => ({ ...account, passwordBelowPolicy: true }));
+    const chat = h.chat();
+    await chat.command('password');
+    expect(keys(await chat.text(h.password))).toEqual(['password.askNew']);
+    expect((await h.account()).passwordBelowPolicy).toBeUndefined();
+  });
 
   it('turns on two-step verification end to end (a code from the shown key) and comes back: all good', async () => {
     const h = await createFlowHarness();

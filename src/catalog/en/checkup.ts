@@ -13,6 +13,8 @@ export const checkup = {
     '• Turn on two-step verification: then a stolen password alone is not enough to get in.',
   'checkup.finding.fewRecoveryCodes':
     '• Recovery codes left: {left} of 10. Make new ones before you run out, or a lost phone can lock you out.',
+  'checkup.finding.passwordBelowPolicy':
+    '• Your password is one that today’s rules would refuse (easy to guess, too short or holding your details). Choose a new, unique one.',
   'checkup.finding.passwordOld':
     '• Your password has not been changed since {since}. A new one makes old leaks useless.',
   'checkup.finding.passwordWeakHash':

@@ -14,6 +14,8 @@ export const checkup = {
     '• Activa la verificación en dos pasos: así una contraseña robada no basta para entrar.',
   'checkup.finding.fewRecoveryCodes':
     '• Te {left, plural, one {queda # código} other {quedan # códigos}} de recuperación de 10. Crea otros nuevos antes de que se acaben, o perder el teléfono podría dejarte sin acceso.',
+  'checkup.finding.passwordBelowPolicy':
+    '• Tu contraseña es de las que las reglas de hoy rechazarían (fácil de adivinar, demasiado corta o con tus datos). Elige una nueva y única.',
   'checkup.finding.passwordOld':
     '• No has cambiado tu contraseña desde {since}. Una nueva hace inútiles las filtraciones antiguas.',
   'checkup.finding.passwordWeakHash':

@@ -12,6 +12,8 @@ export const checkup = {
   'checkup.finding.twoFactorOff': '• 开启两步验证：这样即使密码被盗，别人也无法登录。',
   'checkup.finding.fewRecoveryCodes':
     '• 恢复码还剩 {left} 个（共 10 个）。请在用完之前生成新的，否则手机丢失时您可能无法登录。',
+  'checkup.finding.passwordBelowPolicy':
+    '• 您的密码不符合现在的规则（容易猜到、太短或包含您的个人信息）。请换一个新的、独一无二的密码。',
   'checkup.finding.passwordOld': '• 您的密码自 {since} 以来没有修改过。换个新密码，旧的泄露就没用了。',
   'checkup.finding.passwordWeakHash':
     '• 您的密码是用较旧、较弱的方式保存的。修改一次密码，就会改用新的方式保存。',
