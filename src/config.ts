@@ -99,6 +99,9 @@ export const configSchema = z
     OUTBOX_FILE: optionalString,
     DEMO_PASSWORD: optionalString,
     FLOW_IDLE_MINUTES: integer(15, 1, 24 * 60),
+    CHECKUP_PASSWORD_MAX_AGE_DAYS: integer(365, 30, 3650),
+    CHECKUP_STALE_DEVICE_DAYS: integer(90, 7, 3650),
+    CHECKUP_RECENT_EVENTS_DAYS: integer(30, 1, 365),
     ARGON2_MEMORY_KIB: integer(19_456, 19_456, 1_048_576),
     ARGON2_TIME_COST: integer(2, 2, 20),
     ARGON2_PARALLELISM: integer(1, 1, 16),
@@ -208,6 +211,12 @@ export interface Config {
   readonly outboxFile: string | undefined;
   readonly demoPassword: string | undefined;
   readonly flowIdleMs: number;
+  /** The security checkup's thresholds (CHECKUP_*_DAYS). */
+  readonly checkup: {
+    readonly passwordMaxAgeDays: number;
+    readonly staleSessionDays: number;
+    readonly recentEventsDays: number;
+  };
   /** The console's language (LOCALE): en, zh-CN, es or ru. Chats choose their own (platform, /language). */
   readonly locale: 'en' | 'zh-CN' | 'es' | 'ru';
   readonly hashing: { memoryCost: number; timeCost: number; parallelism: number; concurrency: number };
@@ -268,6 +277,11 @@ export function parseConfig(source: Record<string, string | undefined>): ConfigR
       outboxFile: env.OUTBOX_FILE,
       demoPassword: env.DEMO_PASSWORD,
       flowIdleMs: env.FLOW_IDLE_MINUTES * 60_000,
+      checkup: {
+        passwordMaxAgeDays: env.CHECKUP_PASSWORD_MAX_AGE_DAYS,
+        staleSessionDays: env.CHECKUP_STALE_DEVICE_DAYS,
+        recentEventsDays: env.CHECKUP_RECENT_EVENTS_DAYS,
+      },
       hashing: {
         memoryCost: env.ARGON2_MEMORY_KIB,
         timeCost: env.ARGON2_TIME_COST,

@@ -262,6 +262,7 @@ async function serve(
     secretKey,
     prefix: config.redisPrefix,
     flowIdleMs: config.flowIdleMs,
+    checkup: config.checkup,
     hashing: config.hashing,
     totpIssuer: config.totpIssuer,
     publicUrl: config.http.publicUrl,

@@ -1,6 +1,6 @@
 import { AccountStore } from './accounts/account-store.ts';
 import { ActivityService } from './accounts/activity.ts';
-import { CheckupService } from './accounts/checkup.ts';
+import { type CheckupOptions, CheckupService } from './accounts/checkup.ts';
 import { CommitLedger } from './accounts/commit-ledger.ts';
 import { EmailVerificationService } from './accounts/email-verification.ts';
 import { PasswordHasher } from './accounts/password-hasher.ts';
@@ -31,6 +31,8 @@ export interface ServiceOptions {
   readonly secretKey: string;
   readonly prefix?: string;
   readonly flowIdleMs?: number;
+  /** The security checkup's thresholds (each has its default). */
+  readonly checkup?: CheckupOptions;
   readonly hashing?: { memoryCost: number; timeCost: number; parallelism: number; concurrency: number };
   readonly totpIssuer?: string;
   readonly publicUrl?: string;
@@ -142,7 +144,14 @@ export function createServices(options: ServiceOptions): Services {
     }),
     twoFactor,
     activity: new ActivityService({ accounts, clock }),
-    checkup: new CheckupService({ accounts, kv, clock, prefix, ...(hashing ? { hashParams: hashing } : {}) }),
+    checkup: new CheckupService({
+      accounts,
+      kv,
+      clock,
+      prefix,
+      ...(hashing ? { hashParams: hashing } : {}),
+      ...(options.checkup ? { options: options.checkup } : {}),
+    }),
     proofs: new ProofStore(kv, prefix),
     commits: new CommitLedger(kv, prefix),
     notices,

@@ -3,6 +3,29 @@ import { parseConfig } from '../src/config.ts';
 import { runScript } from './helpers/run-process.ts';
 
 describe('configuration', () => {
+  it('reads the checkup thresholds, with the defaults of the issue, and refuses ones out of range', () => {
+    const defaults = parseConfig({});
+    expect(defaults.ok && defaults.config.checkup).toEqual({
+      passwordMaxAgeDays: 365,
+      staleSessionDays: 90,
+      recentEventsDays: 30,
+    });
+    const set = parseConfig({
+      CHECKUP_PASSWORD_MAX_AGE_DAYS: '180',
+      CHECKUP_STALE_DEVICE_DAYS: '30',
+      CHECKUP_RECENT_EVENTS_DAYS: '14',
+    });
+    expect(set.ok && set.config.checkup).toEqual({
+      passwordMaxAgeDays: 180,
+      staleSessionDays: 30,
+      recentEventsDays: 14,
+    });
+    const wrong = parseConfig({ CHECKUP_PASSWORD_MAX_AGE_DAYS: '5' });
+    expect(
+      wrong.ok ? [] : wrong.problems.filter((p) => p.startsWith('CHECKUP_PASSWORD_MAX_AGE_DAYS')),
+    ).toHaveLength(1);
+  });
+
   it('has working defaults for the console demo', () => {
     const result = parseConfig({});
     expect(result.ok).toBe(true);

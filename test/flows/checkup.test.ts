@@ -1,5 +1,7 @@
 import argon2 from 'argon2';
 import { t } from '../../src/catalog/catalog.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createServices } from '../../src/services.ts';
 import { describe, expect, it } from 'vitest';
 import { emit, setup } from 'xstate';
 import { CHECKUP_ARGS, FINDING_ORDER, type FindingKind, PHONE_TIP_DONE } from '../../flows/checkup.ts';
@@ -292,6 +294,22 @@ describe('the security checkup (/checkup)', () => {
     expect(t('zh-CN', 'checkup.allGood', { next })).toContain('2026年4月1日');
     expect(t('es', 'checkup.allGood', { next })).toContain('1 abr 2026');
     expect(t('ru', 'checkup.allGood', { next })).toContain('1 апр. 2026');
+  });
+
+  it('takes its thresholds from the services’ options (CHECKUP_*_DAYS in the configuration)', async () => {
+    const h = await createFlowHarness();
+    await wellKept(h);
+    await change(h, (account) => ({ ...account, passwordChangedAt: START - 40 * DAY }));
+    expect((await h.services.checkup.review(h.accountId)).findings.map((f) => f.kind)).toEqual([]);
+    const strict = createServices({
+      kv: h.kv,
+      delivery: h.delivery,
+      clock: h.clock,
+      log: silentLogger,
+      secretKey: 'checkup-thresholds-secret-key-0123456789',
+      checkup: { passwordMaxAgeDays: 30 },
+    });
+    expect((await strict.checkup.review(h.accountId)).findings.map((f) => f.kind)).toEqual(['passwordOld']);
   });
 
   it('tells weaker hash settings from today’s by the parameters the hash encodes', async () => {
