@@ -719,6 +719,44 @@ describe('Telegram with the real engine and services (grammY bot, Bot API stand-
     `^${(t('en', 'checkup.finding.passwordOld', { since: '\u0000' }).split('\u0000')[0] ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
   );
 
+  it('offers the checkup after "This was not me" once the new password is set (issue 15)', async () => {
+    const w = await createWorld();
+    const { api, alice } = w;
+    api.userSends(alice.chat, alice.user, '/activity');
+    const ask = await shows(w, alice.chat, 'activity.ask');
+    let since = api.calls.length;
+    press(w, alice, ask, t('en', 'activity.choiceNotMe'));
+    await shows(w, alice.chat, 'activity.signedOut', { count: 2 }, since);
+    await shows(w, alice.chat, 'password.askCurrent', undefined, since);
+    await answerSecret(w, alice, PASSWORD, 'password.askNew');
+    await answerSecret(w, alice, NEW_PASSWORD, 'password.askRepeat');
+    since = api.calls.length;
+    await answerSecret(w, alice, NEW_PASSWORD, 'password.changed', { signedOut: 0 });
+    const offer = await shows(w, alice.chat, 'checkup.offer', undefined, since);
+    expect(
+      keyboardOf(offer)
+        .flat()
+        .map((button) => button.text),
+    ).toEqual([t('en', 'checkup.choiceShow'), t('en', 'checkup.choiceLater')]);
+    expect(await argon2.verify((await w.account()).passwordHash, NEW_PASSWORD)).toBe(true);
+    expectNoSecretInLogs(w);
+  });
+
+  it('shows the tip before /phone on an account without an email, with a button to add one first (issue 15)', async () => {
+    const w = await createWorld();
+    const { api, alice } = w;
+    expect(await w.services.accounts.changeEmail(w.accountId, null)).toEqual({ ok: true });
+    api.userSends(alice.chat, alice.user, '/phone');
+    const tip = await shows(w, alice.chat, 'checkup.phoneTip');
+    const labels = keyboardOf(tip)
+      .flat()
+      .map((button) => button.text);
+    expect(labels[0]).toBe(t('en', 'checkup.choiceAddEmailFirst'));
+    const since = api.calls.length;
+    press(w, alice, tip, t('en', 'checkup.choiceAddEmailFirst'));
+    await shows(w, alice.chat, 'email.askPassword', undefined, since);
+  });
+
   it('runs the security checkup: the findings worst first with a button each, the fix, then back to the checkup with what is left', async () => {
     const w = await createWorld();
     const { api, alice } = w;
