@@ -189,6 +189,29 @@ function compile(locale: Locale, key: MessageKey): Compiled {
 }
 
 const relative = new Map<Locale, Intl.RelativeTimeFormat>();
+
+/** Day, short month and year, in UTC (chat users sit in every time zone). */
+const DAY_PARTS: Intl.DateTimeFormatOptions = {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+};
+
+/** One formatter per language and kind, made once. English dates read day first ("27 Nov 2026"). */
+function dateFormat(
+  cache: Map<Locale, Intl.DateTimeFormat>,
+  locale: Locale,
+  options: Intl.DateTimeFormatOptions,
+): Intl.DateTimeFormat {
+  let format = cache.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, options);
+    cache.set(locale, format);
+  }
+  return format;
+}
+
 const absolute = new Map<Locale, Intl.DateTimeFormat>();
 
 const UNITS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
@@ -216,20 +239,12 @@ export function formatTime(locale: Locale, at: number, now?: number): string {
       return format.format(0, 'second');
     }
   }
-  let format = absolute.get(locale);
-  if (!format) {
-    // English dates read day first ("27 Nov 2026"), as in most of the world.
-    format = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZone: 'UTC',
-    });
-    absolute.set(locale, format);
-  }
+  const format = dateFormat(absolute, locale, {
+    ...DAY_PARTS,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   return `${format.format(at)} UTC`;
 }
 
@@ -245,17 +260,7 @@ const days = new Map<Locale, Intl.DateTimeFormat>();
 
 /** A calendar day for a reader, in the language's own format, in UTC ("1 Apr 2026", "1 abr 2026"). */
 export function formatDay(locale: Locale, at: number): string {
-  let format = days.get(locale);
-  if (!format) {
-    format = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      timeZone: 'UTC',
-    });
-    days.set(locale, format);
-  }
-  return format.format(at);
+  return dateFormat(days, locale, DAY_PARTS).format(at);
 }
 
 /** A number no message is given, standing in for a missing plural or select value. */
