@@ -30,8 +30,10 @@ const scope = new AsyncLocalStorage<Scope>();
  *   A value read in it is as fresh as a single read at the turn's start (the turn holds its chat's lock);
  *   every write through the same store replaces or forgets its key (`wrote`), so a compare-and-set that
  *   lost a race reads afresh. `seed` adds a value read elsewhere (the link read with the frame).
- * - `deferWrite` keeps an append-only write (the security log) for the commit, which sends it in its own
- *   round trip, before the session and the unlock; whatever no commit took is sent when `work` ends.
+ * - `deferWrite` keeps a write nobody needs before the commit (a security-log line, a sent code and its
+ *   cool-down, a proof, a commit's result: `RedisKv.append`, `setAll(..., { withCommit: true })`) for the
+ *   commit, which sends it in its own round trip, before the session and the unlock; the turn still reads
+ *   it back (`deferredValue`, `settle`); whatever no commit took is sent when `work` ends.
  *
  * @example await withTurnScope(async (seed) => transaction.run(chat, ...))
  */
