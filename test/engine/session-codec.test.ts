@@ -68,6 +68,36 @@ describe('the session codec', () => {
     }
   });
 
+  it('still reads a session the first settings of the codec stored (memLevel 6; the reader does not depend on it)', () => {
+    const storedBefore =
+      '~1I9I4I2LNg1WHOqQFlYGhkbGJqZm5hWVikhJ6WLlWmLpUVCUlBRqlJOJKBrC8YIglaSNiwdDc0szQwszA3MDAyBKvNWSUSdoWZgqGxhZaWlpaBgYGBqDSEC3uENYbm1rUAgA=';
+    const session: Session = {
+      flow: {
+        id: 'change-phone',
+        version: 2,
+        snapshot: {
+          status: 'active',
+          value: 'proving',
+          historyValue: {},
+          context: {
+            accountId: 'acc_0123456789ab',
+            taskId: 'task_Ex5DxzbbQ2da',
+            channel: 'telegram',
+            lastAt: 1,
+          },
+          children: {},
+        },
+        startedAt: 1796186070029,
+        taskId: 'task_Ex5DxzbbQ2da',
+      },
+      prompt: { key: 'phone.intro', params: { phone: '+86 138****0000' } },
+      lastActiveAt: 1796186070358,
+    };
+    expect(decodeSession(storedBefore)).toEqual(session);
+    // And the settings of today write the same bytes for it.
+    expect(encodeSession(session)).toBe(storedBefore);
+  });
+
   it('still reads a session stored as plain JSON (before the codec)', () => {
     expect(decodeSession(JSON.stringify(proving))).toEqual(proving);
   });
