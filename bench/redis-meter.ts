@@ -21,6 +21,8 @@ function isAutoPipeline(pipeline: object): boolean {
 export class RoundTripMeter {
   roundTrips = 0;
   commands = 0;
+  /** When set (`bench:trace`), each command as `<round trip> <name> <first key>`, in the order sent. */
+  trail: string[] | null = null;
 
   /** Wraps `redis.sendCommand` (every command passes through it) and `redis.pipeline` (to tell the kinds apart). */
   static attach(redis: Redis): RoundTripMeter {
@@ -53,6 +55,10 @@ export class RoundTripMeter {
         }
       } else {
         meter.roundTrips += 1;
+      }
+      if (meter.trail) {
+        const sent = command as { name?: string; args?: unknown[] };
+        meter.trail.push(`${meter.roundTrips} ${sent.name} ${String(sent.args?.[0] ?? '')}`);
       }
       return send(command, stream, node);
     };

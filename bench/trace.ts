@@ -1,7 +1,8 @@
 /**
  * `npm run bench:trace`: one user through the swap-phone task on a private redis-server; prints every
- * command each step sent, as MONITOR saw it (inside scripts too), and the keys left at the end, so a round
- * trip or a byte can be traced to its code. `WRONG=4` types wrong codes first; `DUMP=<step>` prints the
+ * command each step sent, as MONITOR saw it (inside scripts too), then as the client sent them, numbered by
+ * the round trip they rode in, and the keys left at the end, so a round trip or a byte can be traced to its
+ * code. `WRONG=4` types wrong codes first; `DUMP=<step>` prints the
  * stored session (decoded) after that step.
  */
 import { Redis } from 'ioredis';
@@ -14,7 +15,8 @@ import { createLockstep, IndexedDelivery } from './subjects.ts';
 
 const server = await startRedisServer();
 const admin = new Redis(server.url);
-const monitor = await new Redis(server.url).monitor();
+const monitorClient = new Redis(server.url);
+const monitor = await monitorClient.monitor();
 const seen: string[] = [];
 monitor.on('monitor', (_time: string, args: string[]) => {
   const [name, ...rest] = args;
@@ -35,12 +37,15 @@ const dumpAfter = process.env.DUMP;
 for (const step of script) {
   seen.length = 0;
   subject.meter.reset();
+  subject.meter.trail = [];
   await driver.step(user, step);
   await new Promise((r) => setTimeout(r, 300));
   console.log(
     `\n## ${step.label}: ${subject.meter.roundTrips} round trips, ${subject.meter.commands} commands`,
   );
   for (const line of seen) console.log(`  ${line}`);
+  console.log('  as the client sent them (round trip, command, first argument):');
+  for (const line of subject.meter.trail ?? []) console.log(`    ${line}`);
   if (dumpAfter === step.label) {
     const stored = await admin.get(`ls:{tg:${user.id}}:session`);
     console.log(
@@ -58,5 +63,6 @@ if (subject.problems.length > 0) console.log('\nproblems logged:', subject.probl
 console.log(`\nlast reply: ${api.chat(user.id).lastText}`);
 await subject.close();
 monitor.disconnect();
+monitorClient.disconnect();
 admin.disconnect();
 server.stop();
