@@ -57,7 +57,7 @@ export class AccountStore {
     return `${this.prefix}idx:link:${channel}:${userId}`;
   }
 
-  /** The raw storage key of an account (for tests that inspect what is at rest). */
+  /** The storage key of an account (the engine reads it with a turn's frame; tests inspect what is at rest). */
   rawKey(id: string): string {
     return this.accountKey(id);
   }
@@ -79,10 +79,13 @@ export class AccountStore {
     }
   }
 
-  /** `Kv.deleteIfEquals`, keeping the turn's read scope true. */
-  private async deleteIfEquals(key: string, value: string): Promise<void> {
+  /**
+   * `Kv.deleteIfEquals`, keeping the turn's read scope true. `withCommit`: the entry is released with the
+   * turn's commit (a read of it in the turn sends it first).
+   */
+  private async deleteIfEquals(key: string, value: string, withCommit = false): Promise<void> {
     try {
-      await this.kv.deleteIfEquals(key, value);
+      await this.kv.deleteIfEquals(key, value, { withCommit });
     } finally {
       wrote(key);
     }
@@ -219,7 +222,8 @@ export class AccountStore {
       },
       loaded,
     );
-    if (replaced !== phone) await this.deleteIfEquals(this.phoneKey(replaced), id);
+    // The old number is free once the account no longer names it; nobody needs that before the commit.
+    if (replaced !== phone) await this.deleteIfEquals(this.phoneKey(replaced), id, true);
     return { ok: true };
   }
 

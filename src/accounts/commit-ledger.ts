@@ -1,4 +1,4 @@
-import { type Kv, setAll } from '../kv/kv.ts';
+import { type Kv, readAndClaim, setAll } from '../kv/kv.ts';
 
 /** How long a task's commit is remembered: well past any task's life. */
 const REMEMBER_MS = 60 * 60_000;
@@ -6,6 +6,15 @@ const REMEMBER_MS = 60 * 60_000;
 const RUNNING_MS = 60_000;
 
 export type InProgress = { readonly ok: false; readonly reason: 'inProgress' };
+
+/**
+ * What must hold before a change is applied, read in the same step as the claim: `key` is read, and
+ * `refusal` of its value is the answer when it does not hold (null when it does).
+ */
+export interface LedgerGuard<R> {
+  readonly key: string;
+  refusal(value: string | null): R | null;
+}
 
 /**
  * Applies each task's change exactly once. The first call for a task id marks it running (SET NX), applies
@@ -26,16 +35,32 @@ export class CommitLedger {
     return `${this.prefix}{acct:${accountId}}:commit:${kind}:${taskId}`;
   }
 
-  async once<T>(
+  async once<T, R = never>(
     accountId: string,
     taskId: string,
     kind: string,
     apply: () => Promise<T>,
-  ): Promise<T | InProgress> {
+    /** Checked first (a fresh proof): its key is read with the claim, in one round trip on Redis. */
+    guard?: LedgerGuard<R>,
+  ): Promise<T | R | InProgress> {
     const key = this.key(accountId, taskId, kind);
-    if (!(await this.kv.setIfAbsent(key, 'running', RUNNING_MS))) {
-      const stored = await this.kv.get(key);
-      if (stored !== null && stored !== 'running') return (JSON.parse(stored) as { result: T }).result;
+    let claimed: boolean;
+    let held: string | null = null;
+    if (guard) {
+      const found = await readAndClaim(this.kv, guard.key, key, 'running', RUNNING_MS);
+      const refusal = guard.refusal(found.read);
+      if (refusal !== null) {
+        if (found.claimed) await this.kv.del(key);
+        return refusal;
+      }
+      claimed = found.claimed;
+      held = found.held;
+    } else {
+      claimed = await this.kv.setIfAbsent(key, 'running', RUNNING_MS);
+      if (!claimed) held = await this.kv.get(key);
+    }
+    if (!claimed) {
+      if (held !== null && held !== 'running') return (JSON.parse(held) as { result: T }).result;
       return { ok: false, reason: 'inProgress' };
     }
     let result: T;

@@ -109,7 +109,8 @@ export class PhoneService {
       if (changed.reason === 'taken') return { ok: false, reason: 'unavailable' };
       throw new Error('account not found');
     }
-    await this.deps.kv.del(this.triesKey(accountId));
+    // The count of new numbers tried starts again with the swap (with the turn's commit).
+    await this.deps.kv.del(this.triesKey(accountId), { withCommit: true });
     const from = maskPhone(before.phone);
     const to = maskPhone(phone);
     await accounts.appendEvent(accountId, {

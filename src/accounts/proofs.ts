@@ -38,7 +38,11 @@ export class ProofStore {
 
   /** True when this task holds a proof for `purpose` that is at most 5 minutes old at `now`. */
   async isFresh(accountId: string, taskId: string, purpose: string, now: number): Promise<boolean> {
-    const raw = await this.kv.get(this.key(accountId, taskId, purpose));
+    return ProofStore.holds(await this.kv.get(this.key(accountId, taskId, purpose)), taskId, now);
+  }
+
+  /** True when `raw` (a proof key's value, as read) is task `taskId`'s and at most 5 minutes old at `now`. */
+  static holds(raw: string | null, taskId: string, now: number): boolean {
     if (raw === null) return false;
     const split = raw.lastIndexOf(':');
     const at = Number(raw.slice(split + 1));

@@ -55,6 +55,7 @@ export function createEngine(
     identities: {
       accountIdFor: (channel, userId) => services.accounts.linkedId(channel, userId),
       linkKey: (channel, userId) => services.accounts.linkedIdKey(channel, userId),
+      accountKey: (accountId) => services.accounts.rawKey(accountId),
       turnScope: withTurnScope,
     },
     clock: services.clock,

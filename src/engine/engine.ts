@@ -34,6 +34,12 @@ export interface IdentityResolver {
    */
   linkKey?(channel: ChatRef['channel'], userId: string): string;
   /**
+   * The store key of an account, when it is one plain key: the engine reads it with the frame too when it
+   * knows which account the sender was linked to last time (and uses it only when the link still says so),
+   * so a turn's first account read costs no round trip of its own.
+   */
+  accountKey?(accountId: string): string;
+  /**
    * Runs one turn (frame, step, commit) in a turn scope (`withTurnScope`): the services read each account
    * and link at most once in it, `seed` adds the link read with the frame, and the security log's lines go
    * in the commit's round trip. Without it, every read asks and every write goes at once.
@@ -100,6 +106,8 @@ export interface TurnResult {
 }
 
 /** How many transcript lines a running task keeps, and how much of each typed text. */
+/** Senders whose last linked account the engine remembers, to read it with their next frame. */
+const LINK_HINTS = 50_000;
 const TRANSCRIPT_KEPT = 10;
 const TRANSCRIPT_TEXT_MAX = 60;
 /** Redeliveries are recognised this long after a chat's last message. */
@@ -183,7 +191,13 @@ export class Engine {
     const { log } = this.options;
     const chat = input.chat;
     const started = performance.now();
-    const linkKey = this.options.identities.linkKey?.(chat.channel, input.userId);
+    const { identities } = this.options;
+    const linkKey = identities.linkKey?.(chat.channel, input.userId);
+    const sender = `${chat.channel}:${input.userId}`;
+    const hinted = linkKey === undefined ? undefined : this.linkedBefore.get(sender);
+    const accountKey = hinted === undefined ? undefined : identities.accountKey?.(hinted);
+    const also =
+      linkKey === undefined ? undefined : accountKey === undefined ? [linkKey] : [linkKey, accountKey];
     try {
       const result = await this.scoped((seed) =>
         this.transaction.run(
@@ -193,13 +207,19 @@ export class Engine {
               const duplicate: TurnResult = { replies: [], inputWasSecret: false, duplicate: true };
               return { commit: null, value: duplicate };
             }
-            if (linkKey !== undefined && frame.also !== undefined) seed(linkKey, frame.also);
+            if (linkKey !== undefined && frame.also !== undefined) {
+              const linked = frame.also[0] ?? null;
+              seed(linkKey, linked);
+              // The account read beside the link counts only if the link still names it.
+              if (accountKey !== undefined && linked === hinted) seed(accountKey, frame.also[1] ?? null);
+              this.rememberLink(sender, linked);
+            }
             const turn = new Turn(this, input, frame, this.options.clock.now());
             await turn.run();
             return { commit: turn.commit(), value: turn.result() };
           },
           undefined,
-          linkKey,
+          also,
         ),
       );
       if (result === null) {
@@ -224,6 +244,22 @@ export class Engine {
       };
     } finally {
       this.observer.message(chat.channel, performance.now() - started);
+    }
+  }
+
+  /**
+   * Which account each recent sender was linked to (a hint only: the link read with the frame decides),
+   * at most LINK_HINTS of them, the least recently seen forgotten first.
+   */
+  private readonly linkedBefore = new Map<string, string>();
+
+  private rememberLink(sender: string, accountId: string | null): void {
+    this.linkedBefore.delete(sender);
+    if (accountId === null) return;
+    this.linkedBefore.set(sender, accountId);
+    if (this.linkedBefore.size > LINK_HINTS) {
+      const oldest = this.linkedBefore.keys().next().value;
+      if (oldest !== undefined) this.linkedBefore.delete(oldest);
     }
   }
 
@@ -563,7 +599,7 @@ class Turn {
   /** The sender's linked account: read with the frame when the resolver allows it, else asked once. */
   private accountId(): Promise<string | null> {
     // A flow step may have linked or unlinked this chat: after one ran, ask again.
-    if (this.frame.also !== undefined && !this.flowRan) return Promise.resolve(this.frame.also);
+    if (this.frame.also !== undefined && !this.flowRan) return Promise.resolve(this.frame.also[0] ?? null);
     return this.engine.identities.accountIdFor(this.input.chat.channel, this.input.userId);
   }
 

@@ -1,4 +1,4 @@
-import { takeDeferred } from '../kv/read-scope.ts';
+import { runDeferred, takeDeferred, wasSent } from '../kv/read-scope.ts';
 import { isCluster, type RedisClient } from '../kv/redis-kv.ts';
 import { encodeSession } from './session-codec.ts';
 import type { FrameCommit, FrameKeys, SessionFrameBackend } from './session-store.ts';
@@ -61,39 +61,43 @@ export class RedisSessionFrame implements SessionFrameBackend {
     this.cluster = isCluster(redis);
   }
 
-  async begin(keys: FrameKeys, token: string, lockTtlMs: number, also?: string) {
+  async begin(keys: FrameKeys, token: string, lockTtlMs: number, also?: readonly string[]) {
     const args = [keys.lock, keys.session, keys.secret, keys.seen, token, ms(lockTtlMs)];
     type Reply = [number, string | null, string | null, string | null];
     let reply: Reply;
-    let extra: string | null = null;
-    if (also === undefined) {
+    let extra: (string | null)[] | undefined;
+    if (also === undefined || also.length === 0) {
       reply = (await this.redis.lsFrameBegin(...args)) as Reply;
     } else if (this.cluster) {
-      // The other key lives on another slot (maybe another node): read side by side, not in one pipeline.
-      [reply, extra] = (await Promise.all([this.redis.lsFrameBegin(...args), this.redis.get(also)])) as [
-        Reply,
-        string | null,
-      ];
+      // The other keys live on other slots (maybe other nodes): read side by side, not in one pipeline.
+      const [begun, ...values] = await Promise.all([
+        this.redis.lsFrameBegin(...args),
+        ...also.map((key) => this.redis.get(key)),
+      ]);
+      reply = begun as Reply;
+      extra = values as (string | null)[];
     } else {
-      // Another slot's key cannot go into the script (a cluster would refuse it); it rides the same
-      // round trip as a pipelined GET.
+      // Other slots' keys cannot go into the script (a cluster would refuse them); they ride the same
+      // round trip as pipelined GETs.
       const pipeline = this.redis.pipeline();
       (pipeline as unknown as FrameCommands).lsFrameBegin(...args);
-      pipeline.get(also);
+      for (const key of also) pipeline.get(key);
       const results = (await pipeline.exec()) ?? [];
-      const [error, value] = results[0] ?? [new Error('empty pipeline reply'), null];
-      if (error) throw error;
-      const [alsoError, alsoValue] = results[1] ?? [new Error('empty pipeline reply'), null];
-      if (alsoError) throw alsoError;
-      reply = value as Reply;
-      extra = (alsoValue as string | null) ?? null;
+      const values: unknown[] = [];
+      for (let i = 0; i <= also.length; i += 1) {
+        const [error, value] = results[i] ?? [new Error('empty pipeline reply'), null];
+        if (error) throw error;
+        values.push(value);
+      }
+      reply = values[0] as Reply;
+      extra = values.slice(1).map((value) => (value as string | null) ?? null);
     }
     if (reply[0] !== 1) return null;
     return {
       raw: reply[1] ?? null,
       secret: reply[2] != null,
       seen: reply[3] ?? null,
-      ...(also === undefined ? {} : { also: extra }),
+      ...(also === undefined ? {} : { also: extra ?? [] }),
     };
   }
 
@@ -128,12 +132,18 @@ export class RedisSessionFrame implements SessionFrameBackend {
       const [written] = await Promise.all([
         this.redis.lsFrameCommit(...args),
         schedule,
-        ...later.map((write) => write.run()),
+        ...later.map(runDeferred),
       ]);
       return written === 1;
     }
     const pipeline = this.redis.pipeline();
-    for (const write of later) pipeline.call(write.command, ...write.args);
+    // By name: a plain command or a script registered on the client (the pipeline sends it as EVALSHA).
+    const queue = pipeline as unknown as Record<string, (...args: readonly string[]) => unknown>;
+    for (const write of later) {
+      const method = queue[write.command];
+      if (typeof method === 'function') method.apply(pipeline, [...write.args]);
+      else pipeline.call(write.command, ...write.args);
+    }
     (pipeline as unknown as FrameCommands).lsFrameCommit(...args);
     if (commit.expiry === 'cancel') pipeline.zrem(keys.expiry, member);
     else if (commit.expiry !== 'keep') pipeline.zadd(keys.expiry, commit.expiry.dueAt, member);
@@ -142,6 +152,7 @@ export class RedisSessionFrame implements SessionFrameBackend {
     if (error) throw error;
     // A security-log line that did not reach the store is a fault, not a silence (the session is saved).
     for (const [laterError] of results.slice(0, later.length)) if (laterError) throw laterError;
+    for (const write of later) wasSent(write);
     return written === 1;
   }
 

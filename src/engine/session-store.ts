@@ -69,10 +69,11 @@ export interface Frame {
   /** The last handled update ids, newest last: redeliveries are recognised without a key per update. */
   readonly seen: readonly string[];
   /**
-   * The value of the one other key the turn asked to read with its frame (`begin(..., also)`: the
-   * account linked to the sender), in the same round trip; undefined when none was asked for.
+   * The values of the other keys the turn asked to read with its frame (`begin(..., also)`: the account
+   * link of the sender, and the account it was linked to last time), in the same round trip, in the order
+   * asked; undefined when none were asked for.
    */
-  readonly also?: string | null;
+  readonly also?: readonly (string | null)[];
 }
 
 /** What a frame's commit writes, atomically, before it releases the lock. */
@@ -100,9 +101,14 @@ export interface SessionFrameBackend {
     keys: FrameKeys,
     token: string,
     lockTtlMs: number,
-    /** Another key to read in the same round trip (its value comes back as `also`). */
-    also?: string,
-  ): Promise<{ raw: string | null; secret: boolean; seen: string | null; also?: string | null } | null>;
+    /** Other keys to read in the same round trip (their values come back as `also`, in order). */
+    also?: readonly string[],
+  ): Promise<{
+    raw: string | null;
+    secret: boolean;
+    seen: string | null;
+    also?: readonly (string | null)[];
+  } | null>;
   /** If the lock is still ours: write the session and the mark, schedule the expiry, release. */
   commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean>;
   /** Extends the lock while its holder works; false when it is no longer ours. */
@@ -123,15 +129,15 @@ export interface FrameKeys {
 export class KvSessionFrame implements SessionFrameBackend {
   constructor(private readonly kv: Kv) {}
 
-  async begin(keys: FrameKeys, token: string, lockTtlMs: number, also?: string) {
+  async begin(keys: FrameKeys, token: string, lockTtlMs: number, also?: readonly string[]) {
     if (!(await this.kv.setIfAbsent(keys.lock, token, lockTtlMs))) return null;
     const [raw, secret, seen, extra] = await Promise.all([
       this.kv.get(keys.session),
       this.kv.get(keys.secret),
       this.kv.get(keys.seen),
-      also === undefined ? undefined : this.kv.get(also),
+      also === undefined ? undefined : Promise.all(also.map((key) => this.kv.get(key))),
     ]);
-    return { raw, secret: secret !== null, seen, ...(also === undefined ? {} : { also: extra ?? null }) };
+    return { raw, secret: secret !== null, seen, ...(extra === undefined ? {} : { also: extra }) };
   }
 
   async commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean> {
@@ -236,10 +242,15 @@ export class SessionStore {
 
   /**
    * Takes the chat's lock and reads its session and secret mark (one round trip on Redis), retrying
-   * until `waitMs` has passed. Null when the chat stayed busy. `also`: one more key to read in that round
-   * trip (the sender's account link), returned as `Frame.also`.
+   * until `waitMs` has passed. Null when the chat stayed busy. `also`: more keys to read in that round
+   * trip (the sender's account link, the account it was linked to), returned as `Frame.also`.
    */
-  async begin(chat: ChatRef, lockTtlMs: number, waitMs: number, also?: string): Promise<Frame | null> {
+  async begin(
+    chat: ChatRef,
+    lockTtlMs: number,
+    waitMs: number,
+    also?: readonly string[],
+  ): Promise<Frame | null> {
     const token = randomUUID();
     const keys = this.frameKeys(chat);
     const deadline = Date.now() + waitMs;
@@ -254,7 +265,7 @@ export class SessionStore {
           loaded,
           secretAsked: got.secret,
           seen,
-          ...(also === undefined ? {} : { also: got.also ?? null }),
+          ...(got.also === undefined ? {} : { also: got.also }),
         };
       }
       if (Date.now() >= deadline) return null;

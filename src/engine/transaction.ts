@@ -38,8 +38,8 @@ export class ChatTransaction {
     chat: ChatRef,
     work: (frame: Frame) => Promise<{ readonly commit: FrameCommit | null; readonly value: T }>,
     waitMs = this.options.lockWaitMs,
-    /** One more key to read with the frame, in the same round trip (`Frame.also`). */
-    also?: string,
+    /** More keys to read with the frame, in the same round trip (`Frame.also`). */
+    also?: readonly string[],
   ): Promise<{ readonly value: T } | null> {
     const { sessions, lockTtlMs } = this.options;
     let frame: Awaited<ReturnType<SessionStore['begin']>>;

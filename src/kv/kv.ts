@@ -14,15 +14,20 @@ export interface KvWriteEntry {
   readonly ttlMs: number;
 }
 
-/** How `setAll` may write. */
-export interface SetAllOptions {
+/** How a write may go. */
+export interface WriteOptions {
   /**
-   * In a turn, the writes may wait for the turn's commit and travel in its round trip (Redis); the turn
-   * still reads what it wrote. For values nobody else needs before this turn's commit (a code just sent,
-   * a proof for a later step).
+   * In a turn, the write may wait for the turn's commit and travel in its round trip (Redis); the turn
+   * still reads what it wrote. For writes nobody else needs before this turn's commit (a code just sent,
+   * a proof for a later step, a counter cleared, a notice queued).
    */
   readonly withCommit?: boolean;
+  /** Called once the write has reached the store (at once when it did not wait for a commit). */
+  readonly sent?: () => void;
 }
+
+/** How `setAll` may write. */
+export type SetAllOptions = WriteOptions;
 
 /** `Kv.setAll` where the store has it, else one `set` per key (all at once). */
 export async function setAll(
@@ -35,14 +40,47 @@ export async function setAll(
   await Promise.all(entries.map((entry) => kv.set(entry.key, entry.value, entry.ttlMs)));
 }
 
+/** The answer of `Kv.readAndClaim`. */
+export interface ReadAndClaim {
+  /** The value of the key read. */
+  readonly read: string | null;
+  /** True when the claim was written (the claimed key did not exist). */
+  readonly claimed: boolean;
+  /** When not claimed: the claimed key's value as found. */
+  readonly held: string | null;
+}
+
+/**
+ * `Kv.readAndClaim` where the store has it (one round trip), else a read, a `setIfAbsent` and, when the
+ * claim is held by somebody else, a read of it.
+ */
+export async function readAndClaim(
+  kv: Kv,
+  readKey: string,
+  claimKey: string,
+  value: string,
+  ttlMs: number,
+): Promise<ReadAndClaim> {
+  if (kv.readAndClaim) return kv.readAndClaim(readKey, claimKey, value, ttlMs);
+  const read = await kv.get(readKey);
+  const claimed = await kv.setIfAbsent(claimKey, value, ttlMs);
+  return { read, claimed, held: claimed ? null : await kv.get(claimKey) };
+}
+
 /** A schedule member and when it is due (ms). */
 export type ScheduleEntry = readonly [member: string, dueAt: number];
 
 /** `Kv.scheduleAll` where the store has it, else one `schedule` per member. */
-export async function scheduleAll(kv: Kv, key: string, entries: readonly ScheduleEntry[]): Promise<void> {
+export async function scheduleAll(
+  kv: Kv,
+  key: string,
+  entries: readonly ScheduleEntry[],
+  options: WriteOptions = {},
+): Promise<void> {
   if (entries.length === 0) return;
-  if (kv.scheduleAll) return kv.scheduleAll(key, entries);
+  if (kv.scheduleAll) return kv.scheduleAll(key, entries, options);
   await Promise.all(entries.map(([member, dueAt]) => kv.schedule(key, member, dueAt)));
+  options.sent?.();
 }
 
 /**
@@ -62,13 +100,23 @@ export interface Kv {
   /** Writes only when the key does not exist (`SET NX PX`); true when it wrote. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /**
+   * Reads `readKey` and claims `claimKey` (`setIfAbsent`) together, in one step; when the claim is held,
+   * also its value. Both keys share a hash tag (one Redis Cluster slot). Optional: call `readAndClaim()`
+   * from this module, which falls back to single operations.
+   */
+  readAndClaim?(readKey: string, claimKey: string, value: string, ttlMs: number): Promise<ReadAndClaim>;
+  /**
    * Atomically replaces the value only when it still equals `expected` (`null` = the key must not exist).
    * `value: null` deletes. True when it wrote. This is how concurrent writers avoid lost updates.
    */
   compareAndSet(key: string, expected: string | null, value: string | null, ttlMs?: number): Promise<boolean>;
-  /** Deletes only when the value equals `value` (lock release). */
-  deleteIfEquals(key: string, value: string): Promise<boolean>;
-  del(key: string): Promise<void>;
+  /**
+   * Deletes only when the value equals `value` (lock release). True when it deleted; with `withCommit`
+   * in a turn it resolves true at once and the delete happens with the commit (for a caller that does
+   * not need the answer).
+   */
+  deleteIfEquals(key: string, value: string, options?: WriteOptions): Promise<boolean>;
+  del(key: string, options?: WriteOptions): Promise<void>;
   /** Adds one and returns the new count; the expiry is set when the counter is created. */
   increment(key: string, ttlMs: number): Promise<number>;
   /**
@@ -105,7 +153,7 @@ export interface Kv {
    * Puts several members into one schedule at once (one command on Redis). Optional, so that wrappers of
    * a store keep compiling: call `scheduleAll()` from this module, which falls back to `schedule`.
    */
-  scheduleAll?(key: string, entries: readonly ScheduleEntry[]): Promise<void>;
+  scheduleAll?(key: string, entries: readonly ScheduleEntry[], options?: WriteOptions): Promise<void>;
   unschedule(key: string, member: string): Promise<void>;
   /** Atomically takes up to `limit` members due at or before `now` out of the schedule. */
   takeDue(key: string, now: number, limit: number): Promise<string[]>;

@@ -1,6 +1,13 @@
 import { type Clock, systemClock } from '../clock.ts';
 import { type CodeAttempt, type CodeCheck, judgeCode } from './code-check.ts';
-import type { AttemptReservation, Kv, KvWriteEntry, ScheduleEntry } from './kv.ts';
+import type {
+  AttemptReservation,
+  Kv,
+  KvWriteEntry,
+  ReadAndClaim,
+  ScheduleEntry,
+  WriteOptions,
+} from './kv.ts';
 
 /** A counter's value; anything that is not a positive count is none. */
 function counted(value: string | null): number {
@@ -50,14 +57,23 @@ export class MemoryKv implements Kv {
     this.data.set(key, { value, expiresAt: this.expiry(ttlMs) });
   }
 
-  async setAll(entries: readonly KvWriteEntry[]): Promise<void> {
+  async setAll(entries: readonly KvWriteEntry[], options: WriteOptions = {}): Promise<void> {
     for (const { key, value, ttlMs } of entries) this.data.set(key, { value, expiresAt: this.expiry(ttlMs) });
+    options.sent?.();
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     if (this.live(key)) return false;
     this.data.set(key, { value, expiresAt: this.expiry(ttlMs) });
     return true;
+  }
+
+  async readAndClaim(readKey: string, claimKey: string, value: string, ttlMs: number): Promise<ReadAndClaim> {
+    const read = this.string(readKey);
+    const held = this.string(claimKey);
+    if (held !== null) return { read, claimed: false, held };
+    this.data.set(claimKey, { value, expiresAt: this.expiry(ttlMs) });
+    return { read, claimed: true, held: null };
   }
 
   async compareAndSet(
@@ -72,14 +88,16 @@ export class MemoryKv implements Kv {
     return true;
   }
 
-  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+  async deleteIfEquals(key: string, value: string, options: WriteOptions = {}): Promise<boolean> {
     if (this.string(key) !== value) return false;
     this.data.delete(key);
+    options.sent?.();
     return true;
   }
 
-  async del(key: string): Promise<void> {
+  async del(key: string, options: WriteOptions = {}): Promise<void> {
     this.data.delete(key);
+    options.sent?.();
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
@@ -154,9 +172,14 @@ export class MemoryKv implements Kv {
     return check;
   }
 
-  async scheduleAll(key: string, entries: readonly ScheduleEntry[]): Promise<void> {
+  async scheduleAll(
+    key: string,
+    entries: readonly ScheduleEntry[],
+    options: WriteOptions = {},
+  ): Promise<void> {
     const schedule = this.scheduleOf(key);
     for (const [member, dueAt] of entries) schedule.set(member, dueAt);
+    options.sent?.();
   }
 
   async unschedule(key: string, member: string): Promise<void> {

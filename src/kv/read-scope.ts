@@ -2,14 +2,31 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** A write that may wait for the turn's commit and travel in its round trip (see `deferWrite`). */
 export interface DeferredWrite {
-  /** The Redis command and its arguments, for a pipeline. */
+  /** The command (a Redis command or a script registered on the client) and its arguments, for a pipeline. */
   readonly command: string;
   readonly args: readonly string[];
-  /** The key it writes; with `value`, a plain SET whose value the turn's reads are answered with. */
+  /**
+   * The key it writes. With `value` the turn's reads of the key are answered with it (null: deleted);
+   * without, the outcome is not known here (a conditional delete, an append) and a read sends it first.
+   */
   readonly key: string;
-  readonly value?: string;
+  readonly value?: string | null;
   /** Sends it on its own (when no commit takes it). */
   run(): Promise<unknown>;
+  /** Called once it has reached the store (after the commit's round trip, or after `run`). */
+  readonly sent?: () => void;
+}
+
+/** `write.run()`, then its `sent`. */
+export async function runDeferred(write: DeferredWrite): Promise<void> {
+  await write.run();
+  wasSent(write);
+}
+
+/** Calls `write.sent`, outside any turn scope (what it starts outlives the turn). */
+export function wasSent(write: DeferredWrite): void {
+  const { sent } = write;
+  if (sent) scope.exit(sent);
 }
 
 interface Scope {
@@ -56,7 +73,7 @@ async function sendDeferred(state: Scope): Promise<void> {
   const waiting = state.deferred;
   state.deferred = [];
   state.pending.clear();
-  if (waiting.length > 0) await Promise.all(waiting.map((write) => write.run()));
+  if (waiting.length > 0) await Promise.all(waiting.map(runDeferred));
 }
 
 /** `read()` once per scope and key; outside a scope, every call reads. A failed read is not kept. */
@@ -104,13 +121,17 @@ export function inTurnScope(): boolean {
   return scope.getStore() !== undefined;
 }
 
-/** The value of the turn's latest deferred SET of `key`; undefined when it has none. */
-export function deferredValue(key: string): string | undefined {
+/**
+ * What a read of `key` gets from the turn's deferred writes: the latest one's value (null: deleted);
+ * 'unknown' when the latest one's outcome is not known here (send the writes first, `settle`);
+ * undefined when the turn has none for it.
+ */
+export function deferredValue(key: string): string | null | 'unknown' | undefined {
   const state = scope.getStore();
   if (!state?.pending.has(key)) return undefined;
   for (let i = state.deferred.length - 1; i >= 0; i -= 1) {
     const write = state.deferred[i];
-    if (write?.key === key) return write.value;
+    if (write?.key === key) return write.value === undefined ? 'unknown' : write.value;
   }
   return undefined;
 }

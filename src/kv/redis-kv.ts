@@ -1,7 +1,21 @@
 import type { Cluster, Redis } from 'ioredis';
 import { CHECK_CODE_LUA, type CodeAttempt, type CodeCheck, codeCheckOf } from './code-check.ts';
-import type { AttemptReservation, Kv, KvWriteEntry, ScheduleEntry, SetAllOptions } from './kv.ts';
-import { deferWrite, deferredValue, flushDeferred, inTurnScope, settle } from './read-scope.ts';
+import type {
+  AttemptReservation,
+  Kv,
+  KvWriteEntry,
+  ReadAndClaim,
+  ScheduleEntry,
+  WriteOptions,
+} from './kv.ts';
+import {
+  type DeferredWrite,
+  deferWrite,
+  deferredValue,
+  flushDeferred,
+  inTurnScope,
+  settle,
+} from './read-scope.ts';
 
 const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[1])
@@ -61,6 +75,12 @@ if count <= 0 then return 0 end
 if count == 1 then redis.call('DEL', KEYS[1]) else redis.call('DECR', KEYS[1]) end
 return 1`;
 
+/** KEYS: read, claim. ARGV: value, ttl. {read, 1} when claimed, else {read, 0, held}. */
+const READ_AND_CLAIM = `
+local read = redis.call('GET', KEYS[1])
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {read, 1} end
+return {read, 0, redis.call('GET', KEYS[2])}`;
+
 /** The scripts, registered on the client once (`defineCommand`), so they travel as EVALSHA. */
 const SCRIPTS = {
   lsKvCompareAndSet: COMPARE_AND_SET,
@@ -75,6 +95,14 @@ const SCRIPTS = {
 /** Every script takes one key, then its arguments. */
 type KvCommands = {
   readonly [name in keyof typeof SCRIPTS]: (key: string, ...args: string[]) => Promise<unknown>;
+} & {
+  /** The one script with two keys (of one hash tag). */
+  readonly lsKvReadAndClaim: (
+    readKey: string,
+    claimKey: string,
+    value: string,
+    ttl: string,
+  ) => Promise<unknown>;
 };
 
 const ms = (value: number): string => String(Math.max(1, Math.ceil(value)));
@@ -105,13 +133,27 @@ export class RedisKv implements Kv {
         redis.defineCommand(name, { numberOfKeys: 1, lua });
       }
     }
+    if (typeof commands.lsKvReadAndClaim !== 'function') {
+      redis.defineCommand('lsKvReadAndClaim', { numberOfKeys: 2, lua: READ_AND_CLAIM });
+    }
     this.scripts = redis as RedisClient & KvCommands;
   }
 
   get(key: string): Promise<string | null> {
     // A write of this turn that waits for its commit is what the turn reads.
     const waiting = deferredValue(key);
-    return waiting === undefined ? this.redis.get(key) : Promise.resolve(waiting);
+    if (waiting === undefined) return this.redis.get(key);
+    if (waiting === 'unknown') return settle(key).then(() => this.redis.get(key));
+    return Promise.resolve(waiting);
+  }
+
+  /**
+   * With `withCommit` in a turn scope: keeps `write` for the turn's commit (true); otherwise false, and the
+   * caller sends it now.
+   */
+  private later(write: Omit<DeferredWrite, 'sent'>, options: WriteOptions): boolean {
+    if (!options.withCommit) return false;
+    return deferWrite(options.sent ? { ...write, sent: options.sent } : write);
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
@@ -120,19 +162,20 @@ export class RedisKv implements Kv {
     else await this.redis.set(key, value, 'PX', ms(ttlMs));
   }
 
-  async setAll(entries: readonly KvWriteEntry[], options: SetAllOptions = {}): Promise<void> {
+  async setAll(entries: readonly KvWriteEntry[], options: WriteOptions = {}): Promise<void> {
     if (entries.length === 0) return;
     if (options.withCommit && inTurnScope()) {
-      for (const { key, value, ttlMs } of entries) {
-        const args = [key, value, 'PX', ms(ttlMs)];
-        deferWrite({
+      entries.forEach(({ key, value, ttlMs }, i) => {
+        const write = {
           command: 'set',
-          args,
+          args: [key, value, 'PX', ms(ttlMs)],
           key,
           value,
           run: () => this.redis.set(key, value, 'PX', ms(ttlMs)),
-        });
-      }
+        };
+        // `sent` once, with the last of them.
+        this.later(write, i === entries.length - 1 ? options : { withCommit: true });
+      });
       return;
     }
     for (const entry of entries) await settle(entry.key);
@@ -140,16 +183,36 @@ export class RedisKv implements Kv {
     const tag = (key: string) => /\{([^}]*)\}/.exec(key)?.[1] ?? key;
     if (isCluster(this.redis) && new Set(entries.map((entry) => tag(entry.key))).size > 1) {
       await Promise.all(entries.map((entry) => this.set(entry.key, entry.value, entry.ttlMs)));
+      options.sent?.();
       return;
     }
     const pipeline = this.redis.pipeline();
     for (const entry of entries) pipeline.set(entry.key, entry.value, 'PX', ms(entry.ttlMs));
     for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    options.sent?.();
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     await settle(key);
     return (await this.redis.set(key, value, 'PX', ms(ttlMs), 'NX')) === 'OK';
+  }
+
+  async readAndClaim(readKey: string, claimKey: string, value: string, ttlMs: number): Promise<ReadAndClaim> {
+    // A value this turn wrote and keeps for its commit is what the turn reads.
+    const waiting = deferredValue(readKey);
+    if (waiting !== undefined && waiting !== 'unknown') {
+      const claimed = await this.setIfAbsent(claimKey, value, ttlMs);
+      return { read: waiting, claimed, held: claimed ? null : await this.get(claimKey) };
+    }
+    await settle(readKey);
+    await settle(claimKey);
+    const [read, claimed, held] = (await this.scripts.lsKvReadAndClaim(
+      readKey,
+      claimKey,
+      value,
+      ms(ttlMs),
+    )) as [string | null, number, (string | null)?];
+    return { read: read ?? null, claimed: claimed === 1, held: held ?? null };
   }
 
   async compareAndSet(
@@ -170,14 +233,21 @@ export class RedisKv implements Kv {
     return result === 1;
   }
 
-  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+  async deleteIfEquals(key: string, value: string, options: WriteOptions = {}): Promise<boolean> {
+    const run = () => this.scripts.lsKvDeleteIfEquals(key, value);
+    if (this.later({ command: 'lsKvDeleteIfEquals', args: [key, value], key, run }, options)) return true;
     await settle(key);
-    return (await this.scripts.lsKvDeleteIfEquals(key, value)) === 1;
+    const deleted = (await run()) === 1;
+    options.sent?.();
+    return deleted;
   }
 
-  async del(key: string): Promise<void> {
+  async del(key: string, options: WriteOptions = {}): Promise<void> {
+    const run = () => this.redis.del(key);
+    if (this.later({ command: 'del', args: [key], key, value: null, run }, options)) return;
     await settle(key);
-    await this.redis.del(key);
+    await run();
+    options.sent?.();
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
@@ -240,9 +310,17 @@ export class RedisKv implements Kv {
     await this.redis.zadd(key, dueAt, member);
   }
 
-  async scheduleAll(key: string, entries: readonly ScheduleEntry[]): Promise<void> {
+  async scheduleAll(
+    key: string,
+    entries: readonly ScheduleEntry[],
+    options: WriteOptions = {},
+  ): Promise<void> {
     if (entries.length === 0) return;
-    await this.redis.zadd(key, ...entries.flatMap(([member, dueAt]) => [dueAt, member]));
+    const args = entries.flatMap(([member, dueAt]) => [String(dueAt), member]);
+    const run = () => this.redis.zadd(key, ...args);
+    if (this.later({ command: 'zadd', args: [key, ...args], key, run }, options)) return;
+    await run();
+    options.sent?.();
   }
 
   async unschedule(key: string, member: string): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Delivery, OutgoingMessage } from '../delivery/delivery.ts';
 import { type Kv, scheduleAll } from '../kv/kv.ts';
+import { inTurnScope } from '../kv/read-scope.ts';
 import { renderOutgoing } from '../delivery/render.ts';
 import { describeError, type Logger } from '../log.ts';
 
@@ -77,15 +78,25 @@ export class NoticeOutbox {
     const batch = this.batch ?? [];
     this.batch = null;
     const now = this.options.clock.now();
+    // One drain for the batch, large enough to take all of it at once, once it is in the queue.
+    let drained = false;
+    const drain = () => {
+      if (drained) return;
+      drained = true;
+      this.track(this.drain(Math.max(50, batch.length)));
+    };
+    const deferrable = inTurnScope();
     scheduleAll(
       this.options.kv,
       this.key,
       batch.map(({ member }) => [member, now] as const),
+      // In a turn the queue is written with the turn's commit (the change itself is already applied).
+      { withCommit: true, sent: drain },
     ).then(
       () => {
         for (const { done } of batch) done();
-        // One drain for the batch, large enough to take all of it at once.
-        this.track(this.drain(Math.max(50, batch.length)));
+        // Outside a turn it is written by now (also through a store that does not report `sent`).
+        if (!deferrable) drain();
       },
       (error: unknown) => {
         for (const { done } of batch) done(error ?? new Error('the notice queue could not be written'));

@@ -12,6 +12,7 @@ import { MAX_INPUT_LENGTH, type Reply } from '../../src/core/reply.ts';
 import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
 import { RedisSessionFrame } from '../../src/engine/redis-session-frame.ts';
 import { expiryShard, SessionStore } from '../../src/engine/session-store.ts';
+import { withTurnScope } from '../../src/kv/read-scope.ts';
 import { RedisKv } from '../../src/kv/redis-kv.ts';
 import { silentLogger } from '../../src/log.ts';
 import { counterFlow } from '../helpers/counter-flow.ts';
@@ -117,6 +118,59 @@ describe('the turn frame on Redis', () => {
     expect(keys(welcome.replies)[0]).toBe('common.welcome');
     expect(counter.trips()).toBe(2);
     await redis.del(linkKey);
+  });
+
+  it('reads the account the sender was linked to last time with the frame, and uses it only while the link still names it', async () => {
+    const redis = connectRedis();
+    const counter = countTrips(redis);
+    const linkKey = `${prefix}link:telegram:501`;
+    const accountKey = (id: string) => `${prefix}{acct:${id}}:account`;
+    /** What each turn's scope was given without reading, by key. */
+    let seeded = new Map<string, string | null>();
+    const engine = engineOn(redis, {
+      identities: {
+        accountIdFor: async () => {
+          throw new Error('the link was to be read with the frame');
+        },
+        linkKey: (channel, userId) => `${prefix}link:${channel}:${userId}`,
+        accountKey,
+        turnScope: (work) =>
+          withTurnScope((seed) =>
+            work((key, value) => {
+              seeded.set(key, value);
+              seed(key, value);
+            }),
+          ),
+      },
+    });
+    await redis.set(linkKey, 'acc_one');
+    await redis.set(accountKey('acc_one'), '{"id":"acc_one"}');
+    await redis.set(accountKey('acc_two'), '{"id":"acc_two"}');
+    const turn = async () => {
+      seeded = new Map();
+      counter.reset();
+      await engine.handle(command('start'));
+      expect(counter.trips()).toBe(2);
+      return seeded;
+    };
+    // The first turn learns the link; the next ones read its account in the same round trip.
+    expect(await turn()).toEqual(new Map([[linkKey, 'acc_one']]));
+    expect(await turn()).toEqual(
+      new Map([
+        [linkKey, 'acc_one'],
+        [accountKey('acc_one'), '{"id":"acc_one"}'],
+      ]),
+    );
+    // Linked elsewhere in between: the account read beside the old link is not used; the next turn reads
+    // the new one.
+    await redis.set(linkKey, 'acc_two');
+    expect(await turn()).toEqual(new Map([[linkKey, 'acc_two']]));
+    expect((await turn()).get(accountKey('acc_two'))).toBe('{"id":"acc_two"}');
+    // Unlinked: nothing more is read for it.
+    await redis.del(linkKey);
+    expect(await turn()).toEqual(new Map([[linkKey, null]]));
+    expect(await turn()).toEqual(new Map([[linkKey, null]]));
+    await redis.del(accountKey('acc_one'), accountKey('acc_two'));
   });
 
   it('keeps no transcript in the session when no support desk is set up (nobody could read it)', async () => {

@@ -200,12 +200,17 @@ export const showPictureFlow: FlowDefinition = {
 export class FlakySessionStore extends SessionStore {
   failNextLoad = false;
 
-  override async begin(chat: ChatRef, lockTtlMs: number, waitMs: number): Promise<Frame | null> {
+  override async begin(
+    chat: ChatRef,
+    lockTtlMs: number,
+    waitMs: number,
+    also?: readonly string[],
+  ): Promise<Frame | null> {
     if (this.failNextLoad) {
       this.failNextLoad = false;
       throw new Error('connection lost');
     }
-    return super.begin(chat, lockTtlMs, waitMs);
+    return super.begin(chat, lockTtlMs, waitMs, also);
   }
 }
 

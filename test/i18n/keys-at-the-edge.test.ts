@@ -11,7 +11,7 @@ import { availableLocales, t } from '../../src/catalog/catalog.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { Delivery, OutgoingMessage, RenderedMessage } from '../../src/delivery/delivery.ts';
 import { renderOutgoing } from '../../src/delivery/render.ts';
-import type { Kv } from '../../src/kv/kv.ts';
+import type { Kv, WriteOptions } from '../../src/kv/kv.ts';
 import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { silentLogger } from '../../src/log.ts';
 import { NoticeOutbox } from '../../src/notices/outbox.ts';
@@ -32,9 +32,9 @@ describe('keys at the edge', () => {
             return target.schedule(key, member, dueAt);
           };
         if (name === 'scheduleAll' && target.scheduleAll)
-          return (key: string, entries: readonly [string, number][]) => {
+          return (key: string, entries: readonly [string, number][], options?: WriteOptions) => {
             stored.push(...entries.map(([member]) => member));
-            return target.scheduleAll?.(key, entries);
+            return target.scheduleAll?.(key, entries, options);
           };
         const value = Reflect.get(target, name, receiver);
         return typeof value === 'function' ? value.bind(target) : value;

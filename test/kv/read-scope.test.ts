@@ -219,6 +219,113 @@ describe('writes that travel with the commit, on Redis', () => {
   });
 });
 
+describe('deletes and queue entries that travel with the commit, on Redis', () => {
+  const redis = connectRedis();
+
+  it('wait for the commit, are read as gone (or read after sending, when the outcome is unknown), and tell when sent', async () => {
+    const prefix = uniquePrefix();
+    const kv = new RedisKv(redis);
+    const sessions = new SessionStore(kv, prefix, new RedisSessionFrame(redis));
+    const chat = { channel: 'telegram', chatId: '79' } as const;
+    const tries = `${prefix}{acct:a}:tries`;
+    const index = `${prefix}idx:phone:+15550000009`;
+    const other = `${prefix}idx:phone:+15550000010`;
+    const queue = `${prefix}notices`;
+    await redis.set(tries, '3');
+    await redis.set(index, 'acc_a');
+    await redis.set(other, 'acc_someone_else');
+    const sent: string[] = [];
+    await withTurnScope(async () => {
+      const frame = await sessions.begin(chat, 5_000, 0);
+      if (!frame) throw new Error('no frame');
+      await kv.del(tries, { withCommit: true });
+      expect(await kv.deleteIfEquals(index, 'acc_a', { withCommit: true })).toBe(true);
+      await kv.deleteIfEquals(other, 'acc_a', { withCommit: true });
+      await kv.scheduleAll(queue, [['notice-1', 5]], { withCommit: true, sent: () => sent.push('queue') });
+      // Nothing has reached Redis yet.
+      expect(await redis.get(tries)).toBe('3');
+      expect(await redis.get(index)).toBe('acc_a');
+      expect(await redis.zcard(queue)).toBe(0);
+      expect(sent).toEqual([]);
+      // The turn reads the deleted counter as gone without sending anything.
+      expect(await kv.get(tries)).toBeNull();
+      expect(await redis.get(tries)).toBe('3');
+      expect(await sessions.commit(chat, frame.token, { ...commitOf(), seen: ['1'] })).toBe(true);
+      expect(sent).toEqual(['queue']);
+      expect(await redis.get(tries)).toBeNull();
+      expect(await redis.get(index)).toBeNull();
+      // A conditional delete deletes only what still holds the value.
+      expect(await redis.get(other)).toBe('acc_someone_else');
+      expect(await redis.zrange(queue, 0, -1)).toEqual(['notice-1']);
+    });
+    await redis.set(index, 'acc_a');
+    await withTurnScope(async () => {
+      await kv.deleteIfEquals(index, 'acc_a', { withCommit: true });
+      // A read of a key whose pending write has an outcome not known here sends it first.
+      expect(await kv.get(index)).toBeNull();
+    });
+    // Outside a turn they go at once, and say so.
+    await redis.set(tries, '1');
+    await kv.del(tries, { withCommit: true, sent: () => sent.push('del') });
+    expect(await redis.get(tries)).toBeNull();
+    expect(sent).toEqual(['queue', 'del']);
+    await deleteByPrefix(redis, prefix);
+  });
+});
+
+describe('reading one key and claiming another in one step', () => {
+  const redis = connectRedis();
+  for (const [name, make] of [
+    ['Redis', () => new RedisKv(redis)],
+    ['memory', () => new MemoryKv()],
+  ] as const) {
+    it(`claims a free key, reports a held one with its value, and reads the other key (${name})`, async () => {
+      const kv = make();
+      const prefix = uniquePrefix();
+      const proof = `${prefix}{acct:b}:proof`;
+      const claim = `${prefix}{acct:b}:commit`;
+      expect(await kv.readAndClaim?.(proof, claim, 'running', 60_000)).toEqual({
+        read: null,
+        claimed: true,
+        held: null,
+      });
+      await kv.set(proof, 'task_1:5', 60_000);
+      expect(await kv.readAndClaim?.(proof, claim, 'running', 60_000)).toEqual({
+        read: 'task_1:5',
+        claimed: false,
+        held: 'running',
+      });
+      expect(await kv.ttl(claim)).toBeGreaterThan(50_000);
+      if (name === 'Redis') await deleteByPrefix(redis, prefix);
+    });
+  }
+
+  it('costs one round trip on Redis, and answers with a value the turn keeps for its commit', async () => {
+    const prefix = uniquePrefix();
+    const kv = new RedisKv(redis);
+    const proof = `${prefix}{acct:c}:proof`;
+    const claim = `${prefix}{acct:c}:commit`;
+    let commands = 0;
+    const send = redis.sendCommand.bind(redis);
+    redis.sendCommand = ((...args: Parameters<typeof redis.sendCommand>) => {
+      commands += 1;
+      return send(...args);
+    }) as typeof redis.sendCommand;
+    try {
+      await kv.readAndClaim(proof, claim, 'running', 60_000);
+      expect(commands).toBe(1);
+      await redis.del(claim);
+      await withTurnScope(async () => {
+        await setAll(kv, [{ key: proof, value: 'task_2:9', ttlMs: 60_000 }], { withCommit: true });
+        expect((await kv.readAndClaim(proof, claim, 'running', 60_000)).read).toBe('task_2:9');
+      });
+    } finally {
+      redis.sendCommand = send;
+    }
+    await deleteByPrefix(redis, prefix);
+  });
+});
+
 function commitOf() {
   return {
     next: { flow: null, prompt: null, lastActiveAt: 1 },

@@ -161,4 +161,25 @@ describe.each(backends)('CommitLedger on $name', (backend) => {
     expect(await ledger.once('acc_3', 'task_e', 'email', async () => ({ ok: true }))).toEqual({ ok: true });
     expect(await ledger.once('acc_3', 'task_e', 'email', async () => ({ ok: false }))).toEqual({ ok: true });
   });
+
+  it('checks its guard (read with the claim) first: a refused guard applies nothing and leaves no claim', async () => {
+    const ledger = new CommitLedger(store.kv, store.prefix);
+    const proof = `${store.prefix}{acct:acc_4}:proof:phone:task_f`;
+    const stale = { ok: false as const, reason: 'reauth' };
+    const guard = { key: proof, refusal: (raw: string | null) => (raw === 'fresh' ? null : stale) };
+    let applied = 0;
+    const apply = async () => {
+      applied += 1;
+      return { ok: true as const };
+    };
+    expect(await ledger.once('acc_4', 'task_f', 'phone', apply, guard)).toEqual(stale);
+    expect(applied).toBe(0);
+    await store.kv.set(proof, 'fresh', 60_000);
+    expect(await ledger.once('acc_4', 'task_f', 'phone', apply, guard)).toEqual({ ok: true });
+    // A repeat gets the first result while the guard holds, and the refusal once it does not.
+    expect(await ledger.once('acc_4', 'task_f', 'phone', apply, guard)).toEqual({ ok: true });
+    await store.kv.del(proof);
+    expect(await ledger.once('acc_4', 'task_f', 'phone', apply, guard)).toEqual(stale);
+    expect(applied).toBe(1);
+  });
 });

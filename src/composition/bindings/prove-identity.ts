@@ -1,6 +1,7 @@
 import { fromPromise } from 'xstate';
 import { proveIdentityMachine } from '../../../flows/steps/prove-identity.ts';
 import type { InProgress } from '../../accounts/commit-ledger.ts';
+import { ProofStore } from '../../accounts/proofs.ts';
 import type { Services } from '../../services.ts';
 
 /**
@@ -50,10 +51,16 @@ export async function withFreshProof<R>(
   commit: () => Promise<R>,
   { once = true }: { readonly once?: boolean } = {},
 ): Promise<R | typeof STALE_PROOF> {
-  if (!(await proofs.isFresh(task.accountId, task.taskId, purpose, clock.now()))) return STALE_PROOF;
-  if (!once) return commit();
-  // Applied once per task: a retried step gets the first result back instead of a second change.
-  const result = await commits.once(task.accountId, task.taskId, purpose, commit);
+  if (!once) {
+    if (!(await proofs.isFresh(task.accountId, task.taskId, purpose, clock.now()))) return STALE_PROOF;
+    return commit();
+  }
+  // Applied once per task: a retried step gets the first result back instead of a second change. The
+  // proof is read with the ledger's claim (one round trip) and checked first.
+  const result = await commits.once(task.accountId, task.taskId, purpose, commit, {
+    key: proofs.key(task.accountId, task.taskId, purpose),
+    refusal: (raw) => (ProofStore.holds(raw, task.taskId, clock.now()) ? null : STALE_PROOF),
+  });
   if (isInProgress(result)) throw new Error('the change of this task is still being applied');
   return result;
 }
