@@ -41,8 +41,8 @@ export interface IdentityResolver {
   accountKey?(accountId: string): string;
   /**
    * Runs one turn (frame, step, commit) in a turn scope (`withTurnScope`): the services read each account
-   * and link at most once in it, `seed` adds the link read with the frame, and the security log's lines go
-   * in the commit's round trip. Without it, every read asks and every write goes at once.
+   * and link at most once in it, `seed` adds the link (and the account) read with the frame, and writes
+   * nobody needs before the commit go in its round trip. Without it, every read asks and every write goes at once.
    */
   turnScope?<T>(work: (seed: (key: string, value: string | null) => void) => Promise<T>): Promise<T>;
 }
@@ -105,9 +105,9 @@ export interface TurnResult {
   readonly locale?: Locale;
 }
 
-/** How many transcript lines a running task keeps, and how much of each typed text. */
 /** Senders whose last linked account the engine remembers, to read it with their next frame. */
 const LINK_HINTS = 50_000;
+/** How many transcript lines a running task keeps, and how much of each typed text. */
 const TRANSCRIPT_KEPT = 10;
 const TRANSCRIPT_TEXT_MAX = 60;
 /** Redeliveries are recognised this long after a chat's last message. */
@@ -188,10 +188,9 @@ export class Engine {
 
   /** Handles one inbound message end to end. Never throws for user input; infrastructure faults propagate. */
   async handle(input: UserInput): Promise<TurnResult> {
-    const { log } = this.options;
+    const { log, identities } = this.options;
     const chat = input.chat;
     const started = performance.now();
-    const { identities } = this.options;
     const linkKey = identities.linkKey?.(chat.channel, input.userId);
     const sender = `${chat.channel}:${input.userId}`;
     const hinted = linkKey === undefined ? undefined : this.linkedBefore.get(sender);

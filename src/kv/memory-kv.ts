@@ -89,10 +89,10 @@ export class MemoryKv implements Kv {
   }
 
   async deleteIfEquals(key: string, value: string, options: WriteOptions = {}): Promise<boolean> {
-    if (this.string(key) !== value) return false;
-    this.data.delete(key);
+    const equal = this.string(key) === value;
+    if (equal) this.data.delete(key);
     options.sent?.();
-    return true;
+    return equal;
   }
 
   async del(key: string, options: WriteOptions = {}): Promise<void> {

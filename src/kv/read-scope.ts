@@ -48,9 +48,10 @@ const scope = new AsyncLocalStorage<Scope>();
  *   every write through the same store replaces or forgets its key (`wrote`), so a compare-and-set that
  *   lost a race reads afresh. `seed` adds a value read elsewhere (the link read with the frame).
  * - `deferWrite` keeps a write nobody needs before the commit (a security-log line, a sent code and its
- *   cool-down, a proof, a commit's result: `RedisKv.append`, `setAll(..., { withCommit: true })`) for the
- *   commit, which sends it in its own round trip, before the session and the unlock; the turn still reads
- *   it back (`deferredValue`, `settle`); whatever no commit took is sent when `work` ends.
+ *   cool-down, a proof, a commit's result, a cleared counter, a freed index entry, a queued notice:
+ *   `RedisKv.append`, and `setAll`, `del`, `deleteIfEquals`, `scheduleAll` with `{ withCommit: true }`) for
+ *   the commit, which sends it in its own round trip, before the session and the unlock; the turn still
+ *   reads it back (`deferredValue`, `settle`); whatever no commit took is sent when `work` ends.
  *
  * @example await withTurnScope(async (seed) => transaction.run(chat, ...))
  */
