@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { CheckCodeResult, SendCodeResult } from '../core/results.ts';
 import type { Delivery, KeyedMessage } from '../delivery/delivery.ts';
 import { releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
-import { type Kv, setAll } from '../kv/kv.ts';
+import { claimAndCount, type Kv, setAll } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
 
 export const CODE_TTL_MS = 10 * 60_000;
@@ -89,6 +89,7 @@ type Claim =
   | { readonly ok: false; readonly result: SendCodeResult };
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+const cooldown = (ms: number): SendCodeResult => ({ ok: false, reason: 'cooldown', seconds: seconds(ms) });
 
 function composeMessage(request: CodeRequest, code: string): CodeMessage {
   const message = request.message ?? GENERIC_MESSAGE;
@@ -121,6 +122,24 @@ export class CodeService {
     return `${this.deps.prefix ?? 'ls:'}{code:${subject}}:${what}`;
   }
 
+  /** The destination's count of codes this hour (the owner's budget). */
+  private hourKey(to: string): string {
+    return `${this.deps.prefix ?? 'ls:'}code-hour:${to}`;
+  }
+
+  /**
+   * The resend cool-down of a subject, purpose and destination. Its hash tag is the destination's hour
+   * key, so both are one Redis Cluster slot and `claimAndCount` takes them in one step (`shared`); a
+   * destination with a brace in it (an odd email address) keeps the subject's tag and takes them apart.
+   */
+  private cooldownKey(request: CodeRequest, hourKey: string): { key: string; shared: boolean } {
+    const what = `cooldown:${request.subject}:${request.purpose}`;
+    if (/[{}]/.test(hourKey)) {
+      return { key: this.key(request.subject, `cooldown:${request.purpose}:${request.to}`), shared: false };
+    }
+    return { key: `${this.deps.prefix ?? 'ls:'}{${hourKey}}:${what}`, shared: true };
+  }
+
   private digest(subject: string, purpose: string, to: string, code: string): string {
     return createHmac('sha256', this.deps.secretKey)
       .update(`${subject}\n${purpose}\n${to}\n${code}`)
@@ -130,22 +149,40 @@ export class CodeService {
   /** Creates a code and sends it. A new code replaces any earlier one for the same purpose. */
   async send(request: CodeRequest): Promise<SendCodeResult> {
     const { kv, clock, delivery, log } = this.deps;
-    const cooldownKey = this.key(request.subject, `cooldown:${request.purpose}:${request.to}`);
+    const hourKey = this.hourKey(request.to);
+    const cooldownKey = this.cooldownKey(request, hourKey);
     // Claimed atomically, so two chats or processes asking at once cannot both send.
     const sending = `sending:${randomUUID()}`;
-    if (!(await kv.setIfAbsent(cooldownKey, sending, SENDING_CLAIM_MS))) {
-      const left = (await kv.ttl(cooldownKey)) ?? RESEND_COOLDOWN_MS;
-      return { ok: false, reason: 'cooldown', seconds: seconds(left) };
-    }
-    const claim = await this.claimBudget(request);
-    if (!claim.ok) {
-      await kv.del(cooldownKey);
-      return claim.result;
+    let claim: Claim;
+    if (request.budget !== 'link' && request.requester === undefined && cooldownKey.shared) {
+      // The owner's budget alone: the cool-down is claimed and the destination's hour counted in one step.
+      const claimed = await claimAndCount(
+        kv,
+        cooldownKey.key,
+        sending,
+        SENDING_CLAIM_MS,
+        hourKey,
+        HOUR_MS,
+        HOURLY_CAP,
+      );
+      if (!claimed.claimed) return cooldown(claimed.heldMs ?? RESEND_COOLDOWN_MS);
+      // Over the cap the claim was given back; the attempt counts towards the cap.
+      if (claimed.count > HOURLY_CAP) return { ok: false, reason: 'hourlyCap' };
+      claim = { ok: true, undo: async () => {} };
+    } else {
+      if (!(await kv.setIfAbsent(cooldownKey.key, sending, SENDING_CLAIM_MS))) {
+        return cooldown((await kv.ttl(cooldownKey.key)) ?? RESEND_COOLDOWN_MS);
+      }
+      claim = await this.claimBudget(request, hourKey);
+      if (!claim.ok) {
+        await kv.del(cooldownKey.key);
+        return claim.result;
+      }
     }
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const renew = setInterval(() => {
-      kv.compareAndSet(cooldownKey, sending, sending, SENDING_CLAIM_MS).catch(() => undefined);
+      kv.compareAndSet(cooldownKey.key, sending, sending, SENDING_CLAIM_MS).catch(() => undefined);
     }, SENDING_CLAIM_MS / 3);
     try {
       await delivery.send({
@@ -165,7 +202,7 @@ export class CodeService {
         'code delivery failed',
       );
       // Nothing went out: the user may try again at once (the attempt still counts towards the caps).
-      await kv.del(cooldownKey);
+      await kv.del(cooldownKey.key);
       await claim.undo();
       return { ok: false, reason: 'deliveryFailed' };
     }
@@ -181,7 +218,7 @@ export class CodeService {
     await setAll(
       kv,
       [
-        { key: cooldownKey, value: '1', ttlMs: RESEND_COOLDOWN_MS },
+        { key: cooldownKey.key, value: '1', ttlMs: RESEND_COOLDOWN_MS },
         {
           key: this.key(request.subject, `code:${request.purpose}`),
           value: JSON.stringify(stored),
@@ -198,7 +235,7 @@ export class CodeService {
    * whoever makes them and however many at once. Order: the /link wait (claimed, so only one request passes
    * it at a time), the requester's budget, then the destination's.
    */
-  private async claimBudget(request: CodeRequest): Promise<Claim> {
+  private async claimBudget(request: CodeRequest, hourKey: string): Promise<Claim> {
     const { kv } = this.deps;
     const prefix = this.deps.prefix ?? 'ls:';
     const hourlyCap = { ok: false, result: { ok: false, reason: 'hourlyCap' } } as const;
@@ -217,7 +254,7 @@ export class CodeService {
     }
     if (!link) {
       // The attempt counts towards the cap even when the delivery fails.
-      return (await kv.increment(`${prefix}code-hour:${request.to}`, HOUR_MS)) > HOURLY_CAP
+      return (await kv.increment(hourKey, HOUR_MS)) > HOURLY_CAP
         ? hourlyCap
         : { ok: true, undo: async () => {} };
     }

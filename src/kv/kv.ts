@@ -67,6 +67,37 @@ export async function readAndClaim(
   return { read, claimed, held: claimed ? null : await kv.get(claimKey) };
 }
 
+/** The answer of `Kv.claimAndCount`. */
+export type ClaimAndCount =
+  /** The claim is held by somebody else (nothing was counted); it lapses in `heldMs` (null: unknown). */
+  | { readonly claimed: false; readonly heldMs: number | null }
+  /**
+   * The claim was written and the counter counted one: `count` is its new value. Over the limit, the
+   * claim was given back in the same step (the counted attempt stays counted).
+   */
+  | { readonly claimed: true; readonly count: number };
+
+/**
+ * `Kv.claimAndCount` where the store has it (one round trip), else `setIfAbsent`, then (when claimed)
+ * `increment`, and a `del` of the claim when the count went over `limit`; when not claimed, its `ttl`.
+ */
+export async function claimAndCount(
+  kv: Kv,
+  claimKey: string,
+  value: string,
+  claimTtlMs: number,
+  countKey: string,
+  windowMs: number,
+  limit: number,
+): Promise<ClaimAndCount> {
+  if (kv.claimAndCount) return kv.claimAndCount(claimKey, value, claimTtlMs, countKey, windowMs, limit);
+  if (!(await kv.setIfAbsent(claimKey, value, claimTtlMs)))
+    return { claimed: false, heldMs: await kv.ttl(claimKey) };
+  const count = await kv.increment(countKey, windowMs);
+  if (count > limit) await kv.del(claimKey);
+  return { claimed: true, count };
+}
+
 /** A schedule member and when it is due (ms). */
 export type ScheduleEntry = readonly [member: string, dueAt: number];
 
@@ -105,6 +136,20 @@ export interface Kv {
    * from this module, which falls back to single operations.
    */
   readAndClaim?(readKey: string, claimKey: string, value: string, ttlMs: number): Promise<ReadAndClaim>;
+  /**
+   * Claims `claimKey` (`setIfAbsent`) and, only when that wrote, counts one on `countKey` (`increment`,
+   * whose window starts when it is created); a count over `limit` gives the claim back. One step. Both keys
+   * share a Redis Cluster slot. Optional: call `claimAndCount()` from this module, which falls back to
+   * single operations.
+   */
+  claimAndCount?(
+    claimKey: string,
+    value: string,
+    claimTtlMs: number,
+    countKey: string,
+    windowMs: number,
+    limit: number,
+  ): Promise<ClaimAndCount>;
   /**
    * Atomically replaces the value only when it still equals `expected` (`null` = the key must not exist).
    * `value: null` deletes. True when it wrote. This is how concurrent writers avoid lost updates.

@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { CHECK_CODE_LUA, type CodeAttempt, type CodeCheck, codeCheckOf } from './code-check.ts';
 import type {
   AttemptReservation,
+  ClaimAndCount,
   Kv,
   KvWriteEntry,
   ReadAndClaim,
@@ -81,6 +82,17 @@ local read = redis.call('GET', KEYS[1])
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {read, 1} end
 return {read, 0, redis.call('GET', KEYS[2])}`;
 
+/**
+ * KEYS: claim, count. ARGV: value, claim ttl, count window, limit. {0, claim pttl} when the claim is held,
+ * else {1, count}; over the limit the claim is deleted again.
+ */
+const CLAIM_AND_COUNT = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0, redis.call('PTTL', KEYS[1])} end
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+if n > tonumber(ARGV[4]) then redis.call('DEL', KEYS[1]) end
+return {1, n}`;
+
 /** The scripts, registered on the client once (`defineCommand`), so they travel as EVALSHA. */
 const SCRIPTS = {
   lsKvCompareAndSet: COMPARE_AND_SET,
@@ -96,12 +108,21 @@ const SCRIPTS = {
 type KvCommands = {
   readonly [name in keyof typeof SCRIPTS]: (key: string, ...args: string[]) => Promise<unknown>;
 } & {
-  /** The one script with two keys (of one hash tag). */
+  /** The scripts with two keys (of one hash tag). */
   readonly lsKvReadAndClaim: (
     readKey: string,
     claimKey: string,
     value: string,
     ttl: string,
+  ) => Promise<unknown>;
+  /** Two keys of one slot as well. */
+  readonly lsKvClaimAndCount: (
+    claimKey: string,
+    countKey: string,
+    value: string,
+    claimTtl: string,
+    window: string,
+    limit: string,
   ) => Promise<unknown>;
 };
 
@@ -135,6 +156,9 @@ export class RedisKv implements Kv {
     }
     if (typeof commands.lsKvReadAndClaim !== 'function') {
       redis.defineCommand('lsKvReadAndClaim', { numberOfKeys: 2, lua: READ_AND_CLAIM });
+    }
+    if (typeof commands.lsKvClaimAndCount !== 'function') {
+      redis.defineCommand('lsKvClaimAndCount', { numberOfKeys: 2, lua: CLAIM_AND_COUNT });
     }
     this.scripts = redis as RedisClient & KvCommands;
   }
@@ -213,6 +237,28 @@ export class RedisKv implements Kv {
       ms(ttlMs),
     )) as [string | null, number, (string | null)?];
     return { read: read ?? null, claimed: claimed === 1, held: held ?? null };
+  }
+
+  async claimAndCount(
+    claimKey: string,
+    value: string,
+    claimTtlMs: number,
+    countKey: string,
+    windowMs: number,
+    limit: number,
+  ): Promise<ClaimAndCount> {
+    await settle(claimKey);
+    await settle(countKey);
+    const [claimed, n] = (await this.scripts.lsKvClaimAndCount(
+      claimKey,
+      countKey,
+      value,
+      ms(claimTtlMs),
+      ms(windowMs),
+      String(limit),
+    )) as [number, number];
+    if (claimed === 1) return { claimed: true, count: Number(n) };
+    return { claimed: false, heldMs: Number(n) < 0 ? null : Number(n) };
   }
 
   async compareAndSet(

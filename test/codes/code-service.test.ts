@@ -132,7 +132,9 @@ describe('CodeService (memory store, manual clock)', () => {
       expect(kv.writes.filter((w) => !w.key.includes('cooldown') && !w.key.includes('code-hour'))).toEqual(
         [],
       );
-      expect(await kv.get('ls:{code:acc_000000000001}:cooldown:password-reset:+8613800138000')).toBeNull();
+      expect(
+        await kv.get('ls:{ls:code-hour:+8613800138000}:cooldown:acc_000000000001:password-reset'),
+      ).toBeNull();
       // The user may try again right away.
       expect((await codes.send(request())).ok).toBe(true);
     });
@@ -484,6 +486,32 @@ describe.each(backends)('CodeService on $name', (backend) => {
     // A whole minute, give or take the time the two calls took on a busy machine.
     expect(seconds).toBeGreaterThanOrEqual(55);
     expect(seconds).toBeLessThanOrEqual(60);
+  });
+
+  it('takes the cool-down and the hour in one step, the cool-down tagged with the hour key (one cluster slot)', async () => {
+    const { codes } = setup();
+    expect((await codes.send(request())).ok).toBe(true);
+    const hour = `${store.prefix}code-hour:${PHONE}`;
+    expect(await store.kv.get(hour)).toBe('1');
+    expect(await store.kv.get(`${store.prefix}{${hour}}:cooldown:acc_000000000001:password-reset`)).toBe('1');
+    // Two other purposes at once: each has its own cool-down, both spend the destination's hour.
+    const [a, b] = await Promise.all([
+      codes.send(request({ purpose: 'phone-old' })),
+      codes.send(request({ purpose: 'phone-new' })),
+    ]);
+    expect([a.ok, b.ok]).toEqual([true, true]);
+    expect(await store.kv.get(hour)).toBe('3');
+  });
+
+  it('keeps the cool-down of an address with a brace in it apart from its hour, and still enforces both', async () => {
+    const { codes } = setup();
+    const odd = request({ channel: 'email', to: 'a{b}c@example.com', shownAs: 'a***@example.com' });
+    expect((await codes.send(odd)).ok).toBe(true);
+    expect(await codes.send(odd)).toMatchObject({ ok: false, reason: 'cooldown' });
+    expect(await store.kv.get(`${store.prefix}code-hour:a{b}c@example.com`)).toBe('1');
+    expect(
+      await store.kv.get(`${store.prefix}{code:acc_000000000001}:cooldown:password-reset:a{b}c@example.com`),
+    ).toBe('1');
   });
 
   it('stores the code record only as a hash', async () => {
