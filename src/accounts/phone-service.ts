@@ -59,10 +59,13 @@ export class PhoneService {
     const parsed = parsePhone(text, { nationalIn: account.phone });
     if (!parsed.ok) return { ok: false, reason: 'invalid' };
     if (parsed.e164 === account.phone) return { ok: false, reason: 'same' };
-    if ((await this.deps.kv.increment(this.triesKey(accountId), HOUR_MS)) > NEW_NUMBERS_PER_HOUR) {
-      return { ok: false, reason: 'tooMany' };
-    }
-    const owner = await this.deps.accounts.findByPhone(parsed.e164);
+    // The try is counted and the number looked up side by side (one round trip); a try over the limit
+    // answers tooMany whoever owns the number.
+    const [tries, owner] = await Promise.all([
+      this.deps.kv.increment(this.triesKey(accountId), HOUR_MS),
+      this.deps.accounts.findByPhone(parsed.e164),
+    ]);
+    if (tries > NEW_NUMBERS_PER_HOUR) return { ok: false, reason: 'tooMany' };
     if (owner && owner.id !== accountId) return { ok: false, reason: 'unavailable' };
     return { ok: true, phone: parsed.e164, shown: parsed.shown };
   }
