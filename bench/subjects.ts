@@ -115,7 +115,7 @@ async function counted(url: string, production = false): Promise<{ redis: Redis;
     : new Redis(url, { lazyConnect: true });
   await redis.connect();
   await redis.ping();
-  return { redis, meter: RoundTripMeter.attach(redis) };
+  return { redis, meter: RoundTripMeter.attach(redis, { byWaiter: production }) };
 }
 
 async function inBatches<T>(items: readonly T[], size: number, each: (item: T) => Promise<void>) {

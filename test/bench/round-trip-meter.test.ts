@@ -1,0 +1,58 @@
+/**
+ * The benchmark's round-trip meter (bench/redis-meter.ts) on a real ioredis client with auto-pipelining:
+ * what one chat sends side by side is one round trip of that chat; what it sends one after the other, or
+ * what two chats send at once, is one each.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { RoundTripMeter, waiter } from '../../bench/redis-meter.ts';
+
+describe('RoundTripMeter', () => {
+  const clients: Redis[] = [];
+  const attached = (byWaiter: boolean) => {
+    const redis = new Redis(inject('redisUrl'), { enableAutoPipelining: true, lazyConnect: false });
+    clients.push(redis);
+    return { redis, meter: RoundTripMeter.attach(redis, { byWaiter }) };
+  };
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.quit()));
+  });
+
+  it('counts the commands one chat sends side by side as one round trip, with byWaiter', async () => {
+    const { redis, meter } = attached(true);
+    await redis.ping();
+    meter.reset();
+    await waiter.run('chat-1', () => Promise.all([redis.get('meter:a'), redis.get('meter:b')]));
+    expect(meter).toMatchObject({ roundTrips: 1, commands: 2 });
+
+    meter.reset();
+    await waiter.run('chat-1', async () => {
+      await redis.get('meter:a');
+      await redis.get('meter:b');
+    });
+    expect(meter.roundTrips).toBe(2);
+
+    meter.reset();
+    await Promise.all([
+      waiter.run('chat-1', () => redis.get('meter:a')),
+      waiter.run('chat-2', () => redis.get('meter:b')),
+    ]);
+    expect(meter.roundTrips).toBe(2);
+
+    // Outside any chat each command still counts.
+    meter.reset();
+    await Promise.all([redis.get('meter:a'), redis.get('meter:b')]);
+    expect(meter.roundTrips).toBe(2);
+  });
+
+  it('counts every auto-pipelined command without byWaiter, and a pipeline the code builds as one', async () => {
+    const { redis, meter } = attached(false);
+    await redis.ping();
+    meter.reset();
+    await waiter.run('chat-1', () => Promise.all([redis.get('meter:a'), redis.get('meter:b')]));
+    expect(meter.roundTrips).toBe(2);
+    meter.reset();
+    await redis.pipeline().get('meter:a').get('meter:b').exec();
+    expect(meter).toMatchObject({ roundTrips: 1, commands: 2 });
+  });
+});
