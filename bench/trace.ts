@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import { PasswordHasher } from '../src/accounts/password-hasher.ts';
-import { decodeSession } from '../src/engine/session-codec.ts';
+import { decodeStored } from '../src/engine/session-codec.ts';
 import { startRedisServer } from '../test/helpers/redis-server.ts';
 import { Driver, makeUsers, swapPhoneScript } from './driver.ts';
 import { StubApi } from './stub-api.ts';
@@ -50,7 +50,7 @@ for (const step of script) {
     const stored = await admin.get(`ls:{tg:${user.id}}:session`);
     console.log(
       `stored session (${stored?.length ?? 0} B):`,
-      stored && JSON.stringify(decodeSession(stored)),
+      stored && JSON.stringify(decodeStored(stored).session),
     );
   }
 }

@@ -3,22 +3,40 @@ import { isCluster, type RedisClient } from '../kv/redis-kv.ts';
 import { encodeSession } from './session-codec.ts';
 import type { FrameCommit, FrameKeys, SessionFrameBackend } from './session-store.ts';
 
-/** KEYS: lock, session, secret, seen. ARGV: token, lock ttl. {0} when busy, else {1, session, secret, seen}. */
+/**
+ * KEYS: lock, session, secret, seen (an earlier version's key of the ids). ARGV: token, lock ttl. {0} when
+ * busy, else {1, session, secret, seen}.
+ */
 const BEGIN = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
 return {1, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])}`;
 
 /**
- * KEYS: lock, session, secret, seen. ARGV: token, session ('' deletes), session ttl, secret op
- * (set|clear|keep), secret ttl, seen ids ('-' keeps), seen ttl. Writes only while the lock is ours, then
- * releases it: the session and its dedupe ids are written together, so a redelivery is never re-applied.
+ * KEYS: lock, session, secret, seen (the ids' own key of an earlier version). ARGV: token, session ('' for
+ * none), session ttl, secret op (set|clear|keep), secret ttl, update ids ('-' keeps those the session
+ * carries), ids ttl. Writes only while the lock is ours, then releases it. The ids travel in the session's
+ * own key (`~s<ids>\n` before its text: see session-codec.ts), so a redelivery is never re-applied and a
+ * chat costs one key; the rules are `storedWrite`'s (session-store.ts).
  */
 const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
+local body, ttl, ids = ARGV[2], tonumber(ARGV[3]), ARGV[6]
+if ids == '-' then
+  local current = redis.call('GET', KEYS[2])
+  local kept = current and string.match(current, '^~s([^\\n]*)\\n')
+  if kept then
+    if body == '' then redis.call('SET', KEYS[2], '~s' .. kept .. '\\n', 'KEEPTTL')
+    else redis.call('SET', KEYS[2], '~s' .. kept .. '\\n' .. body, 'PX', math.max(ttl, redis.call('PTTL', KEYS[2]))) end
+  elseif body == '' then redis.call('DEL', KEYS[2])
+  else redis.call('SET', KEYS[2], body, 'PX', ttl) end
+else
+  local remember = tonumber(ARGV[7])
+  if body == '' then redis.call('SET', KEYS[2], '~s' .. ids .. '\\n', 'PX', remember)
+  else redis.call('SET', KEYS[2], '~s' .. ids .. '\\n' .. body, 'PX', math.max(ttl, remember)) end
+  redis.call('DEL', KEYS[4])
+end
 if ARGV[4] == 'set' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
 elseif ARGV[4] == 'clear' then redis.call('DEL', KEYS[3]) end
-if ARGV[6] ~= '-' then redis.call('SET', KEYS[4], ARGV[6], 'PX', ARGV[7]) end
 redis.call('DEL', KEYS[1])
 return 1`;
 

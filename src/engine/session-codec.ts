@@ -7,7 +7,9 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
  * (Redis, the in-memory one) and every compare-and-set keeps working on strings.
  *
  * - `{...}`: plain JSON (sessions written before the codec, and any a later version cannot compress);
- * - `~1` + base64: deflate-raw with DICTIONARY_1.
+ * - `~1` + base64: deflate-raw with DICTIONARY_1;
+ * - either one after `~s<update ids>\n`: the chat's last handled update ids, kept in the session's own key
+ *   (no key of their own); `~s<ids>\n` alone holds the ids of a chat without a session.
  *
  * A new dictionary gets a new mark; the old ones stay here so stored sessions can still be read.
  */
@@ -84,8 +86,36 @@ export function encodeSession(session: object): string {
   return MARK_1 + deflateRawSync(json, OPTIONS).toString('base64');
 }
 
-/** The session in stored text (either form); throws on text that is neither. */
+const SEEN_MARK = '~s';
+
+/** A stored text split into the update ids it carries (null: none) and the session's own text ('' when none). */
+export function splitStored(raw: string): { seen: string[] | null; body: string } {
+  if (!raw.startsWith(SEEN_MARK)) return { seen: null, body: raw };
+  const end = raw.indexOf('\n');
+  if (end < 0) throw new Error('a stored session with update ids has no end of line');
+  const ids = raw.slice(SEEN_MARK.length, end);
+  return { seen: ids === '' ? [] : ids.split(' '), body: raw.slice(end + 1) };
+}
+
+/** The stored text of a session's own text (`body`, '' for none) with the update ids it carries. */
+export function joinStored(seen: readonly string[] | null, body: string): string {
+  if (seen === null) return body;
+  return `${SEEN_MARK}${seen.join(' ')}\n${body}`;
+}
+
+/** A stored text's session (null when it only carries update ids) and update ids (null when none). */
+export function decodeStored<T = unknown>(raw: string): { session: T | null; seen: string[] | null } {
+  const { seen, body } = splitStored(raw);
+  return { session: body === '' ? null : decodeSession<T>(body), seen };
+}
+
+/** The session in stored text (any form above); throws on text that is none of them or holds no session. */
 export function decodeSession<T = unknown>(raw: string): T {
+  if (raw.startsWith(SEEN_MARK)) {
+    const { body } = splitStored(raw);
+    if (body === '') throw new Error('the stored text holds update ids only, no session');
+    return decodeSession<T>(body);
+  }
   if (raw.startsWith(MARK_1)) {
     const json = inflateRawSync(Buffer.from(raw.slice(MARK_1.length), 'base64'), OPTIONS).toString('utf8');
     return JSON.parse(json) as T;

@@ -3,7 +3,7 @@ import { type ChatRef, chatTag } from '../core/conversation.ts';
 import type { TranscriptEntry } from '../core/flow.ts';
 import type { Reply } from '../core/reply.ts';
 import type { Kv } from '../kv/kv.ts';
-import { decodeSession, encodeSession } from './session-codec.ts';
+import { decodeStored, encodeSession, joinStored, splitStored } from './session-codec.ts';
 
 /** The flow a chat is in, with its settled XState snapshot. */
 export interface ActiveFlow {
@@ -86,7 +86,10 @@ export interface FrameCommit {
   readonly secretTtlMs: number;
   /** The idle-expiry schedule: due at a time, cancelled, or untouched. */
   readonly expiry: { readonly dueAt: number } | 'cancel' | 'keep';
-  /** The handled update ids to remember (for `seenTtlMs`); null leaves them as they are. */
+  /**
+   * The handled update ids to remember, for at least `seenTtlMs` (they travel in the session's own key);
+   * null keeps the ones it carries.
+   */
   readonly seen: readonly string[] | null;
   readonly seenTtlMs: number;
 }
@@ -121,6 +124,7 @@ export interface FrameKeys {
   readonly lock: string;
   readonly session: string;
   readonly secret: string;
+  /** Where an earlier version kept the update ids (read for them, deleted when they move). */
   readonly seen: string;
   readonly expiry: string;
 }
@@ -142,11 +146,19 @@ export class KvSessionFrame implements SessionFrameBackend {
 
   async commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean> {
     if ((await this.kv.get(keys.lock)) !== token) return false;
-    if (commit.next === null) await this.kv.del(keys.session);
-    else await this.kv.set(keys.session, encodeSession(commit.next), commit.ttlMs);
+    const body = commit.next === null ? '' : encodeSession(commit.next);
+    const written = storedWrite(
+      await this.kv.get(keys.session),
+      body,
+      commit,
+      await this.kv.ttl(keys.session),
+    );
+    if (written === null) await this.kv.del(keys.session);
+    else await this.kv.set(keys.session, written.value, written.ttlMs);
     if (commit.secret === 'set') await this.kv.set(keys.secret, '1', commit.secretTtlMs);
     else if (commit.secret === 'clear') await this.kv.del(keys.secret);
-    if (commit.seen !== null) await this.kv.set(keys.seen, commit.seen.join(' '), commit.seenTtlMs);
+    // The ids now travel in the session's key; the key of an earlier version's layout goes.
+    if (commit.seen !== null) await this.kv.del(keys.seen);
     if (commit.expiry === 'cancel') await this.kv.unschedule(keys.expiry, member);
     else if (commit.expiry !== 'keep') await this.kv.schedule(keys.expiry, member, commit.expiry.dueAt);
     await this.kv.deleteIfEquals(keys.lock, token);
@@ -162,6 +174,27 @@ export class KvSessionFrame implements SessionFrameBackend {
   release(keys: FrameKeys, token: string): Promise<boolean> {
     return this.kv.deleteIfEquals(keys.lock, token);
   }
+}
+
+/**
+ * What a frame's commit writes to the session key (null: delete it), given what it holds now (`current`,
+ * with `currentTtlMs` left) — the same rules as the Redis frame's script: the session's text carries the
+ * update ids to remember (`commit.seen`), or keeps the ones it carries when the commit names none; with ids
+ * it lives at least as long as they must be remembered; ids alone are kept without a session.
+ */
+export function storedWrite(
+  current: string | null,
+  body: string,
+  commit: FrameCommit,
+  currentTtlMs: number | null,
+): { value: string; ttlMs: number } | null {
+  const seen = commit.seen ?? (current === null ? null : splitStored(current).seen);
+  if (seen === null) return body === '' ? null : { value: body, ttlMs: commit.ttlMs };
+  const remember = commit.seen !== null ? commit.seenTtlMs : (currentTtlMs ?? commit.ttlMs);
+  return {
+    value: joinStored(seen, body),
+    ttlMs: body === '' ? remember : Math.max(commit.ttlMs, remember),
+  };
 }
 
 /**
@@ -258,8 +291,10 @@ export class SessionStore {
     for (;;) {
       const got = await this.frame.begin(keys, token, lockTtlMs, also);
       if (got !== null) {
-        const loaded = got.raw === null ? null : { session: decodeSession<Session>(got.raw), raw: got.raw };
-        const seen = got.seen ? got.seen.split(' ') : [];
+        // The ids the session carries; a session stored by an earlier version has them on their own key.
+        const stored = got.raw === null ? null : decodeStored<Session>(got.raw);
+        const loaded = stored?.session ? { session: stored.session, raw: got.raw as string } : null;
+        const seen = stored?.seen ?? (got.seen ? got.seen.split(' ') : []);
         return {
           token,
           loaded,
@@ -291,7 +326,8 @@ export class SessionStore {
   async load(chat: ChatRef): Promise<LoadedSession | null> {
     const raw = await this.kv.get(this.key(chat, 'session'));
     if (raw === null) return null;
-    return { session: decodeSession<Session>(raw), raw };
+    const { session } = decodeStored<Session>(raw);
+    return session === null ? null : { session, raw };
   }
 
   /**
@@ -299,10 +335,13 @@ export class SessionStore {
    * False means somebody else wrote in between: the caller must not assume its write happened.
    */
   save(chat: ChatRef, previous: string | null, next: Session | null, ttlMs: number): Promise<boolean> {
+    // The update ids the stored text carries stay with it.
+    const seen = previous === null ? null : splitStored(previous).seen;
+    const body = next === null ? '' : encodeSession(next);
     return this.kv.compareAndSet(
       this.key(chat, 'session'),
       previous,
-      next === null ? null : encodeSession(next),
+      seen === null && body === '' ? null : joinStored(seen, body),
       ttlMs,
     );
   }

@@ -11,6 +11,7 @@ import type { ChatRef, UserInput } from '../../src/core/conversation.ts';
 import { MAX_INPUT_LENGTH, type Reply } from '../../src/core/reply.ts';
 import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
 import { RedisSessionFrame } from '../../src/engine/redis-session-frame.ts';
+import { decodeStored } from '../../src/engine/session-codec.ts';
 import { expiryShard, SessionStore } from '../../src/engine/session-store.ts';
 import { withTurnScope } from '../../src/kv/read-scope.ts';
 import { RedisKv } from '../../src/kv/redis-kv.ts';
@@ -187,7 +188,7 @@ describe('the turn frame on Redis', () => {
     await engine.handle(input({ type: 'text', text: 'stop' }, { chat: here, userId: '509' }));
   });
 
-  it('keeps no key per update: a chat holds its session, its recent update ids and nothing else', async () => {
+  it('keeps no key per update: a chat holds one key, its session, which carries its recent update ids', async () => {
     const redis = connectRedis();
     const engine = engineOn(redis);
     const here: ChatRef = { channel: 'telegram', chatId: '502' };
@@ -200,9 +201,12 @@ describe('the turn frame on Redis', () => {
       await engine.handle(input(action, { chat: here, userId: '502' }));
     }
     const stored = await redis.keys(`${prefix}{tg:502}:*`);
-    expect(stored.sort()).toEqual([`${prefix}{tg:502}:seen`]);
-    const seen = (await redis.get(`${prefix}{tg:502}:seen`))?.split(' ') ?? [];
-    expect(seen).toHaveLength(4);
+    expect(stored.sort()).toEqual([`${prefix}{tg:502}:session`]);
+    // The task ended: no session is left, only the ids of the 4 updates handled.
+    const kept = decodeStored(String(await redis.get(`${prefix}{tg:502}:session`)));
+    expect(kept.session).toBeNull();
+    expect(kept.seen).toHaveLength(4);
+    expect(await redis.pttl(`${prefix}{tg:502}:session`)).toBeGreaterThan(23 * 60 * 60_000);
   });
 
   it('writes the session and the handled update id in one step: a lost lock writes neither', async () => {

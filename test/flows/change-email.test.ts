@@ -28,7 +28,7 @@ import { TotpService } from '../../src/twofa/totp.ts';
 import { RecordingKv } from '../helpers/backends.ts';
 import { RecordingDelivery } from '../helpers/fake-delivery.ts';
 import { keys } from '../helpers/flow-harness.ts';
-import { plainStored } from '../helpers/stored.ts';
+import { storedSessionJson } from '../helpers/stored.ts';
 import { openVerifyLink } from '../helpers/verify-link.ts';
 
 const SECRET_KEY = 'e'.repeat(32);
@@ -163,7 +163,7 @@ async function setup(
     command: (name, args = '') => send({ type: 'command', command: name, args }),
     text: (text) => send({ type: 'text', text }),
     choose: (value) => send({ type: 'choice', value }),
-    storedSession: async () => plainStored(await kv.get(services.sessions.sessionKey(ref))),
+    storedSession: async () => storedSessionJson(await kv.get(services.sessions.sessionKey(ref))),
   };
 
   return {

@@ -20,7 +20,7 @@ import { silentLogger } from '../../src/log.ts';
 import { createServices, type SecondFactorChecker, type Services } from '../../src/services.ts';
 import { RecordingKv } from './backends.ts';
 import { RecordingDelivery } from './fake-delivery.ts';
-import { plainStored } from './stored.ts';
+import { storedSessionJson } from './stored.ts';
 
 export const SECRET_KEY = 'x'.repeat(32);
 export const DEFAULT_PASSWORD = 'Sunflower-Lantern-42';
@@ -153,7 +153,7 @@ export async function createFlowHarness(options: HarnessOptions = {}): Promise<F
       command: (name, args = '') => send({ type: 'command', command: name, args }),
       text: (text) => send({ type: 'text', text }),
       choose: (value) => send({ type: 'choice', value }),
-      storedSession: async () => plainStored(await kv.get(services.sessions.sessionKey(ref))),
+      storedSession: async () => storedSessionJson(await kv.get(services.sessions.sessionKey(ref))),
     };
   };
 

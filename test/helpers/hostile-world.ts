@@ -264,7 +264,10 @@ export async function createHostileWorld(
       if (type === 'string') {
         const text = (await redis.get(key)) ?? '';
         if (key.endsWith(':session')) {
-          const { transcript: _t, lastActiveAt: _l, ...rest } = JSON.parse(plainStored(text)) as Session;
+          // The update ids the session carries change with every update, as the ids' own key did.
+          const session = JSON.parse(plainStored(text)) as Session | null;
+          if (session === null) continue;
+          const { transcript: _t, lastActiveAt: _l, ...rest } = session;
           value = rest;
         } else {
           value = text;

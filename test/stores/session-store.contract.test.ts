@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRef } from '../../src/engine/input.ts';
+import { splitStored } from '../../src/engine/session-codec.ts';
 import { type FrameCommit, type Session, SessionStore } from '../../src/engine/session-store.ts';
 import { backends } from '../helpers/backends.ts';
 import { plainStored } from '../helpers/stored.ts';
@@ -187,6 +188,52 @@ describe.each(backends)('SessionStore on $name', (backend) => {
       expect(later?.seen).toEqual([]);
     });
 
+    it('carries the update ids in the session key: a commit that names none keeps them, and their time', async () => {
+      const s = sessions();
+      const key = s.sessionKey(chat);
+      let frame = await s.begin(chat, 10_000, 0);
+      // The session lives shorter than its ids must be remembered: the key lives as long as the ids.
+      await s.commit(chat, frame?.token ?? '', commit({ ttlMs: 1_000, seen: ['1001'], seenTtlMs: 60_000 }));
+      expect(await store.kv.ttl(key)).toBeGreaterThan(50_000);
+      frame = await s.begin(chat, 10_000, 0);
+      await s.commit(chat, frame?.token ?? '', commit({ next: session(6), ttlMs: 1_000, seen: null }));
+      expect(await store.kv.ttl(key)).toBeGreaterThan(50_000);
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.loaded?.session).toEqual(session(6));
+      expect(frame?.seen).toEqual(['1001']);
+      // A commit without a session and without ids keeps the ids alone, with the time they had left.
+      await s.commit(chat, frame?.token ?? '', commit({ next: null, seen: null }));
+      expect(await store.kv.ttl(key)).toBeGreaterThan(50_000);
+      expect(splitStored((await store.kv.get(key)) ?? '')).toEqual({ seen: ['1001'], body: '' });
+      expect(await s.load(chat)).toBeNull();
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame).toMatchObject({ loaded: null, seen: ['1001'] });
+      // Saving a session over ids alone (outside a frame) keeps them too.
+      await s.release(chat, frame?.token ?? '');
+      expect(await s.save(chat, (await store.kv.get(key)) ?? null, session(7), 60_000)).toBe(true);
+      expect(splitStored((await store.kv.get(key)) ?? '').seen).toEqual(['1001']);
+      expect((await s.load(chat))?.session).toEqual(session(7));
+    });
+
+    it('reads the update ids an earlier version kept on their own key, and moves them into the session key', async () => {
+      const s = sessions();
+      const old = `${store.prefix}{tg:42}:seen`;
+      await s.save(chat, null, session(1), 60_000);
+      await store.kv.set(old, '900 901', 60_000);
+      let frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.seen).toEqual(['900', '901']);
+      expect(frame?.loaded?.session).toEqual(session(1));
+      // A commit that names no ids leaves them where they are.
+      await s.commit(chat, frame?.token ?? '', commit({ seen: null }));
+      expect(await store.kv.get(old)).toBe('900 901');
+      frame = await s.begin(chat, 10_000, 0);
+      await s.commit(chat, frame?.token ?? '', commit({ seen: ['900', '901', '902'] }));
+      expect(await store.kv.get(old)).toBeNull();
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.seen).toEqual(['900', '901', '902']);
+      await s.release(chat, frame?.token ?? '');
+    });
+
     it('clears the secret mark only when told, and keeps it otherwise', async () => {
       const s = sessions();
       let frame = await s.begin(chat, 10_000, 0);
@@ -274,7 +321,11 @@ describe.each(backends)('SessionStore on $name', (backend) => {
         seen: ['7'],
         seenTtlMs: 60_000,
       });
-      expect(await store.kv.get(`${store.prefix}{tg:42}:seen`)).toBe('7');
+      // The update ids travel in the session's own key: no key of their own.
+      expect(await store.kv.get(`${store.prefix}{tg:42}:seen`)).toBeNull();
+      const carried = await store.kv.get(`${store.prefix}{tg:42}:session`);
+      expect(splitStored(carried ?? '').seen).toEqual(['7']);
+      expect(plainStored(carried)).toBe(JSON.stringify(session(1)));
       expect(await store.kv.get(`${store.prefix}{tg:42}:secret`)).not.toBeNull();
     });
 
