@@ -1,5 +1,5 @@
-import { runDeferred, takeDeferred, wasSent } from '../kv/read-scope.ts';
-import { isCluster, type RedisClient } from '../kv/redis-kv.ts';
+import { takeDeferred, wasSent } from '../kv/read-scope.ts';
+import type { RedisClient } from '../kv/redis-kv.ts';
 import { encodeSession } from './session-codec.ts';
 import type { FrameCommit, FrameKeys, SessionFrameBackend } from './session-store.ts';
 
@@ -60,12 +60,13 @@ const ms = (value: number): string => String(Math.max(1, Math.ceil(value)));
 
 /**
  * The turn frame on Redis: `begin` (lock + load + secret mark) and `commit` (session with its dedupe ids +
- * secret mark + unlock, pipelined with the expiry schedule) are one round trip each. The scripts are
- * registered once with `defineCommand`, so they travel as EVALSHA.
+ * secret mark + unlock, beside the expiry schedule and the turn's deferred writes) are one round trip each.
+ * The commands of each half go out side by side, so on a single Redis the client's auto-pipelining puts
+ * them, with other chats' commands, into one socket write (no pipeline object per turn), and on a cluster
+ * each goes to its node at once. The scripts are registered once with `defineCommand` (EVALSHA).
  */
 export class RedisSessionFrame implements SessionFrameBackend {
   private readonly redis: RedisClient & FrameCommands;
-  private readonly cluster: boolean;
 
   constructor(redis: RedisClient) {
     const commands = redis as RedisClient & Partial<FrameCommands>;
@@ -76,7 +77,6 @@ export class RedisSessionFrame implements SessionFrameBackend {
       redis.defineCommand('lsFrameRelease', { numberOfKeys: 1, lua: RELEASE });
     }
     this.redis = redis as RedisClient & FrameCommands;
-    this.cluster = isCluster(redis);
   }
 
   async begin(keys: FrameKeys, token: string, lockTtlMs: number, also?: readonly string[]) {
@@ -86,29 +86,15 @@ export class RedisSessionFrame implements SessionFrameBackend {
     let extra: (string | null)[] | undefined;
     if (also === undefined || also.length === 0) {
       reply = (await this.redis.lsFrameBegin(...args)) as Reply;
-    } else if (this.cluster) {
-      // The other keys live on other slots (maybe other nodes): read side by side, not in one pipeline.
+    } else {
+      // Other slots' keys cannot go into the script (a cluster would refuse them): they are read side by
+      // side with it, so they ride the same round trip (one auto-pipelined write on a single Redis).
       const [begun, ...values] = await Promise.all([
         this.redis.lsFrameBegin(...args),
         ...also.map((key) => this.redis.get(key)),
       ]);
       reply = begun as Reply;
       extra = values as (string | null)[];
-    } else {
-      // Other slots' keys cannot go into the script (a cluster would refuse them); they ride the same
-      // round trip as pipelined GETs.
-      const pipeline = this.redis.pipeline();
-      (pipeline as unknown as FrameCommands).lsFrameBegin(...args);
-      for (const key of also) pipeline.get(key);
-      const results = (await pipeline.exec()) ?? [];
-      const values: unknown[] = [];
-      for (let i = 0; i <= also.length; i += 1) {
-        const [error, value] = results[i] ?? [new Error('empty pipeline reply'), null];
-        if (error) throw error;
-        values.push(value);
-      }
-      reply = values[0] as Reply;
-      extra = values.slice(1).map((value) => (value as string | null) ?? null);
     }
     if (reply[0] !== 1) return null;
     return {
@@ -138,40 +124,23 @@ export class RedisSessionFrame implements SessionFrameBackend {
     if (commit.expiry === 'keep' && later.length === 0)
       return (await this.redis.lsFrameCommit(...args)) === 1;
     // The schedule is a few sorted sets shared by every chat (other cluster slots), so it rides in the same
-    // round trip as a pipelined command instead of inside the script; the sweeper re-checks each entry.
-    if (this.cluster) {
-      // A cluster pipeline holds the keys of one node only: they go out at once instead, side by side.
-      const schedule =
-        commit.expiry === 'keep'
-          ? null
-          : commit.expiry === 'cancel'
-            ? this.redis.zrem(keys.expiry, member)
-            : this.redis.zadd(keys.expiry, commit.expiry.dueAt, member);
-      const [written] = await Promise.all([
-        this.redis.lsFrameCommit(...args),
-        schedule,
-        ...later.map(runDeferred),
-      ]);
-      return written === 1;
-    }
-    const pipeline = this.redis.pipeline();
-    // By name: a plain command or a script registered on the client (the pipeline sends it as EVALSHA).
-    const queue = pipeline as unknown as Record<string, (...args: readonly string[]) => unknown>;
-    for (const write of later) {
-      const method = queue[write.command];
-      if (typeof method === 'function') method.apply(pipeline, [...write.args]);
-      else pipeline.call(write.command, ...write.args);
-    }
-    (pipeline as unknown as FrameCommands).lsFrameCommit(...args);
-    if (commit.expiry === 'cancel') pipeline.zrem(keys.expiry, member);
-    else if (commit.expiry !== 'keep') pipeline.zadd(keys.expiry, commit.expiry.dueAt, member);
-    const results = (await pipeline.exec()) ?? [];
-    const [error, written] = results[later.length] ?? [new Error('empty pipeline reply'), 0];
-    if (error) throw error;
+    // round trip beside the script instead of inside it; the sweeper re-checks each entry. Everything is
+    // sent side by side in this order (the deferred writes first, ahead of the unlock): on one connection
+    // Redis runs it in that order, and auto-pipelining puts it into one socket write.
+    const deferred = later.map((write) => write.run());
+    const written = this.redis.lsFrameCommit(...args);
+    const schedule =
+      commit.expiry === 'keep'
+        ? null
+        : commit.expiry === 'cancel'
+          ? this.redis.zrem(keys.expiry, member)
+          : this.redis.zadd(keys.expiry, commit.expiry.dueAt, member);
+    const [outcome, ...others] = await Promise.allSettled([written, schedule, ...deferred]);
+    if (outcome.status === 'rejected') throw outcome.reason;
     // A security-log line that did not reach the store is a fault, not a silence (the session is saved).
-    for (const [laterError] of results.slice(0, later.length)) if (laterError) throw laterError;
+    for (const other of others) if (other.status === 'rejected') throw other.reason;
     for (const write of later) wasSent(write);
-    return written === 1;
+    return outcome.value === 1;
   }
 
   async renew(keys: FrameKeys, token: string, lockTtlMs: number): Promise<boolean> {

@@ -31,33 +31,26 @@ const text = (value: string, extra: Partial<UserInput> = {}) => input({ type: 't
 const command = (name: string, args = '') => input({ type: 'command', command: name, args });
 const keys = (replies: readonly Reply[]) => replies.map((reply) => reply.key);
 
-/** Counts the round trips and commands an ioredis client makes (a pipeline is one round trip). */
+/**
+ * Counts the round trips and commands an ioredis client makes: a command sent while none of the client's
+ * commands waits for its answer starts a round trip; commands sent side by side with it (before its answer
+ * came back) and a pipeline's commands ride in that one.
+ */
 function countTrips(redis: Redis): { trips: () => number; commands: () => number; reset: () => void } {
   let trips = 0;
   let commands = 0;
-  let inPipeline = false;
+  let waiting = 0;
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
     commands += 1;
-    if (!inPipeline) trips += 1;
+    if (waiting === 0) trips += 1;
+    waiting += 1;
+    const answered = () => {
+      waiting -= 1;
+    };
+    (args[0] as unknown as { promise: Promise<unknown> }).promise.then(answered, answered);
     return send(...args);
   }) as Redis['sendCommand'];
-  const pipeline = redis.pipeline.bind(redis);
-  redis.pipeline = ((...args: Parameters<Redis['pipeline']>) => {
-    const p = pipeline(...args);
-    const exec = p.exec.bind(p);
-    p.exec = ((...execArgs: Parameters<typeof exec>) => {
-      trips += 1;
-      // The pipeline writes its queued commands through sendCommand while exec runs synchronously.
-      inPipeline = true;
-      try {
-        return exec(...execArgs);
-      } finally {
-        inPipeline = false;
-      }
-    }) as typeof exec;
-    return p;
-  }) as Redis['pipeline'];
   return {
     trips: () => trips,
     commands: () => commands,
