@@ -4,7 +4,6 @@
  * bot through `bot.handleUpdate`.
  */
 import type { Update } from 'grammy/types';
-import { waiter } from './redis-meter.ts';
 import type { StubApi } from './stub-api.ts';
 import type { IndexedDelivery, SimUser, Subject } from './subjects.ts';
 
@@ -77,9 +76,7 @@ export class Driver {
     const chat = this.api.chat(user.id);
     const before = chat.botMessages;
     const started = performance.now();
-    if (this.subject.meter.byWaiter)
-      await waiter.run(String(user.id), () => this.subject.bot.handleUpdate(update));
-    else await this.subject.bot.handleUpdate(update);
+    await this.subject.bot.handleUpdate(update);
     const elapsed = performance.now() - started;
     if (chat.botMessages === before) this.silent += 1;
     return elapsed;

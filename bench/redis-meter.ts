@@ -3,16 +3,7 @@
  * client), commands as the server executed them (`INFO commandstats`, commands inside Lua scripts
  * included), server CPU (`INFO cpu`) and memory (`MEMORY USAGE` of every key).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Redis } from 'ioredis';
-
-/**
- * Who waits for the commands sent inside it (a chat), for a meter attached with `byWaiter`: commands one
- * chat sends side by side (`Promise.all`) that ioredis' auto-pipelining puts into one socket write are one
- * round trip of that chat, not one each. Only lockstep's driver enters it (its peers never send side by
- * side), so the peers' processes pay nothing for it.
- */
-export const waiter = new AsyncLocalStorage<string>();
 
 /**
  * True for a pipeline ioredis made itself (`enableAutoPipelining`): it is marked with `Symbol("exec")` as
@@ -26,27 +17,25 @@ function isAutoPipeline(pipeline: object): boolean {
  * Counts what one ioredis client sends: a command on its own is a round trip, a pipeline (or MULTI) the code
  * builds is one. ioredis' auto-pipelining batches the commands of many chats into one socket write; each of
  * those still waits for its own answer, so each is still counted as a round trip of the chat that sent it,
- * except that, with `byWaiter`, the commands one chat (`waiter`) sent side by side into the same batch
- * count as one.
+ * except that, with `waiter` (who is waiting: lockstep's turn), the commands one turn sent side by side into
+ * the same batch count as one.
  */
 export class RoundTripMeter {
   roundTrips = 0;
-  /** True when attached with `byWaiter`: the driver then sends each update inside `waiter`. */
-  byWaiter = false;
   commands = 0;
   /** When set (`bench:trace`), each command as `<round trip> <name> <first key>`, in the order sent. */
   trail: string[] | null = null;
 
   /** Wraps `redis.sendCommand` (every command passes through it) and `redis.pipeline` (to tell the kinds apart). */
-  static attach(redis: Redis, options: { byWaiter?: boolean } = {}): RoundTripMeter {
+  static attach(redis: Redis, options: { waiter?: () => object | undefined } = {}): RoundTripMeter {
     const meter = new RoundTripMeter();
-    meter.byWaiter = options.byWaiter === true;
+    const { waiter } = options;
     const pipelines = new WeakSet<object>();
     /** Commands queued in an auto-pipeline. */
     const autoQueued = new WeakSet<object>();
-    /** With `byWaiter`: who queued each auto-pipelined command, and who already waits on each batch. */
-    const queuedBy = new WeakMap<object, string>();
-    const waitingOn = new WeakMap<object, Set<string>>();
+    /** With `waiter`: who queued each auto-pipelined command, and who already waits on each batch. */
+    const queuedBy = new WeakMap<object, object>();
+    const waitingOn = new WeakMap<object, WeakSet<object>>();
     const client = redis as unknown as {
       sendCommand: (...args: unknown[]) => unknown;
       pipeline: (...args: unknown[]) => {
@@ -58,12 +47,17 @@ export class RoundTripMeter {
     const makePipeline = client.pipeline.bind(redis);
     client.pipeline = (...args: unknown[]) => {
       const pipeline = makePipeline(...args);
-      if (options.byWaiter) {
+      if (waiter) {
         const queue = pipeline.sendCommand.bind(pipeline);
+        // Marked as soon as ioredis made it, before anything is queued: looked at once.
+        let auto: boolean | undefined;
         // Queued synchronously in the sender's own async context (exec runs later, in another one).
         pipeline.sendCommand = (command: object, ...rest: unknown[]) => {
-          const who = waiter.getStore();
-          if (who !== undefined && isAutoPipeline(pipeline)) queuedBy.set(command, who);
+          auto ??= isAutoPipeline(pipeline);
+          if (auto) {
+            const who = waiter();
+            if (who !== undefined) queuedBy.set(command, who);
+          }
           return queue(command, ...rest);
         };
       }
@@ -85,7 +79,7 @@ export class RoundTripMeter {
           meter.roundTrips += 1;
         }
       } else if (batch && who !== undefined) {
-        const waiting = waitingOn.get(batch) ?? new Set<string>();
+        const waiting = waitingOn.get(batch) ?? new WeakSet<object>();
         waitingOn.set(batch, waiting);
         if (!waiting.has(who)) {
           waiting.add(who);

@@ -25,6 +25,7 @@ import { renderOutgoing } from '../src/delivery/render.ts';
 import type { PushSender } from '../src/engine/engine.ts';
 import { RedisSessionFrame } from '../src/engine/redis-session-frame.ts';
 import { createRedisClient } from '../src/kv/redis-client.ts';
+import { currentTurn } from '../src/kv/read-scope.ts';
 import { RedisKv } from '../src/kv/redis-kv.ts';
 import type { Logger } from '../src/log.ts';
 import { createServices, type Services } from '../src/services.ts';
@@ -115,7 +116,9 @@ async function counted(url: string, production = false): Promise<{ redis: Redis;
     : new Redis(url, { lazyConnect: true });
   await redis.connect();
   await redis.ping();
-  return { redis, meter: RoundTripMeter.attach(redis, { byWaiter: production }) };
+  // lockstep's commands are grouped by the turn that sent them (its turn scope): what one turn sends side by
+  // side into one auto-pipelined write is one round trip of it.
+  return { redis, meter: RoundTripMeter.attach(redis, production ? { waiter: currentTurn } : {}) };
 }
 
 async function inBatches<T>(items: readonly T[], size: number, each: (item: T) => Promise<void>) {

@@ -117,6 +117,14 @@ export function deferWrite(write: DeferredWrite): boolean {
   return true;
 }
 
+/**
+ * The turn a call runs in, as an opaque identity (undefined outside a turn): what a measurement groups a
+ * turn's commands by (the benchmark's round-trip meter).
+ */
+export function currentTurn(): object | undefined {
+  return scope.getStore();
+}
+
 /** True inside a turn scope. */
 export function inTurnScope(): boolean {
   return scope.getStore() !== undefined;

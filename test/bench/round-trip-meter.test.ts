@@ -3,22 +3,36 @@
  * what one chat sends side by side is one round trip of that chat; what it sends one after the other, or
  * what two chats send at once, is one each.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { RoundTripMeter, waiter } from '../../bench/redis-meter.ts';
+import { RoundTripMeter } from '../../bench/redis-meter.ts';
+
+/** Who waits, as lockstep's turn scope tells the benchmark's meter. */
+const chats = new AsyncLocalStorage<object>();
+const waiter = { run: <T>(name: string, work: () => T): T => chats.run(named(name), work) };
+const names = new Map<string, object>();
+const named = (name: string): object => {
+  const known = names.get(name) ?? { name };
+  names.set(name, known);
+  return known;
+};
 
 describe('RoundTripMeter', () => {
   const clients: Redis[] = [];
   const attached = (byWaiter: boolean) => {
     const redis = new Redis(inject('redisUrl'), { enableAutoPipelining: true, lazyConnect: false });
     clients.push(redis);
-    return { redis, meter: RoundTripMeter.attach(redis, { byWaiter }) };
+    return {
+      redis,
+      meter: RoundTripMeter.attach(redis, byWaiter ? { waiter: () => chats.getStore() } : {}),
+    };
   };
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.quit()));
   });
 
-  it('counts the commands one chat sends side by side as one round trip, with byWaiter', async () => {
+  it('counts the commands one chat sends side by side as one round trip, with a waiter', async () => {
     const { redis, meter } = attached(true);
     await redis.ping();
     meter.reset();
@@ -45,7 +59,7 @@ describe('RoundTripMeter', () => {
     expect(meter.roundTrips).toBe(2);
   });
 
-  it('counts every auto-pipelined command without byWaiter, and a pipeline the code builds as one', async () => {
+  it('counts every auto-pipelined command without a waiter, and a pipeline the code builds as one', async () => {
     const { redis, meter } = attached(false);
     await redis.ping();
     meter.reset();
