@@ -19,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { PasswordHasher } from '../src/accounts/password-hasher.ts';
 import { startRedisServer } from '../test/helpers/redis-server.ts';
@@ -379,11 +380,17 @@ async function hashingInProcess(): Promise<{ perSecond: number; loopP99: number;
   return { perSecond: 50 / elapsed, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
 }
 
+/** bench/hash.ts as this run was started: compiled (`npm run bench`) or through tsx. */
+function hashCommand(concurrency: number): [string, string[]] {
+  if (import.meta.url.endsWith('.js'))
+    return [process.execPath, [fileURLToPath(new URL('./hash.js', import.meta.url)), String(concurrency)]];
+  return [`${process.cwd()}/node_modules/.bin/tsx`, ['bench/hash.ts', String(concurrency)]];
+}
+
 function hashingInChildren(): void {
   for (const concurrency of [1, 2, 4]) {
-    const run = spawnSync(`${process.cwd()}/node_modules/.bin/tsx`, ['bench/hash.ts', String(concurrency)], {
-      encoding: 'utf8',
-    });
+    const [command, args] = hashCommand(concurrency);
+    const run = spawnSync(command, args, { encoding: 'utf8' });
     const r = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}');
     console.log(
       `  fresh process, burst of ${r.burst}, at most ${concurrency} at once: ${fmt(r.msPerHash)} ms per hash on average, ${fmt(r.perSecond)} hashes/s, RSS peak ${fmt(r.rssPeakMiB)} MiB`,

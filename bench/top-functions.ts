@@ -54,7 +54,8 @@ function place(url: string): string {
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
   const modules = path.lastIndexOf('node_modules/');
   if (modules >= 0) return path.slice(modules + 'node_modules/'.length);
-  return path.startsWith('/') ? relative(process.cwd(), path) : path;
+  // The compiled benchmark (dist-bench/) is summed with the sources it was built from.
+  return (path.startsWith('/') ? relative(process.cwd(), path) : path).replace(/^dist-bench\//, '');
 }
 
 /** Where time is summed by origin: a package, a folder of the repository, node itself, or V8. */
