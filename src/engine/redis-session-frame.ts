@@ -12,28 +12,35 @@ if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} 
 return {1, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])}`;
 
 /**
- * KEYS: lock, session, secret, seen (the ids' own key of an earlier version). ARGV: token, session ('' for
- * none), session ttl, secret op (set|clear|keep), secret ttl, update ids ('-' keeps those the session
- * carries), ids ttl. Writes only while the lock is ours, then releases it. The ids travel in the session's
- * own key (`~s<ids>\n` before its text: see session-codec.ts), so a redelivery is never re-applied and a
- * chat costs one key; the rules are `storedWrite`'s (session-store.ts).
+ * KEYS: lock, session, secret, seen (the ids' own key). ARGV: token, session ('' for none), session ttl,
+ * secret op (set|clear|keep), secret ttl, update ids ('-' keeps those the session carries, with their time
+ * left), ids ttl. Writes only while the lock is ours, then releases it. The ids travel in the session's own
+ * key (`~s<ids>\n` before its text: see session-codec.ts), so a redelivery is never re-applied and a chat
+ * costs one key; a session kept more than twice as long as its ids must be (a chosen language, 400 days)
+ * keeps them on their own key instead, which expires on time. The rules are `storedWrite`'s
+ * (session-store.ts).
  */
 const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local body, ttl, ids = ARGV[2], tonumber(ARGV[3]), ARGV[6]
+local body, ttl, ids, remember = ARGV[2], tonumber(ARGV[3]), ARGV[6], tonumber(ARGV[7])
 if ids == '-' then
   local current = redis.call('GET', KEYS[2])
   local kept = current and string.match(current, '^~s([^\\n]*)\\n')
   if kept then
-    if body == '' then redis.call('SET', KEYS[2], '~s' .. kept .. '\\n', 'KEEPTTL')
-    else redis.call('SET', KEYS[2], '~s' .. kept .. '\\n' .. body, 'PX', math.max(ttl, redis.call('PTTL', KEYS[2]))) end
-  elseif body == '' then redis.call('DEL', KEYS[2])
-  else redis.call('SET', KEYS[2], body, 'PX', ttl) end
-else
-  local remember = tonumber(ARGV[7])
+    ids = kept
+    local left = redis.call('PTTL', KEYS[2])
+    if left > 0 then remember = left else remember = ttl end
+  end
+end
+if ids == '-' then
+  if body == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], body, 'PX', ttl) end
+elseif body == '' or ttl <= 2 * remember then
   if body == '' then redis.call('SET', KEYS[2], '~s' .. ids .. '\\n', 'PX', remember)
   else redis.call('SET', KEYS[2], '~s' .. ids .. '\\n' .. body, 'PX', math.max(ttl, remember)) end
   redis.call('DEL', KEYS[4])
+else
+  redis.call('SET', KEYS[2], body, 'PX', ttl)
+  redis.call('SET', KEYS[4], ids, 'PX', remember)
 end
 if ARGV[4] == 'set' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
 elseif ARGV[4] == 'clear' then redis.call('DEL', KEYS[3]) end

@@ -124,7 +124,10 @@ export interface FrameKeys {
   readonly lock: string;
   readonly session: string;
   readonly secret: string;
-  /** Where an earlier version kept the update ids (read for them, deleted when they move). */
+  /**
+   * The update ids' own key: where an earlier version kept them, and where a session kept far longer than
+   * they must be keeps them (read for them, deleted when they move into the session key).
+   */
   readonly seen: string;
   readonly expiry: string;
 }
@@ -153,12 +156,12 @@ export class KvSessionFrame implements SessionFrameBackend {
       commit,
       await this.kv.ttl(keys.session),
     );
-    if (written === null) await this.kv.del(keys.session);
-    else await this.kv.set(keys.session, written.value, written.ttlMs);
+    if (written.session === null) await this.kv.del(keys.session);
+    else await this.kv.set(keys.session, written.session.value, written.session.ttlMs);
     if (commit.secret === 'set') await this.kv.set(keys.secret, '1', commit.secretTtlMs);
     else if (commit.secret === 'clear') await this.kv.del(keys.secret);
-    // The ids now travel in the session's key; the key of an earlier version's layout goes.
-    if (commit.seen !== null) await this.kv.del(keys.seen);
+    if (written.seen === 'delete') await this.kv.del(keys.seen);
+    else if (written.seen !== 'keep') await this.kv.set(keys.seen, written.seen.value, written.seen.ttlMs);
     if (commit.expiry === 'cancel') await this.kv.unschedule(keys.expiry, member);
     else if (commit.expiry !== 'keep') await this.kv.schedule(keys.expiry, member, commit.expiry.dueAt);
     await this.kv.deleteIfEquals(keys.lock, token);
@@ -176,25 +179,45 @@ export class KvSessionFrame implements SessionFrameBackend {
   }
 }
 
+/** What a frame's commit writes: the session key (null: delete it) and the ids' own key. */
+export interface StoredWrites {
+  readonly session: { readonly value: string; readonly ttlMs: number } | null;
+  readonly seen: { readonly value: string; readonly ttlMs: number } | 'delete' | 'keep';
+}
+
 /**
- * What a frame's commit writes to the session key (null: delete it), given what it holds now (`current`,
- * with `currentTtlMs` left) — the same rules as the Redis frame's script: the session's text carries the
- * update ids to remember (`commit.seen`), or keeps the ones it carries when the commit names none; with ids
- * it lives at least as long as they must be remembered; ids alone are kept without a session.
+ * What a frame's commit writes, given what the session key holds now (`current`, with `currentTtlMs` left)
+ * — the same rules as the Redis frame's script. The update ids to remember (`commit.seen`, or the ones the
+ * session carries, with their time left, when the commit names none) travel in the session's text, which
+ * then lives at least as long as they must be remembered; ids alone are kept without a session. A session
+ * kept more than twice as long as its ids must be (a chosen language: 400 days) keeps them on their own key
+ * instead, which expires on time.
  */
 export function storedWrite(
   current: string | null,
   body: string,
   commit: FrameCommit,
   currentTtlMs: number | null,
-): { value: string; ttlMs: number } | null {
-  const seen = commit.seen ?? (current === null ? null : splitStored(current).seen);
-  if (seen === null) return body === '' ? null : { value: body, ttlMs: commit.ttlMs };
-  const remember = commit.seen !== null ? commit.seenTtlMs : (currentTtlMs ?? commit.ttlMs);
-  return {
-    value: joinStored(seen, body),
-    ttlMs: body === '' ? remember : Math.max(commit.ttlMs, remember),
-  };
+): StoredWrites {
+  const ids = commit.seen ?? (current === null ? null : splitStored(current).seen);
+  const plain = body === '' ? null : { value: body, ttlMs: commit.ttlMs };
+  if (ids === null) return { session: plain, seen: 'keep' };
+  const remember =
+    commit.seen !== null
+      ? commit.seenTtlMs
+      : currentTtlMs !== null && currentTtlMs > 0
+        ? currentTtlMs
+        : commit.ttlMs;
+  if (body === '' || commit.ttlMs <= 2 * remember) {
+    return {
+      session: {
+        value: joinStored(ids, body),
+        ttlMs: body === '' ? remember : Math.max(commit.ttlMs, remember),
+      },
+      seen: 'delete',
+    };
+  }
+  return { session: plain, seen: { value: ids.join(' '), ttlMs: remember } };
 }
 
 /**

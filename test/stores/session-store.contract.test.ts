@@ -215,6 +215,42 @@ describe.each(backends)('SessionStore on $name', (backend) => {
       expect((await s.load(chat))?.session).toEqual(session(7));
     });
 
+    it('keeps the ids on their own key, which expires on time, when the session is kept far longer than they must be', async () => {
+      const s = sessions();
+      const key = s.sessionKey(chat);
+      const own = `${store.prefix}{tg:42}:seen`;
+      const YEAR = 400 * 24 * 60 * 60_000;
+      let frame = await s.begin(chat, 10_000, 0);
+      await s.commit(chat, frame?.token ?? '', commit({ ttlMs: YEAR, seen: ['1001'], seenTtlMs: SHORT_TTL }));
+      expect(splitStored((await store.kv.get(key)) ?? '').seen).toBeNull();
+      expect(await store.kv.get(own)).toBe('1001');
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.seen).toEqual(['1001']);
+      await s.release(chat, frame?.token ?? '');
+      // Carried ids move out, with the time they had left, when a commit that names none keeps the session long.
+      await s.commit(
+        chat,
+        (await s.begin(chat, 10_000, 0))?.token ?? '',
+        commit({ seen: ['2002'], seenTtlMs: SHORT_TTL, ttlMs: SHORT_TTL }),
+      );
+      expect(await store.kv.get(own)).toBeNull();
+      expect(splitStored((await store.kv.get(key)) ?? '').seen).toEqual(['2002']);
+      await s.commit(
+        chat,
+        (await s.begin(chat, 10_000, 0))?.token ?? '',
+        commit({ ttlMs: YEAR, seen: null }),
+      );
+      expect(splitStored((await store.kv.get(key)) ?? '').seen).toBeNull();
+      expect(await store.kv.get(own)).toBe('2002');
+      expect(await store.kv.ttl(own)).toBeLessThanOrEqual(SHORT_TTL);
+      await store.elapse(SHORT_TTL + 100);
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.seen).toEqual([]);
+      expect(frame?.loaded?.session).toEqual(session(5));
+      expect(await store.kv.ttl(key)).toBeGreaterThan(YEAR - 60_000);
+      await s.release(chat, frame?.token ?? '');
+    });
+
     it('reads the update ids an earlier version kept on their own key, and moves them into the session key', async () => {
       const s = sessions();
       const old = `${store.prefix}{tg:42}:seen`;
