@@ -156,15 +156,14 @@ export class CodeService {
     let claim: Claim;
     if (request.budget !== 'link' && request.requester === undefined && cooldownKey.shared) {
       // The owner's budget alone: the cool-down is claimed and the destination's hour counted in one step.
-      const claimed = await claimAndCount(
-        kv,
-        cooldownKey.key,
-        sending,
-        SENDING_CLAIM_MS,
-        hourKey,
-        HOUR_MS,
-        HOURLY_CAP,
-      );
+      const claimed = await claimAndCount(kv, {
+        claimKey: cooldownKey.key,
+        value: sending,
+        claimTtlMs: SENDING_CLAIM_MS,
+        countKey: hourKey,
+        windowMs: HOUR_MS,
+        limit: HOURLY_CAP,
+      });
       if (!claimed.claimed) return cooldown(claimed.heldMs ?? RESEND_COOLDOWN_MS);
       // Over the cap the claim was given back; the attempt counts towards the cap.
       if (claimed.count > HOURLY_CAP) return { ok: false, reason: 'hourlyCap' };

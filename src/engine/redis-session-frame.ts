@@ -128,8 +128,6 @@ export class RedisSessionFrame implements SessionFrameBackend {
     ];
     // The turn's deferred writes (its security-log lines) travel in this round trip, ahead of the unlock.
     const later = takeDeferred();
-    if (commit.expiry === 'keep' && later.length === 0)
-      return (await this.redis.lsFrameCommit(...args)) === 1;
     // The schedule is a few sorted sets shared by every chat (other cluster slots), so it rides in the same
     // round trip beside the script instead of inside it; the sweeper re-checks each entry. Everything is
     // sent side by side in this order (the deferred writes first, ahead of the unlock): on one connection

@@ -109,13 +109,11 @@ export function decodeStored<T = unknown>(raw: string): { session: T | null; see
   return { session: body === '' ? null : decodeSession<T>(body), seen };
 }
 
-/** The session in stored text (any form above); throws on text that is none of them or holds no session. */
+/**
+ * A session's own text (either form above, without the update ids: read a session key with `decodeStored`);
+ * throws on text that is neither.
+ */
 export function decodeSession<T = unknown>(raw: string): T {
-  if (raw.startsWith(SEEN_MARK)) {
-    const { body } = splitStored(raw);
-    if (body === '') throw new Error('the stored text holds update ids only, no session');
-    return decodeSession<T>(body);
-  }
   if (raw.startsWith(MARK_1)) {
     const json = inflateRawSync(Buffer.from(raw.slice(MARK_1.length), 'base64'), OPTIONS).toString('utf8');
     return JSON.parse(json) as T;

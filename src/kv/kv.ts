@@ -77,20 +77,24 @@ export type ClaimAndCount =
    */
   | { readonly claimed: true; readonly count: number };
 
+/** What `Kv.claimAndCount` claims (`setIfAbsent`) and counts (`increment`, over `limit` the claim goes back). */
+export interface ClaimAndCountRequest {
+  readonly claimKey: string;
+  readonly value: string;
+  readonly claimTtlMs: number;
+  readonly countKey: string;
+  /** The counter's window, started when it is created. */
+  readonly windowMs: number;
+  readonly limit: number;
+}
+
 /**
  * `Kv.claimAndCount` where the store has it (one round trip), else `setIfAbsent`, then (when claimed)
  * `increment`, and a `del` of the claim when the count went over `limit`; when not claimed, its `ttl`.
  */
-export async function claimAndCount(
-  kv: Kv,
-  claimKey: string,
-  value: string,
-  claimTtlMs: number,
-  countKey: string,
-  windowMs: number,
-  limit: number,
-): Promise<ClaimAndCount> {
-  if (kv.claimAndCount) return kv.claimAndCount(claimKey, value, claimTtlMs, countKey, windowMs, limit);
+export async function claimAndCount(kv: Kv, request: ClaimAndCountRequest): Promise<ClaimAndCount> {
+  if (kv.claimAndCount) return kv.claimAndCount(request);
+  const { claimKey, value, claimTtlMs, countKey, windowMs, limit } = request;
   if (!(await kv.setIfAbsent(claimKey, value, claimTtlMs)))
     return { claimed: false, heldMs: await kv.ttl(claimKey) };
   const count = await kv.increment(countKey, windowMs);
@@ -142,14 +146,7 @@ export interface Kv {
    * share a Redis Cluster slot. Optional: call `claimAndCount()` from this module, which falls back to
    * single operations.
    */
-  claimAndCount?(
-    claimKey: string,
-    value: string,
-    claimTtlMs: number,
-    countKey: string,
-    windowMs: number,
-    limit: number,
-  ): Promise<ClaimAndCount>;
+  claimAndCount?(request: ClaimAndCountRequest): Promise<ClaimAndCount>;
   /**
    * Atomically replaces the value only when it still equals `expected` (`null` = the key must not exist).
    * `value: null` deletes. True when it wrote. This is how concurrent writers avoid lost updates.

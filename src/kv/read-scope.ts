@@ -2,16 +2,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** A write that may wait for the turn's commit and travel in its round trip (see `deferWrite`). */
 export interface DeferredWrite {
-  /** The command (a Redis command or a script registered on the client) and its arguments, for a pipeline. */
-  readonly command: string;
-  readonly args: readonly string[];
   /**
    * The key it writes. With `value` the turn's reads of the key are answered with it (null: deleted);
    * without, the outcome is not known here (a conditional delete, an append) and a read sends it first.
    */
   readonly key: string;
   readonly value?: string | null;
-  /** Sends it on its own (when no commit takes it). */
+  /** Sends it: beside the commit's script when a commit takes it, else on its own. */
   run(): Promise<unknown>;
   /** Called once it has reached the store (after the commit's round trip, or after `run`). */
   readonly sent?: () => void;

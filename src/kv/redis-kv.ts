@@ -3,6 +3,7 @@ import { CHECK_CODE_LUA, type CodeAttempt, type CodeCheck, codeCheckOf } from '.
 import type {
   AttemptReservation,
   ClaimAndCount,
+  ClaimAndCountRequest,
   Kv,
   KvWriteEntry,
   ReadAndClaim,
@@ -191,8 +192,6 @@ export class RedisKv implements Kv {
     if (options.withCommit && inTurnScope()) {
       entries.forEach(({ key, value, ttlMs }, i) => {
         const write = {
-          command: 'set',
-          args: [key, value, 'PX', ms(ttlMs)],
           key,
           value,
           run: () => this.redis.set(key, value, 'PX', ms(ttlMs)),
@@ -239,14 +238,8 @@ export class RedisKv implements Kv {
     return { read: read ?? null, claimed: claimed === 1, held: held ?? null };
   }
 
-  async claimAndCount(
-    claimKey: string,
-    value: string,
-    claimTtlMs: number,
-    countKey: string,
-    windowMs: number,
-    limit: number,
-  ): Promise<ClaimAndCount> {
+  async claimAndCount(request: ClaimAndCountRequest): Promise<ClaimAndCount> {
+    const { claimKey, value, claimTtlMs, countKey, windowMs, limit } = request;
     await settle(claimKey);
     await settle(countKey);
     const [claimed, n] = (await this.scripts.lsKvClaimAndCount(
@@ -281,7 +274,7 @@ export class RedisKv implements Kv {
 
   async deleteIfEquals(key: string, value: string, options: WriteOptions = {}): Promise<boolean> {
     const run = () => this.scripts.lsKvDeleteIfEquals(key, value);
-    if (this.later({ command: 'lsKvDeleteIfEquals', args: [key, value], key, run }, options)) return true;
+    if (this.later({ key, run }, options)) return true;
     await settle(key);
     const deleted = (await run()) === 1;
     options.sent?.();
@@ -290,7 +283,7 @@ export class RedisKv implements Kv {
 
   async del(key: string, options: WriteOptions = {}): Promise<void> {
     const run = () => this.redis.del(key);
-    if (this.later({ command: 'del', args: [key], key, value: null, run }, options)) return;
+    if (this.later({ key, value: null, run }, options)) return;
     await settle(key);
     await run();
     options.sent?.();
@@ -343,7 +336,7 @@ export class RedisKv implements Kv {
   /** In a turn scope the append waits for the turn's commit and goes in its round trip (`deferWrite`). */
   async append(key: string, value: string): Promise<void> {
     const send = () => this.redis.rpush(key, value);
-    if (!deferWrite({ command: 'rpush', args: [key, value], key, run: send })) await send();
+    if (!deferWrite({ key, run: send })) await send();
   }
 
   async tail(key: string, count: number): Promise<string[]> {
@@ -364,7 +357,7 @@ export class RedisKv implements Kv {
     if (entries.length === 0) return;
     const args = entries.flatMap(([member, dueAt]) => [String(dueAt), member]);
     const run = () => this.redis.zadd(key, ...args);
-    if (this.later({ command: 'zadd', args: [key, ...args], key, run }, options)) return;
+    if (this.later({ key, run }, options)) return;
     await run();
     options.sent?.();
   }

@@ -23,8 +23,10 @@ describe('claiming a key and counting another in one step', () => {
       const prefix = uniquePrefix();
       const count = `${prefix}code-hour:+8613800138000`;
       const claim = (n: number) => `${prefix}{${count}}:cooldown:acc_${n}:phone-old`;
+      const request = (claimKey: string, value: string, limit: number) =>
+        ({ claimKey, value, claimTtlMs: 3_000, countKey: count, windowMs: HOUR, limit }) as const;
 
-      expect(await claimAndCount(kv, claim(1), 'sending:a', 3_000, count, HOUR, 2)).toEqual({
+      expect(await claimAndCount(kv, request(claim(1), 'sending:a', 2))).toEqual({
         claimed: true,
         count: 1,
       });
@@ -32,7 +34,7 @@ describe('claiming a key and counting another in one step', () => {
       expect(await kv.ttl(count)).toBeGreaterThan(HOUR - 60_000);
 
       // Held: nothing is counted, and the claim's time left comes back.
-      const held = await claimAndCount(kv, claim(1), 'sending:b', 3_000, count, HOUR, 2);
+      const held = await claimAndCount(kv, request(claim(1), 'sending:b', 2));
       expect(held.claimed).toBe(false);
       expect(held.claimed === false && held.heldMs).toBeGreaterThan(2_000);
       expect(held.claimed === false && held.heldMs).toBeLessThanOrEqual(3_000);
@@ -40,14 +42,14 @@ describe('claiming a key and counting another in one step', () => {
       expect(await kv.get(claim(1))).toBe('sending:a');
 
       // Another claim on the same counter: counted (2, at the limit) and kept.
-      expect(await claimAndCount(kv, claim(2), 'sending:c', 3_000, count, HOUR, 2)).toEqual({
+      expect(await claimAndCount(kv, request(claim(2), 'sending:c', 2))).toEqual({
         claimed: true,
         count: 2,
       });
       expect(await kv.get(claim(2))).toBe('sending:c');
 
       // Over the limit: counted, and the claim is not left behind.
-      expect(await claimAndCount(kv, claim(3), 'sending:d', 3_000, count, HOUR, 2)).toEqual({
+      expect(await claimAndCount(kv, request(claim(3), 'sending:d', 2))).toEqual({
         claimed: true,
         count: 3,
       });
@@ -56,7 +58,7 @@ describe('claiming a key and counting another in one step', () => {
 
       // A claim without expiry reports no time left rather than a negative one.
       await kv.set(claim(4), 'forever');
-      expect(await claimAndCount(kv, claim(4), 'sending:e', 3_000, count, HOUR, 2)).toEqual({
+      expect(await claimAndCount(kv, request(claim(4), 'sending:e', 2))).toEqual({
         claimed: false,
         heldMs: null,
       });
@@ -69,6 +71,8 @@ describe('claiming a key and counting another in one step', () => {
     const kv = new RedisKv(redis);
     const count = `${prefix}code-hour:+8613900139000`;
     const claim = `${prefix}{${count}}:cooldown:acc_1:phone-new`;
+    const request = (claimKey: string, value: string, limit: number) =>
+      ({ claimKey, value, claimTtlMs: 3_000, countKey: count, windowMs: HOUR, limit }) as const;
     const sent: string[] = [];
     const send = redis.sendCommand.bind(redis);
     redis.sendCommand = ((...args: Parameters<typeof redis.sendCommand>) => {
@@ -76,8 +80,8 @@ describe('claiming a key and counting another in one step', () => {
       return send(...args);
     }) as typeof redis.sendCommand;
     try {
-      await kv.claimAndCount(claim, 'sending:a', 3_000, count, HOUR, 5);
-      await kv.claimAndCount(claim, 'sending:b', 3_000, count, HOUR, 5);
+      await kv.claimAndCount(request(claim, 'sending:a', 5));
+      await kv.claimAndCount(request(claim, 'sending:b', 5));
     } finally {
       redis.sendCommand = send;
     }
