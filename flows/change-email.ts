@@ -420,6 +420,7 @@ export const changeEmailFlow = {
   title: 'email.title',
   menuLabel: 'menu.email',
   audience: 'linked',
+  proofPurpose: PROOF_PURPOSE,
   privateOnly: true,
   machine: changeEmailMachine,
 } as const satisfies FlowDefinition;

@@ -235,6 +235,7 @@ export const changePasswordFlow = {
   title: 'password.title',
   menuLabel: 'menu.password',
   audience: 'linked',
+  proofPurpose: PROOF_PURPOSE,
   privateOnly: true,
   machine: changePasswordMachine,
 } as const satisfies FlowDefinition;

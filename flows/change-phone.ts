@@ -368,6 +368,7 @@ export const changePhoneFlow = {
   title: 'phone.title',
   menuLabel: 'menu.phone',
   audience: 'linked',
+  proofPurpose: PROOF_PURPOSE,
   privateOnly: true,
   machine: changePhoneMachine,
 } as const satisfies FlowDefinition;

@@ -21,6 +21,7 @@ export const disable2faFlow = {
   command: '2fa_off',
   title: 'twofa.titleOff',
   audience: 'linked',
+  proofPurpose: PROOF_PURPOSE,
   privateOnly: true,
   machine: disable2faMachine,
 } as const satisfies FlowDefinition;

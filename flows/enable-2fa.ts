@@ -374,6 +374,7 @@ export const enable2faFlow = {
   title: 'twofa.titleOn',
   menuLabel: 'menu.twofa',
   audience: 'linked',
+  proofPurpose: PROOF_PURPOSE,
   privateOnly: true,
   machine: enable2faMachine,
 } as const satisfies FlowDefinition;

@@ -313,6 +313,7 @@ export const handoffFlow = {
   command: 'recover',
   title: 'handoff.title',
   audience: 'any',
+  proofPurpose: PROOF_PURPOSE,
   privateOnly: true,
   machine: handoffMachine,
 } as const satisfies FlowDefinition;

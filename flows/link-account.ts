@@ -369,6 +369,7 @@ export const linkAccountFlow = {
   title: 'link.title',
   menuLabel: 'menu.link',
   audience: 'unlinked',
+  proofPurpose: PROOF_PURPOSE,
   privateOnly: true,
   machine: linkAccountMachine,
 } as const satisfies FlowDefinition;

@@ -27,6 +27,7 @@ export const recoveryCodesFlow = {
   command: 'recovery_codes',
   title: 'twofa.titleRecovery',
   audience: 'linked',
+  proofPurpose: PROOF_PURPOSE,
   privateOnly: true,
   machine: recoveryCodesMachine,
 } as const satisfies FlowDefinition;

@@ -7,6 +7,7 @@ import { PasswordHasher } from './accounts/password-hasher.ts';
 import { PasswordService } from './accounts/password-service.ts';
 import { PhoneService } from './accounts/phone-service.ts';
 import { PendingPasswords, ProofStore } from './accounts/proofs.ts';
+import { TaskRecordStore } from './accounts/task-records.ts';
 import type { Clock } from './clock.ts';
 import { CodeService } from './codes/code-service.ts';
 import type { Delivery } from './delivery/delivery.ts';
@@ -68,6 +69,8 @@ export interface Services {
   readonly proofs: ProofStore;
   /** New password hashes waiting for their repeat, per task (never in a session). */
   readonly pendingPasswords: PendingPasswords;
+  /** Forgets a task's proof, commit and pending password when the task ends (the engine's `taskRecords`). */
+  readonly taskRecords: TaskRecordStore;
 }
 
 export function createServices(options: ServiceOptions): Services {
@@ -108,6 +111,9 @@ export function createServices(options: ServiceOptions): Services {
     box,
     recovery,
   });
+  const proofs = new ProofStore(kv, prefix);
+  const commits = new CommitLedger(kv, prefix);
+  const pendingPasswords = new PendingPasswords(kv, prefix, options.flowIdleMs);
   return {
     options,
     kv,
@@ -152,9 +158,10 @@ export function createServices(options: ServiceOptions): Services {
       ...(hashing ? { hashParams: hashing } : {}),
       ...(options.checkup ? { options: options.checkup } : {}),
     }),
-    proofs: new ProofStore(kv, prefix),
-    commits: new CommitLedger(kv, prefix),
+    proofs,
+    commits,
     notices,
-    pendingPasswords: new PendingPasswords(kv, prefix, options.flowIdleMs),
+    pendingPasswords,
+    taskRecords: new TaskRecordStore(kv, { proofs, commits, pendingPasswords }),
   };
 }

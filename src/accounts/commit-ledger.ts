@@ -31,7 +31,8 @@ export class CommitLedger {
     private readonly prefix = 'ls:',
   ) {}
 
-  private key(accountId: string, taskId: string, kind: string): string {
+  /** The key of task `taskId`'s commit of `kind` (its proof's purpose). */
+  key(accountId: string, taskId: string, kind: string): string {
     return `${this.prefix}{acct:${accountId}}:commit:${kind}:${taskId}`;
   }
 

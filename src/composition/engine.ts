@@ -61,5 +61,6 @@ export function createEngine(
     clock: services.clock,
     log: services.log,
     idleTimeoutMs: services.options.flowIdleMs,
+    taskRecords: services.taskRecords,
   });
 }

@@ -111,6 +111,12 @@ export interface FlowDefinition<M = unknown> {
    */
   readonly menuStatus?: (accountId: string) => Promise<MessageKey | null>;
   readonly audience: Audience;
+  /**
+   * The purpose of the proof and the commit this flow's tasks record on the server (the proof store and
+   * the commit ledger, keyed by account and task): the engine has them forgotten as soon as a task of the
+   * flow ends (done, cancelled, replaced, expired), instead of leaving them to expire.
+   */
+  readonly proofPurpose?: string;
   /** Handles secrets: runs only where replies are confidential. */
   readonly privateOnly: boolean;
   readonly machine: M;

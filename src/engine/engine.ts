@@ -74,6 +74,22 @@ export interface EngineOptions {
   readonly supportContact?: string;
   /** Told about every message and every task's start and end (metrics); nothing by default. */
   readonly observer?: Observer;
+  /** The server's records of a task (its proof, its commit): forgotten when the task ends. */
+  readonly taskRecords?: TaskRecords;
+}
+
+/**
+ * What the server keeps about one run of a task beyond its session: the proof of identity it made and the
+ * record of its commit (both keyed by account and task). They only matter while the task runs; once a
+ * commit has stored that the task ended, nothing can run in it again (a redelivered message is a
+ * duplicate, an old step's snapshot is gone), so they are forgotten then instead of left to expire.
+ */
+export interface TaskRecords {
+  forget(task: {
+    readonly accountId: string;
+    readonly taskId: string;
+    readonly purpose: string;
+  }): Promise<void>;
 }
 
 /** What an escalation to a person carries. Never a secret: the transcript was redacted at capture. */
@@ -158,11 +174,33 @@ export class Engine {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 15 * 60_000;
     this.stepTimeoutMs = options.stepTimeoutMs ?? 20_000;
     this.push = options.push ?? null;
+    const records = options.taskRecords;
     this.transaction = new ChatTransaction({
       sessions: options.sessions,
       lockTtlMs: options.lockTtlMs ?? 5_000,
       lockWaitMs: options.lockWaitMs ?? 30_000,
+      ...(records ? { afterCommit: (frame, commit) => this.forgetEnded(records, frame, commit) } : {}),
     });
+  }
+
+  /**
+   * After a commit that ended the chat's task (its session holds no flow or another run of one), has the
+   * task's proof and commit records forgotten. Only after the commit: had it failed, the task would still
+   * run, and its retried step would need them. A failure is logged; the records expire on their own.
+   */
+  private async forgetEnded(records: TaskRecords, frame: Frame, commit: FrameCommit): Promise<void> {
+    const ended = frame.loaded?.session.flow;
+    if (!ended?.taskId || !ended.accountId || commit.next?.flow?.taskId === ended.taskId) return;
+    const purpose = this.registry.get(ended.id)?.proofPurpose;
+    if (purpose === undefined) return;
+    try {
+      await records.forget({ accountId: ended.accountId, taskId: ended.taskId, purpose });
+    } catch (error) {
+      this.options.log.warn(
+        { flow: ended.id, err: describeError(error) },
+        'the records of an ended task could not be forgotten; they expire on their own',
+      );
+    }
   }
 
   /** The flows this engine runs (adapters publish their commands). */
@@ -907,6 +945,7 @@ class Turn {
       taskId: input.taskId,
       ...(returnTo ? { returnTo } : {}),
       ...(afterChange ? { afterChange } : {}),
+      ...(accountId !== null && flow.proofPurpose !== undefined ? { accountId } : {}),
     };
     this.engine.observer.taskStarted(flow.id);
     await this.advance(flow, { input }, null);
@@ -987,6 +1026,7 @@ class Turn {
       ...(previous?.taskId ? { taskId: previous.taskId } : {}),
       ...(previous?.returnTo ? { returnTo: previous.returnTo } : {}),
       ...(previous?.afterChange ? { afterChange: true } : {}),
+      ...(previous?.accountId ? { accountId: previous.accountId } : {}),
     };
     this.prompt = promptOf(run.replies) ?? this.prompt;
   }

@@ -17,6 +17,11 @@ export interface ActiveFlow {
   readonly returnTo?: string;
   /** The task that started this one made a change first (`FlowOutput.changed`): it counts as committed. */
   readonly afterChange?: boolean;
+  /**
+   * The account the task was started for (FlowInput.accountId), when the chat was linked: whose proof and
+   * commit records to forget when the task ends. Absent in sessions saved before it was kept.
+   */
+  readonly accountId?: string;
 }
 
 /** One transcript line as stored: when, from the user or the bot, what. */

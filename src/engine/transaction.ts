@@ -7,6 +7,11 @@ export interface ChatTransactionOptions {
   readonly lockTtlMs: number;
   /** How long to wait for a busy chat. */
   readonly lockWaitMs: number;
+  /**
+   * Runs after a commit was written (the lock released): what may only happen once the turn's outcome is
+   * stored, such as forgetting the records of a task the commit ended. It must not throw.
+   */
+  readonly afterCommit?: (frame: Frame, commit: FrameCommit) => Promise<void>;
 }
 
 /** The lock was lost while the work ran (the holder stalled past the lock's TTL): the work is discarded. */
@@ -73,6 +78,7 @@ export class ChatTransaction {
         throw new LockLost('the chat lock was lost while the turn ran; its outcome was discarded');
       }
       committed = true;
+      await this.options.afterCommit?.(frame, commit);
       return { value };
     } finally {
       clearInterval(renewal);
