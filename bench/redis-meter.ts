@@ -160,6 +160,22 @@ export async function memorySnapshot(admin: Redis): Promise<Map<string, number>>
   return sizes;
 }
 
+/** The remaining time to live of every key in `keys`, in ms (-1: none, -2: gone). */
+export async function timesToLive(admin: Redis, keys: readonly string[]): Promise<Map<string, number>> {
+  const ttls = new Map<string, number>();
+  for (let start = 0; start < keys.length; start += 1000) {
+    const slice = keys.slice(start, start + 1000);
+    const pipeline = admin.pipeline();
+    for (const key of slice) pipeline.pttl(key);
+    const results = (await pipeline.exec()) ?? [];
+    slice.forEach((key, i) => {
+      const [error, ttl] = results[i] ?? [null, null];
+      if (!error && typeof ttl === 'number') ttls.set(key, ttl);
+    });
+  }
+  return ttls;
+}
+
 /** What changed between two snapshots, summed by the category `categorize` gives each key. */
 export function memoryDelta(
   before: Map<string, number>,

@@ -24,7 +24,14 @@ import { Redis } from 'ioredis';
 import { PasswordHasher } from '../src/accounts/password-hasher.ts';
 import { startRedisServer } from '../test/helpers/redis-server.ts';
 import { Driver, makeUsers, runAll, type Step, swapPhoneScript } from './driver.ts';
-import { cloneKeys, commandDelta, memoryDelta, memorySnapshot, serverStats } from './redis-meter.ts';
+import {
+  cloneKeys,
+  commandDelta,
+  memoryDelta,
+  memorySnapshot,
+  serverStats,
+  timesToLive,
+} from './redis-meter.ts';
 import { StubApi } from './stub-api.ts';
 import {
   BOT_NAMES,
@@ -259,6 +266,12 @@ interface MemoryResult {
   readonly steps: { readonly label: string; readonly trips: number; readonly cpu: number }[];
   readonly waits: MemoryPoint[];
   readonly finished: MemoryPoint;
+  /**
+   * Bytes per finished chat still held after each of these waits (from every key's remaining time to live
+   * at the end; account records and their log left out): what a finished chat costs once its short-lived
+   * records (the 60 s cool-downs, the hour's caps) have expired.
+   */
+  readonly lingering: readonly { readonly afterMs: number; readonly bytes: number }[];
   readonly failures: string[];
 }
 
@@ -295,9 +308,35 @@ async function memoryRun(name: BotName, script: readonly Step[]): Promise<Memory
     if (step.waits) waits.push(await memoryPoint(f, step.waits, base, users));
   }
   const finished = await memoryPoint(f, 'finished', base, users);
+  const lingering = await lingeringBytes(f, base, users, [61_000, 3_601_000]);
   const failures = await check(f, users);
   await f.subject.close();
-  return { bot: name, steps, waits, finished, failures };
+  return { bot: name, steps, waits, finished, lingering, failures };
+}
+
+/** Bytes per chat of the keys the task added or grew that will still be there `afterMs` from now. */
+async function lingeringBytes(
+  f: Fixture,
+  base: Map<string, number>,
+  users: readonly SimUser[],
+  waits: readonly number[],
+): Promise<MemoryResult['lingering']> {
+  const now = await memorySnapshot(admin);
+  const grown = [...now].filter(
+    ([key, bytes]) => bytes > (base.get(key) ?? 0) && !NOT_STATE.has(f.subject.category(key)),
+  );
+  const ttls = await timesToLive(
+    admin,
+    grown.map(([key]) => key),
+  );
+  return waits.map((afterMs) => {
+    let bytes = 0;
+    for (const [key, size] of grown) {
+      const ttl = ttls.get(key) ?? -2;
+      if (ttl === -1 || ttl > afterMs) bytes += size - (base.get(key) ?? 0);
+    }
+    return { afterMs, bytes: bytes / users.length };
+  });
 }
 
 const peak = (m: MemoryResult) => Math.max(...m.waits.map((w) => w.state));
@@ -512,7 +551,9 @@ try {
         `  ${mark(peak(lsMem) <= 1024)} at most 1 KB per active chat: ${int(peak(lsMem))} B at the peak`,
       );
     if (lsMem)
-      console.log(`       per finished chat: ${int(lsMem.finished.state)} B (issue 8 asks at most 300 B)`);
+      console.log(
+        `       per finished chat: ${int(lsMem.finished.state)} B (issue 8 asks at most 300 B); still held ${lsMem.lingering.map((l) => `${int(l.bytes)} B after ${l.afterMs < 3_600_000 ? `${Math.round(l.afterMs / 1000)} s` : `${Math.round(l.afterMs / 60_000)} min`}`).join(', ')}`,
+      );
     if (lsWrong) {
       const cpu = lsWrong.cpuMicros / ls.cpuMicros - 1;
       console.log(

@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { RoundTripMeter } from '../../bench/redis-meter.ts';
+import { RoundTripMeter, timesToLive } from '../../bench/redis-meter.ts';
 
 /** Who waits, as lockstep's turn scope tells the benchmark's meter. */
 const chats = new AsyncLocalStorage<object>();
@@ -68,5 +68,24 @@ describe('RoundTripMeter', () => {
     meter.reset();
     await redis.pipeline().get('meter:a').get('meter:b').exec();
     expect(meter).toMatchObject({ roundTrips: 1, commands: 2 });
+  });
+});
+
+describe('timesToLive', () => {
+  it('reads each key’s remaining time to live: none (-1), gone (-2), or the milliseconds left', async () => {
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      const prefix = `ttl-test:${process.pid}:`;
+      await redis.set(`${prefix}forever`, '1');
+      await redis.set(`${prefix}minute`, '1', 'PX', 60_000);
+      const ttls = await timesToLive(redis, [`${prefix}forever`, `${prefix}minute`, `${prefix}gone`]);
+      expect(ttls.get(`${prefix}forever`)).toBe(-1);
+      expect(ttls.get(`${prefix}gone`)).toBe(-2);
+      expect(ttls.get(`${prefix}minute`)).toBeGreaterThan(50_000);
+      expect(ttls.get(`${prefix}minute`)).toBeLessThanOrEqual(60_000);
+      await redis.del(`${prefix}forever`, `${prefix}minute`);
+    } finally {
+      await redis.quit();
+    }
   });
 });
