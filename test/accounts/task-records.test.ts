@@ -30,6 +30,15 @@ async function records(h: FlowHarness, taskId: string, purpose: string) {
   };
 }
 
+/** A password change proven with the current password, waiting for the new one. */
+async function provenPasswordChange() {
+  const h = await createFlowHarness();
+  const chat = h.chat();
+  expect(keys(await chat.command('password'))).toEqual(['password.askCurrent']);
+  expect(keys(await chat.text(h.password))).toEqual(['password.askNew']);
+  return { h, chat, taskId: await taskIdOf(await chat.storedSession()) };
+}
+
 describe('the records of a task end with it', () => {
   it('a finished phone change leaves neither its proof nor the record of its commit', async () => {
     const h = await createFlowHarness();
@@ -46,12 +55,8 @@ describe('the records of a task end with it', () => {
   });
 
   it('a cancelled password change forgets the new password it was given and its proof at once', async () => {
-    const h = await createFlowHarness();
-    const chat = h.chat();
-    expect(keys(await chat.command('password'))).toEqual(['password.askCurrent']);
-    expect(keys(await chat.text(h.password))).toEqual(['password.askNew']);
+    const { h, chat, taskId } = await provenPasswordChange();
     expect(keys(await chat.text(NEW_PASSWORD))).toEqual(['password.askRepeat']);
-    const taskId = await taskIdOf(await chat.storedSession());
     const held = await records(h, taskId, 'password');
     expect(held.proof).not.toBeNull();
     expect(held.pendingPassword).toMatch(/^\$argon2id\$/);
@@ -67,11 +72,7 @@ describe('the records of a task end with it', () => {
   });
 
   it('a task that goes on keeps them', async () => {
-    const h = await createFlowHarness();
-    const chat = h.chat();
-    expect(keys(await chat.command('password'))).toEqual(['password.askCurrent']);
-    expect(keys(await chat.text(h.password))).toEqual(['password.askNew']);
-    const taskId = await taskIdOf(await chat.storedSession());
+    const { h, chat, taskId } = await provenPasswordChange();
     // A refused answer and another command keep the task where it is: the proof stays.
     expect(keys(await chat.text('short'))).not.toContain('common.cancelled');
     expect(keys(await chat.command('phone'))).toContain('common.busyInFlow');
@@ -89,11 +90,7 @@ describe('the records of a task end with it', () => {
   });
 
   it('a commit that is lost (the lock was taken over) forgets nothing: the retried step still needs them', async () => {
-    const h = await createFlowHarness();
-    const chat = h.chat();
-    expect(keys(await chat.command('password'))).toEqual(['password.askCurrent']);
-    expect(keys(await chat.text(h.password))).toEqual(['password.askNew']);
-    const taskId = await taskIdOf(await chat.storedSession());
+    const { h, chat, taskId } = await provenPasswordChange();
     // This process stalls past its lock while the user cancels: its commit is refused.
     const sessions = h.services.sessions;
     const commit = sessions.commit.bind(sessions);
@@ -108,11 +105,7 @@ describe('the records of a task end with it', () => {
   });
 
   it('a failure to forget them is logged and the user still gets the answer', async () => {
-    const h = await createFlowHarness();
-    const chat = h.chat();
-    expect(keys(await chat.command('password'))).toEqual(['password.askCurrent']);
-    expect(keys(await chat.text(h.password))).toEqual(['password.askNew']);
-    const taskId = await taskIdOf(await chat.storedSession());
+    const { h, chat, taskId } = await provenPasswordChange();
     const warnings: string[] = [];
     const log = h.services.log as { warn: (fields: object, message: string) => void };
     const warn = log.warn;
