@@ -341,6 +341,16 @@ async function lingeringBytes(
 
 const peak = (m: MemoryResult) => Math.max(...m.waits.map((w) => w.state));
 
+/** "296 B after 61 s, 152 B after 60 min" */
+const lingeringText = (m: MemoryResult) =>
+  m.lingering
+    .map(({ afterMs, bytes }) => {
+      const after =
+        afterMs < 3_600_000 ? `${Math.round(afterMs / 1000)} s` : `${Math.round(afterMs / 60_000)} min`;
+      return `${int(bytes)} B after ${after}`;
+    })
+    .join(', ');
+
 function printMemory(results: readonly MemoryResult[]): void {
   const header = ['bot', 'peak', 'at each wait', 'finished', 'state value at each wait'];
   const lines = results.map((m) => [
@@ -552,7 +562,7 @@ try {
       );
     if (lsMem)
       console.log(
-        `       per finished chat: ${int(lsMem.finished.state)} B (issue 8 asks at most 300 B); still held ${lsMem.lingering.map((l) => `${int(l.bytes)} B after ${l.afterMs < 3_600_000 ? `${Math.round(l.afterMs / 1000)} s` : `${Math.round(l.afterMs / 60_000)} min`}`).join(', ')}`,
+        `       per finished chat: ${int(lsMem.finished.state)} B (issue 8 asks at most 300 B); still held ${lingeringText(lsMem)}`,
       );
     if (lsWrong) {
       const cpu = lsWrong.cpuMicros / ls.cpuMicros - 1;

@@ -1,3 +1,4 @@
+import type { TaskRun } from '../core/results.ts';
 import type { Kv } from '../kv/kv.ts';
 import type { CommitLedger } from './commit-ledger.ts';
 import type { PendingPasswords, ProofStore } from './proofs.ts';
@@ -34,10 +35,4 @@ export class TaskRecordStore {
   async forget(task: TaskRun): Promise<void> {
     await Promise.all(this.keys(task).map((key) => this.kv.del(key)));
   }
-}
-
-export interface TaskRun {
-  readonly accountId: string;
-  readonly taskId: string;
-  readonly purpose: string;
 }

@@ -20,6 +20,16 @@ export type CodePurpose = (typeof CODE_PURPOSES)[keyof typeof CODE_PURPOSES] | (
 /** Re-authentication proofs are valid this long (ASVS 3.7.1, Keycloak maxAuthAge). */
 export const REAUTH_MAX_AGE_MS = 5 * 60_000;
 
+/**
+ * One run of a task, as its server records are keyed: the account it proved, the run's task id, and the
+ * purpose of its proof and commit (`FlowDefinition.proofPurpose`).
+ */
+export interface TaskRun {
+  readonly accountId: string;
+  readonly taskId: string;
+  readonly purpose: string;
+}
+
 export type SendCodeResult =
   | { readonly ok: true; readonly to: string }
   | { readonly ok: false; readonly reason: 'cooldown'; readonly seconds: number }

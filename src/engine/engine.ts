@@ -6,6 +6,7 @@ import { COMMITTED, type FlowEvent, type FlowInput, type TranscriptEntry } from 
 import type { MessageKey, MessageParam } from '../core/messages.ts';
 import { NO_OBSERVER, type Observer, type TaskEnd } from '../core/observer.ts';
 import type { Choice, Reply } from '../core/reply.ts';
+import type { TaskRun } from '../core/results.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { PushSender } from './push.ts';
 import { type DeepLinkHandler, type FlowDefinition, FlowRegistry } from './registry.ts';
@@ -85,11 +86,7 @@ export interface EngineOptions {
  * duplicate, an old step's snapshot is gone), so they are forgotten then instead of left to expire.
  */
 export interface TaskRecords {
-  forget(task: {
-    readonly accountId: string;
-    readonly taskId: string;
-    readonly purpose: string;
-  }): Promise<void>;
+  forget(task: TaskRun): Promise<void>;
 }
 
 /** What an escalation to a person carries. Never a secret: the transcript was redacted at capture. */
