@@ -100,6 +100,8 @@ export const changePhoneMachine = setup({
   },
   actors: {
     proveIdentity: proveIdentityMachine,
+    /** Whether the account has no email (then the checkup's tip comes before anything is asked). */
+    emailMissing: fromPromise<boolean, { accountId: string }>(notProvided('emailMissing')),
     checkNewPhone: fromPromise<NewPhoneResult, { accountId: string; text: string }>(
       notProvided('checkNewPhone'),
     ),
@@ -141,14 +143,31 @@ export const changePhoneMachine = setup({
   output: ({ context }) => context.ended,
   states: {
     /**
-     * The help page's tip comes first: the checkup looks for an email on the account (the way back in when
-     * the old number is lost) and hands back with PHONE_TIP_DONE, or offers to add one first.
+     * The help page's tip comes first when the account has no email (the way back in when the old number is
+     * lost): the checkup shows it and hands back with PHONE_TIP_DONE, or offers to add one first. With an
+     * email the task goes straight on; so it does when the checkup already looked.
      */
     gate: {
       always: [
         { guard: ({ context }) => context.tipShown, target: 'proving' },
-        { target: 'done', actions: assign({ ended: CHECKUP_BEFORE_PHONE }) },
+        { target: 'lookingForEmail' },
       ],
+    },
+    lookingForEmail: {
+      invoke: {
+        src: 'emailMissing',
+        input: ({ context }) => ({ accountId: context.accountId }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output,
+            target: 'done',
+            actions: assign({ ended: CHECKUP_BEFORE_PHONE }),
+          },
+          { target: 'proving' },
+        ],
+        // The checkup looks again, and answers a failure as it always has.
+        onError: { target: 'done', actions: assign({ ended: CHECKUP_BEFORE_PHONE }) },
+      },
     },
     /**
      * A code to the current number, or (the number is lost) to the email; without an email a support

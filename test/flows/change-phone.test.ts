@@ -7,7 +7,8 @@ import { FIELD_MAX, REAUTH_MAX_AGE_MS, type Reply, type SecondFactorResult } fro
 import { NEW_NUMBERS_PER_HOUR } from '../../src/accounts/phone-service.ts';
 import { t } from '../../src/catalog/catalog.ts';
 import { CODE_TTL_MS, MAX_WRONG_TRIES } from '../../src/codes/code-service.ts';
-import { createFlows } from '../../src/composition/engine.ts';
+import { createEngine, createFlows } from '../../src/composition/engine.ts';
+import { NO_OBSERVER } from '../../src/core/observer.ts';
 import { Engine, type EscalationRequest } from '../../src/engine/engine.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { SecondFactorChecker } from '../../src/services.ts';
@@ -165,6 +166,44 @@ describe('change phone: the whole way', () => {
       { key: 'phone.changedNoEmail', params: { phone: NEW_PHONE_SHOWN } },
     ]);
     expect(h.delivery.sent.filter((m) => m.channel === 'email')).toEqual([]);
+  });
+});
+
+describe('change phone: the email tip before it starts', () => {
+  /** An engine over the harness's services that lists every task it starts. */
+  function counting(h: FlowHarness): { chat: ChatDriver; started: string[] } {
+    const started: string[] = [];
+    const observer = { ...NO_OBSERVER, taskStarted: (flowId: string) => void started.push(flowId) };
+    const engine = createEngine(h.services, {}, [], { observer });
+    return { chat: h.chat('c1', { engine }), started };
+  }
+
+  it('with an email on the account, /phone starts only its own task: the checkup is not run to look', async () => {
+    const h = await createFlowHarness();
+    const { chat, started } = counting(h);
+    expect(keys(await chat.command('phone'))).toEqual(['phone.intro']);
+    expect(started).toEqual(['change-phone']);
+  });
+
+  it('without an email the checkup shows its tip, and "change it now" goes back to the phone task', async () => {
+    const h = await createFlowHarness({ email: null });
+    const { chat, started } = counting(h);
+    expect(keys(await chat.command('phone'))).toEqual(['checkup.phoneTip']);
+    expect(keys(await chat.choose('phone'))).toEqual(['phone.intro']);
+    expect(started).toEqual(['change-phone', 'checkup', 'change-phone']);
+  });
+
+  it('when looking for an email fails, the checkup looks again itself and the task goes on once it can', async () => {
+    const h = await createFlowHarness();
+    const { chat } = counting(h);
+    const { checkup } = h.services;
+    const emailMissing = checkup.emailMissing.bind(checkup);
+    let failures = 1;
+    checkup.emailMissing = async (accountId) => {
+      if (failures-- > 0) throw new Error('store down');
+      return emailMissing(accountId);
+    };
+    expect(keys(await chat.command('phone'))).toEqual(['phone.intro']);
   });
 });
 

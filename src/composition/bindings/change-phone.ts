@@ -10,12 +10,13 @@ import { bindProveIdentity, withFreshProof } from './prove-identity.ts';
  * fresh proof (else `reauth`: the flow asks for the proof, then the new number, again).
  */
 export function bindChangePhone(services: Services): FlowDefinition {
-  const { phones } = services;
+  const { phones, checkup } = services;
   return {
     ...changePhoneFlow,
     machine: changePhoneMachine.provide({
       actors: {
         proveIdentity: bindProveIdentity(services),
+        emailMissing: fromPromise(({ input }) => checkup.emailMissing(input.accountId)),
         checkNewPhone: fromPromise(({ input }) => phones.checkNew(input.accountId, input.text)),
         sendNewCode: fromPromise(({ input }) => phones.sendNewCode(input.accountId, input.phone)),
         commitPhone: fromPromise(async ({ input }) => {
