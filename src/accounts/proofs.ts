@@ -19,8 +19,9 @@ export class ProofStore {
   ) {}
 
   /**
-   * The key of a task's proof for `purpose`; its value is `<taskId>:<at>`. One key per task, so two tasks
-   * of one account (two chats) do not take each other's proof away.
+   * The key of a task's proof for `purpose`; its value is the time of the proof (ms), which Redis keeps as
+   * a bare integer (~50 B less than the text `<taskId>:<at>` an earlier version wrote, still read). One key
+   * per task, so two tasks of one account (two chats) do not take each other's proof away.
    */
   key(accountId: string, taskId: string, purpose: string): string {
     return `${this.prefix}{acct:${accountId}}:proof:${purpose}:${taskId}`;
@@ -31,7 +32,7 @@ export class ProofStore {
     // In a turn it travels with the commit; this turn's own commit step still reads it (see `setAll`).
     await setAll(
       this.kv,
-      [{ key: this.key(accountId, taskId, purpose), value: `${taskId}:${at}`, ttlMs: PROOF_TTL_MS }],
+      [{ key: this.key(accountId, taskId, purpose), value: String(at), ttlMs: PROOF_TTL_MS }],
       { withCommit: true },
     );
   }
@@ -45,8 +46,11 @@ export class ProofStore {
   static holds(raw: string | null, taskId: string, now: number): boolean {
     if (raw === null) return false;
     const split = raw.lastIndexOf(':');
-    const at = Number(raw.slice(split + 1));
-    if (split < 0 || raw.slice(0, split) !== taskId || !Number.isFinite(at)) return false;
+    // `<taskId>:<at>`, as an earlier version wrote it: the task named in it must be this one too.
+    if (split >= 0 && raw.slice(0, split) !== taskId) return false;
+    const text = raw.slice(split + 1);
+    const at = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(at)) return false;
     return now - at <= REAUTH_MAX_AGE_MS;
   }
 }
