@@ -1,10 +1,11 @@
-import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import type { Locale, MessageKey } from '../catalog/catalog.ts';
 import type { Clock } from '../clock.ts';
 import type { CheckCodeResult, SendCodeResult } from '../core/results.ts';
 import type { Delivery, KeyedMessage } from '../delivery/delivery.ts';
 import { releaseAttempt, reserveAttempt } from '../kv/attempts.ts';
-import { claimAndCount, type Kv, setAll } from '../kv/kv.ts';
+import { type CodeAttempt, formatStoredCode } from '../kv/code-check.ts';
+import { checkCode, claimAndCount, type Kv, setAll } from '../kv/kv.ts';
 import type { Logger } from '../log.ts';
 
 export const CODE_TTL_MS = 10 * 60_000;
@@ -25,13 +26,8 @@ export const LINK_HOURLY_CAP = 4;
 /** After the n-th `/link` code to a destination, the next one waits this long times 2^(n-1): 60, 120, 240 s... */
 export const LINK_FIRST_DELAY_MS = 60_000;
 const HOUR_MS = 60 * 60_000;
-
-interface StoredCode {
-  readonly hash: string;
-  readonly to: string;
-  readonly expiresAt: number;
-  readonly wrong: number;
-}
+/** A code is kept this long past its expiry, so "expired" can be told apart from "missing". */
+const GRACE_MS = 60_000;
 
 /** A code message as catalog keys: the SMS text, or the email's subject and text (`{code}` in the texts). */
 export interface CodeMessageKeys {
@@ -140,10 +136,10 @@ export class CodeService {
     return { key: `${this.deps.prefix ?? 'ls:'}{${hourKey}}:${what}`, shared: true };
   }
 
-  private digest(subject: string, purpose: string, to: string, code: string): string {
+  private digest(subject: string, purpose: string, to: string, code: string): Buffer {
     return createHmac('sha256', this.deps.secretKey)
       .update(`${subject}\n${purpose}\n${to}\n${code}`)
-      .digest('hex');
+      .digest();
   }
 
   /** Creates a code and sends it. A new code replaces any earlier one for the same purpose. */
@@ -206,12 +202,11 @@ export class CodeService {
       return { ok: false, reason: 'deliveryFailed' };
     }
     clearInterval(renew);
-    const stored: StoredCode = {
-      hash: this.digest(request.subject, request.purpose, request.to, code),
-      to: request.to,
+    const stored = formatStoredCode({
+      hash: this.digest(request.subject, request.purpose, request.to, code).toString('base64url'),
       expiresAt: clock.now() + CODE_TTL_MS,
       wrong: 0,
-    };
+    });
     // It went out: the full cool-down starts now, and the code is kept; in a turn both travel with its
     // commit (nobody can type the code before the SMS arrives, and the chat's next turn waits for the commit).
     await setAll(
@@ -220,8 +215,8 @@ export class CodeService {
         { key: cooldownKey.key, value: '1', ttlMs: RESEND_COOLDOWN_MS },
         {
           key: this.key(request.subject, `code:${request.purpose}`),
-          value: JSON.stringify(stored),
-          ttlMs: CODE_TTL_MS + 60_000,
+          value: stored,
+          ttlMs: CODE_TTL_MS + GRACE_MS,
         },
       ],
       { withCommit: true },
@@ -284,45 +279,19 @@ export class CodeService {
     if (!/^\d{6}$/.test(code)) return { ok: false, reason: 'format' };
     const { kv, clock } = this.deps;
     const key = this.key(subject, `code:${purpose}`);
-    if (kv.checkCode) {
-      // One atomic step in the store (one round trip on Redis), with the same rules as the loop below.
-      const checked = await kv.checkCode(key, {
-        hash: this.digest(subject, purpose, to, code),
-        to,
-        now: clock.now(),
-        maxWrong: MAX_WRONG_TRIES,
-        graceMs: 60_000,
-      });
-      if (checked.result === 'ok') return { ok: true };
-      if (checked.result === 'wrong') return { ok: false, reason: 'wrong', remaining: checked.remaining };
-      return { ok: false, reason: checked.result };
-    }
-    for (let attempt = 0; attempt < 10; attempt += 1) {
-      const raw = await kv.get(key);
-      if (raw === null) return { ok: false, reason: 'missing' };
-      const stored = JSON.parse(raw) as StoredCode;
-      if (stored.expiresAt <= clock.now()) {
-        await kv.compareAndSet(key, raw, null);
-        return { ok: false, reason: 'expired' };
-      }
-      const expected = Buffer.from(stored.hash, 'hex');
-      const actual = Buffer.from(this.digest(subject, purpose, to, code), 'hex');
-      if (stored.to === to && timingSafeEqual(expected, actual)) {
-        // Single use: only the writer that deletes it wins, so a code cannot be spent twice.
-        if (await kv.compareAndSet(key, raw, null)) return { ok: true };
-        continue;
-      }
-      const wrong = stored.wrong + 1;
-      if (wrong >= MAX_WRONG_TRIES) {
-        if (await kv.compareAndSet(key, raw, null)) return { ok: false, reason: 'exhausted' };
-        continue;
-      }
-      const next = JSON.stringify({ ...stored, wrong });
-      if (await kv.compareAndSet(key, raw, next, Math.max(1, stored.expiresAt - clock.now() + 60_000))) {
-        return { ok: false, reason: 'wrong', remaining: MAX_WRONG_TRIES - wrong };
-      }
-    }
-    return { ok: false, reason: 'missing' };
+    const digest = this.digest(subject, purpose, to, code);
+    const attempt: CodeAttempt = {
+      hash: digest.toString('base64url'),
+      hexHash: digest.toString('hex'),
+      to,
+      now: clock.now(),
+      maxWrong: MAX_WRONG_TRIES,
+      graceMs: GRACE_MS,
+    };
+    const checked = await checkCode(kv, key, attempt);
+    if (checked.result === 'ok') return { ok: true };
+    if (checked.result === 'wrong') return { ok: false, reason: 'wrong', remaining: checked.remaining };
+    return { ok: false, reason: checked.result };
   }
 
   /** Forgets the pending code of a purpose (e.g. when its flow is cancelled or completes otherwise). */

@@ -1,4 +1,4 @@
-import type { CodeAttempt, CodeCheck } from './code-check.ts';
+import { type CodeAttempt, type CodeCheck, judgeCode } from './code-check.ts';
 
 /** The answer of `Kv.reserveAttempt`. */
 export type AttemptReservation =
@@ -86,6 +86,23 @@ export interface ClaimAndCountRequest {
   /** The counter's window, started when it is created. */
   readonly windowMs: number;
   readonly limit: number;
+}
+
+/**
+ * `Kv.checkCode` where the store has it (one atomic step, one round trip on Redis), else the same rules
+ * (`judgeCode`) over compare-and-set: only the writer whose read is still current decides, so a code cannot
+ * be spent twice nor a try be lost.
+ */
+export async function checkCode(kv: Kv, key: string, attempt: CodeAttempt): Promise<CodeCheck> {
+  if (kv.checkCode) return kv.checkCode(key, attempt);
+  for (let tries = 0; tries < 10; tries += 1) {
+    const raw = await kv.get(key);
+    const { check, write } = judgeCode(raw, attempt);
+    if (write === 'keep' || raw === null) return check;
+    const next = write === null ? null : write.value;
+    if (await kv.compareAndSet(key, raw, next, write === null ? undefined : write.ttlMs)) return check;
+  }
+  return { result: 'missing' };
 }
 
 /**

@@ -323,6 +323,7 @@ export class RedisKv implements Kv {
         String(Math.floor(attempt.now)),
         String(attempt.maxWrong),
         ms(attempt.graceMs),
+        attempt.hexHash,
       ),
     );
   }

@@ -104,12 +104,16 @@ describe('CodeService (memory store, manual clock)', () => {
       expect(kv.writes.length).toBeGreaterThan(0);
       for (const write of kv.writes) expect(containsCode(write.value, code)).toBe(false);
       const stored = kv.writes.find((w) => w.key === 'ls:{code:acc_000000000001}:code:password-reset');
-      const record = JSON.parse(stored?.value ?? '{}') as { hash: string };
-      expect(record.hash).toMatch(/^[0-9a-f]{64}$/);
+      // `<hash> <expiresAt> <wrong>`: the HMAC in base64url, bound to subject, purpose and destination.
+      const [hash, expiresAt, wrong, ...rest] = (stored?.value ?? '').split(' ');
+      expect(rest).toEqual([]);
+      expect(hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const expected = createHmac('sha256', SECRET)
         .update(`acc_000000000001\npassword-reset\n${PHONE}\n${code}`)
-        .digest('hex');
-      expect(record.hash).toBe(expected);
+        .digest('base64url');
+      expect(hash).toBe(expected);
+      expect(Number(expiresAt)).toBe(clock.now() + CODE_TTL_MS);
+      expect(wrong).toBe('0');
     });
 
     it('cannot be checked by a process with another secret key', async () => {
@@ -521,9 +525,6 @@ describe.each(backends)('CodeService on $name', (backend) => {
     const raw = await store.kv.get(`${store.prefix}{code:acc_000000000001}:code:password-reset`);
     expect(raw).not.toBeNull();
     expect(containsCode(raw ?? '', code)).toBe(false);
-    expect(JSON.parse(raw ?? '{}')).toMatchObject({
-      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
-      wrong: 0,
-    });
+    expect(raw).toMatch(/^[A-Za-z0-9_-]{43} \d{13} 0$/);
   });
 });

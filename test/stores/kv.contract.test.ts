@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { releaseAttempt, reserveAttempt } from '../../src/kv/attempts.ts';
-import type { CodeAttempt } from '../../src/kv/code-check.ts';
-import { type Kv, scheduleAll, setAll } from '../../src/kv/kv.ts';
+import { type CodeAttempt, formatStoredCode } from '../../src/kv/code-check.ts';
+import { checkCode, type Kv, scheduleAll, setAll } from '../../src/kv/kv.ts';
 import { backends } from '../helpers/backends.ts';
 
-/** The same store without its own attempt operations, so the helpers' compare-and-set fallback runs. */
-function withoutAttemptOps(kv: Kv): Kv {
-  return new Proxy(kv, {
-    get(target, name, receiver) {
-      if (name === 'reserveAttempt' || name === 'releaseAttempt') return undefined;
-      const value = Reflect.get(target, name, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+/** The same store without some of its own operations, so the helpers' compare-and-set fallback runs. */
+function without(...names: (keyof Kv)[]): (kv: Kv) => Kv {
+  return (kv) =>
+    new Proxy(kv, {
+      get(target, name, receiver) {
+        if ((names as (string | symbol)[]).includes(name)) return undefined;
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
 }
+const withoutAttemptOps = without('reserveAttempt', 'releaseAttempt');
 
 /**
  * Short enough to wait for on Redis, long enough that a busy machine does not expire a key between a
@@ -346,63 +348,108 @@ describe.each(backends)('Kv contract on $name', (backend) => {
     });
   });
 
-  describe('checkCode', () => {
-    const HASH = 'ab'.repeat(32);
-    const stored = (over: Record<string, unknown> = {}) =>
-      JSON.stringify({ hash: HASH, to: '+100', expiresAt: 1_796_171_630_952, wrong: 0, ...over });
+  describe.each([
+    { how: 'the store’s own operation', wrap: (kv: Kv) => kv },
+    { how: 'the compare-and-set fallback', wrap: without('checkCode') },
+  ])('checkCode through $how', ({ wrap }) => {
+    /** An HMAC in base64url (43 characters) and hex, as the code service makes them. */
+    const HASH = 'q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83';
+    const OTHER = 'Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9';
+    const HEX = 'ab'.repeat(32);
+    const EXPIRES = 1_796_171_630_952;
+    const compact = (wrong = 0) => formatStoredCode({ hash: HASH, expiresAt: EXPIRES, wrong });
+    /** A code as an earlier version stored it. */
+    const json = (over: Record<string, unknown> = {}) =>
+      JSON.stringify({ hash: HEX, to: '+100', expiresAt: EXPIRES, wrong: 0, ...over });
     const attempt = (over: Partial<CodeAttempt> = {}): CodeAttempt => ({
       hash: HASH,
+      hexHash: HEX,
       to: '+100',
       now: 1_796_171_630_000,
       maxWrong: 5,
       graceMs: 60_000,
       ...over,
     });
-    const check = (a: CodeAttempt) => {
-      const { checkCode } = store.kv;
-      if (!checkCode) throw new Error(`${backend.name} has no checkCode`);
-      return checkCode.call(store.kv, key('code'), a);
-    };
+    const check = (a: CodeAttempt, on: Kv = store.kv) => checkCode(wrap(on), key('code'), a);
+
+    it('keeps a code as `<hash> <expiresAt> <wrong>`', () => {
+      expect(compact(2)).toBe(`${HASH} ${EXPIRES} 2`);
+    });
 
     it('spends a right code once: the second check finds nothing', async () => {
-      await store.kv.set(key('code'), stored(), 60_000);
+      await store.kv.set(key('code'), compact(), 60_000);
       expect(await check(attempt())).toEqual({ result: 'ok' });
       expect(await check(attempt())).toEqual({ result: 'missing' });
       expect(await store.kv.get(key('code'))).toBeNull();
     });
 
-    it('counts wrong tries (a wrong hash or another destination), keeping the time exact, and the last kills it', async () => {
-      await store.kv.set(key('code'), stored(), 60_000);
-      expect(await check(attempt({ hash: 'cd'.repeat(32) }))).toEqual({ result: 'wrong', remaining: 4 });
-      expect(await check(attempt({ to: '+200' }))).toEqual({ result: 'wrong', remaining: 3 });
-      expect(JSON.parse((await store.kv.get(key('code'))) ?? '{}')).toEqual({
-        hash: HASH,
-        to: '+100',
-        expiresAt: 1_796_171_630_952,
-        wrong: 2,
-      });
-      expect(await check(attempt({ hash: 'cd'.repeat(32) }))).toEqual({ result: 'wrong', remaining: 2 });
-      expect(await check(attempt({ hash: 'cd'.repeat(32) }))).toEqual({ result: 'wrong', remaining: 1 });
-      expect(await check(attempt({ hash: 'cd'.repeat(32) }))).toEqual({ result: 'exhausted' });
+    it('counts wrong tries (another hash: a wrong code, or one meant for another destination), keeping the time exact, and the last kills it', async () => {
+      await store.kv.set(key('code'), compact(), 60_000);
+      expect(await check(attempt({ hash: OTHER }))).toEqual({ result: 'wrong', remaining: 4 });
+      // The destination is bound into the hash: the stored code does not repeat it.
+      expect(await check(attempt({ hash: OTHER, to: '+200' }))).toEqual({ result: 'wrong', remaining: 3 });
+      expect(await store.kv.get(key('code'))).toBe(compact(2));
+      const ttl = await store.kv.ttl(key('code'));
+      expect(ttl).toBeGreaterThan(EXPIRES - attempt().now + 60_000 - 5_000);
+      expect(ttl).toBeLessThanOrEqual(EXPIRES - attempt().now + 60_000);
+      expect(await check(attempt({ hash: OTHER }))).toEqual({ result: 'wrong', remaining: 2 });
+      expect(await check(attempt({ hash: OTHER }))).toEqual({ result: 'wrong', remaining: 1 });
+      expect(await check(attempt({ hash: OTHER }))).toEqual({ result: 'exhausted' });
       // Killed: even the right code no longer works.
       expect(await check(attempt())).toEqual({ result: 'missing' });
     });
 
     it('refuses an expired code and deletes it', async () => {
-      await store.kv.set(key('code'), stored(), 60_000);
-      expect(await check(attempt({ now: 1_796_171_630_952 }))).toEqual({ result: 'expired' });
+      await store.kv.set(key('code'), compact(), 60_000);
+      expect(await check(attempt({ now: EXPIRES }))).toEqual({ result: 'expired' });
       expect(await store.kv.get(key('code'))).toBeNull();
     });
 
+    it('reads a code an earlier version stored as JSON: its hex hash and its destination must both match', async () => {
+      await store.kv.set(key('code'), json(), 60_000);
+      expect(await check(attempt({ hexHash: 'cd'.repeat(32) }))).toEqual({ result: 'wrong', remaining: 4 });
+      expect(await check(attempt({ to: '+200' }))).toEqual({ result: 'wrong', remaining: 3 });
+      // Written back in the form it was read in.
+      expect(JSON.parse((await store.kv.get(key('code'))) ?? '{}')).toEqual({
+        hash: HEX,
+        to: '+100',
+        expiresAt: EXPIRES,
+        wrong: 2,
+      });
+      expect(await check(attempt())).toEqual({ result: 'ok' });
+      expect(await store.kv.get(key('code'))).toBeNull();
+      await store.kv.set(key('code'), json({ wrong: 4 }), 60_000);
+      expect(await check(attempt({ to: '+200' }))).toEqual({ result: 'exhausted' });
+      await store.kv.set(key('code'), json(), 60_000);
+      expect(await check(attempt({ now: EXPIRES }))).toEqual({ result: 'expired' });
+    });
+
+    it('finds no code in text that is neither form, and leaves it', async () => {
+      for (const raw of ['', 'x', `${HASH} ${EXPIRES}`, `${HASH} soon 0`, '42', 'null', '{']) {
+        await store.kv.set(key('code'), raw, 60_000);
+        expect(await check(attempt()), raw).toEqual({ result: 'missing' });
+        expect(await store.kv.get(key('code'))).toBe(raw);
+      }
+    });
+
     it('lets exactly one of many concurrent right checks through', async () => {
-      await store.kv.set(key('code'), stored(), 60_000);
+      await store.kv.set(key('code'), compact(), 60_000);
       const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? store.kv : store.peer)).map((kv) =>
-          kv.checkCode?.(key('code'), attempt()),
+        Array.from({ length: 12 }, (_, i) => check(attempt(), i % 2 === 0 ? store.kv : store.peer)),
+      );
+      expect(results.filter((r) => r.result === 'ok')).toHaveLength(1);
+      expect(results.filter((r) => r.result === 'missing')).toHaveLength(11);
+    });
+
+    it('loses no try when many wrong checks run at once', async () => {
+      await store.kv.set(key('code'), compact(), 60_000);
+      const results = await Promise.all(
+        Array.from({ length: 3 }, (_, i) =>
+          check(attempt({ hash: OTHER }), i % 2 === 0 ? store.kv : store.peer),
         ),
       );
-      expect(results.filter((r) => r?.result === 'ok')).toHaveLength(1);
-      expect(results.filter((r) => r?.result === 'missing')).toHaveLength(11);
+      expect(results.map((r) => (r.result === 'wrong' ? r.remaining : -1)).sort()).toEqual([2, 3, 4]);
+      expect(await store.kv.get(key('code'))).toBe(compact(3));
     });
   });
 
