@@ -55,6 +55,22 @@ export function chatTag(chat: ChatRef): string {
   return chat.userId === undefined ? place : `${place}:${chat.userId}`;
 }
 
+const CHANNEL_OF_TAG: Readonly<Record<string, Channel>> = Object.fromEntries(
+  Object.entries(CHANNEL_TAG).map(([channel, tag]) => [tag, channel as Channel]),
+);
+
+/**
+ * The conversation a `chatTag` names; null when the text is not one, or when it cannot be read back
+ * unambiguously (a chat or user id with a `:` in it, which `chatTag` would run together).
+ */
+export function chatOfTag(tag: string): ChatRef | null {
+  const [channelTag = '', chatId, userId, ...rest] = tag.split(':');
+  const channel = CHANNEL_OF_TAG[channelTag];
+  if (channel === undefined || chatId === undefined || chatId === '' || rest.length > 0) return null;
+  if (userId === undefined) return { channel, chatId };
+  return userId === '' ? null : { channel, chatId, userId };
+}
+
 /** True when replies to this input are seen only by its sender. */
 export function isConfidential(input: UserInput): boolean {
   return input.confidential ?? input.isPrivate;

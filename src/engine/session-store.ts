@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ChatRef, chatTag } from '../core/conversation.ts';
+import { type ChatRef, chatOfTag, chatTag } from '../core/conversation.ts';
 import type { TranscriptEntry } from '../core/flow.ts';
 import type { Reply } from '../core/reply.ts';
 import type { Kv } from '../kv/kv.ts';
@@ -242,6 +242,32 @@ export function expiryShard(member: string): number {
   return (hash >>> 0) % EXPIRY_SHARDS;
 }
 
+/**
+ * A chat as a member of the idle-expiry schedule: its hash tag (`tg:42`), about 30 B less per scheduled
+ * chat than the JSON of earlier versions; JSON still where the tag could not be read back (an id with a
+ * `:` in it).
+ */
+export function expiryMember(chat: ChatRef): string {
+  const tag = chatTag(chat);
+  const back = chatOfTag(tag);
+  return back !== null && back.chatId === chat.chatId && back.userId === chat.userId
+    ? tag
+    : JSON.stringify(chat);
+}
+
+/** The chat of a schedule member: either form, and the JSON of earlier versions; null when neither. */
+export function chatOfMember(member: string): ChatRef | null {
+  if (!member.startsWith('{')) return chatOfTag(member);
+  try {
+    const chat = JSON.parse(member) as Partial<ChatRef> | null;
+    return chat !== null && typeof chat.channel === 'string' && typeof chat.chatId === 'string'
+      ? (chat as ChatRef)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 /** How many handled update ids a session remembers. */
 const SEEN_KEPT = 16;
 
@@ -279,11 +305,11 @@ export class SessionStore {
       session: this.key(chat, 'session'),
       secret: this.key(chat, 'secret'),
       seen: this.key(chat, 'seen'),
-      expiry: this.expiryKey(JSON.stringify(chat)),
+      expiry: this.expiryKey(expiryMember(chat)),
     };
   }
 
-  /** The schedule shard that holds `member` (a chat as JSON). */
+  /** The schedule shard that holds `member` (`expiryMember`). */
   expiryKey(member: string): string {
     return `${this.prefix}expiry:${expiryShard(member)}`;
   }
@@ -339,7 +365,7 @@ export class SessionStore {
 
   /** Writes the turn's outcome and releases the lock (one round trip on Redis); false when the lock was lost. */
   commit(chat: ChatRef, token: string, commit: FrameCommit): Promise<boolean> {
-    return this.frame.commit(this.frameKeys(chat), token, commit, JSON.stringify(chat));
+    return this.frame.commit(this.frameKeys(chat), token, commit, expiryMember(chat));
   }
 
   renew(chat: ChatRef, token: string, lockTtlMs: number): Promise<boolean> {
@@ -398,12 +424,12 @@ export class SessionStore {
 
   /** Remembers when the chat's flow goes idle, so it can be expired and the user told. */
   scheduleExpiry(chat: ChatRef, dueAt: number): Promise<void> {
-    const member = JSON.stringify(chat);
+    const member = expiryMember(chat);
     return this.kv.schedule(this.expiryKey(member), member, dueAt);
   }
 
   async cancelExpiry(chat: ChatRef): Promise<void> {
-    const member = JSON.stringify(chat);
+    const member = expiryMember(chat);
     await this.kv.unschedule(this.expiryKey(member), member);
   }
 
@@ -420,6 +446,9 @@ export class SessionStore {
       taken.push(...(await this.kv.takeDue(keys[index] as string, now, limit - taken.length)));
       this.nextShard = (index + 1) % keys.length;
     }
-    return taken.map((member) => JSON.parse(member) as ChatRef);
+    return taken.flatMap((member) => {
+      const chat = chatOfMember(member);
+      return chat === null ? [] : [chat];
+    });
   }
 }

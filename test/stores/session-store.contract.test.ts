@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRef } from '../../src/engine/input.ts';
 import { splitStored } from '../../src/engine/session-codec.ts';
-import { type FrameCommit, type Session, SessionStore } from '../../src/engine/session-store.ts';
+import {
+  chatOfMember,
+  expiryMember,
+  type FrameCommit,
+  type Session,
+  SessionStore,
+} from '../../src/engine/session-store.ts';
 import { backends } from '../helpers/backends.ts';
 import { plainStored } from '../helpers/stored.ts';
 
@@ -330,6 +336,48 @@ describe.each(backends)('SessionStore on $name', (backend) => {
       expect(await s.takeExpired(5_000, 10)).toEqual([chat]);
       expect(await s.takeExpired(5_000, 10)).toEqual([]);
       expect(await s.takeExpired(9_000, 10)).toEqual([third]);
+    });
+
+    it('hands out chats scheduled by earlier versions (their JSON members) and skips unreadable members', async () => {
+      const s = sessions();
+      const shared: ChatRef = { channel: 'discord', chatId: '900', userId: '77' };
+      for (const old of [chat, shared]) {
+        const member = JSON.stringify(old);
+        await store.kv.schedule(s.expiryKey(member), member, 1_000);
+      }
+      await store.kv.schedule(s.expiryKey('not a chat'), 'not a chat', 1_000);
+      const taken = await s.takeExpired(5_000, 10);
+      expect(taken).toHaveLength(2);
+      expect(taken).toEqual(expect.arrayContaining([chat, shared]));
+    });
+  });
+
+  describe('schedule members', () => {
+    it('names a chat by its hash tag, and reads it back, user of a shared place included', () => {
+      expect(expiryMember(chat)).toBe('tg:42');
+      const shared: ChatRef = { channel: 'discord', chatId: '900', userId: '77' };
+      expect(expiryMember(shared)).toBe('dc:900:77');
+      expect(chatOfMember('dc:900:77')).toEqual(shared);
+      expect(chatOfMember('con:c1')).toEqual({ channel: 'console', chatId: 'c1' });
+      expect(chatOfMember('tg:-1001234')).toEqual({ channel: 'telegram', chatId: '-1001234' });
+    });
+
+    it('keeps JSON for ids the tag would run together, and reads it back exactly', () => {
+      for (const odd of [
+        { channel: 'console', chatId: 'a:b' },
+        { channel: 'console', chatId: 'a', userId: 'b:c' },
+        { channel: 'console', chatId: 'a', userId: '' },
+        { channel: 'console', chatId: '' },
+      ] as ChatRef[]) {
+        expect(expiryMember(odd)).toBe(JSON.stringify(odd));
+        expect(chatOfMember(expiryMember(odd))).toEqual(odd);
+      }
+    });
+
+    it('reads nothing from members that are neither form', () => {
+      for (const member of ['', 'x', 'xx:1', 'tg:', 'tg:1:', 'tg:1:2:3', '{', '{"chatId":"1"}', 'null']) {
+        expect(chatOfMember(member), member).toBeNull();
+      }
     });
   });
 
