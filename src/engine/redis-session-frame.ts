@@ -1,6 +1,6 @@
 import { takeDeferred, wasSent } from '../kv/read-scope.ts';
 import type { RedisClient } from '../kv/redis-kv.ts';
-import { encodeSession } from './session-codec.ts';
+import { encodeIds, encodeSession } from './session-codec.ts';
 import type { FrameCommit, FrameKeys, SessionFrameBackend } from './session-store.ts';
 
 /**
@@ -123,7 +123,7 @@ export class RedisSessionFrame implements SessionFrameBackend {
       ms(commit.ttlMs),
       commit.secret,
       ms(commit.secretTtlMs),
-      commit.seen === null ? '-' : commit.seen.join(' '),
+      commit.seen === null ? '-' : encodeIds(commit.seen),
       ms(commit.seenTtlMs),
     ];
     // The turn's deferred writes (its security-log lines) travel in this round trip, ahead of the unlock.

@@ -8,8 +8,8 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
  *
  * - `{...}`: plain JSON (sessions written before the codec, and any a later version cannot compress);
  * - `~1` + base64: deflate-raw with DICTIONARY_1;
- * - either one after `~s<update ids>\n`: the chat's last handled update ids, kept in the session's own key
- *   (no key of their own); `~s<ids>\n` alone holds the ids of a chat without a session.
+ * - either one after `~s<update ids>\n`: the chat's last handled update ids (`encodeIds`), kept in the
+ *   session's own key (no key of their own); `~s<ids>\n` alone holds the ids of a chat without a session.
  *
  * A new dictionary gets a new mark; the old ones stay here so stored sessions can still be read.
  */
@@ -95,19 +95,81 @@ export function encodeSession(session: object): string {
 
 const SEEN_MARK = '~s';
 
+const COMPACT_IDS = '!';
+/** A decimal id as platforms write them (no sign, no leading zero), short enough to be a number. */
+const DECIMAL_ID = /^(0|[1-9][0-9]{0,39})$/;
+const BASE36 = /^[0-9a-z]+$/;
+
+/**
+ * A chat's handled update ids as stored text. Platform ids are mostly growing decimal numbers (Telegram's
+ * update ids, Discord's snowflakes), so after `!` each is written in base 36, and as `+<difference>` from the
+ * one before it when larger: 16 Discord snowflakes take ~130 characters instead of ~310. Any other id is
+ * `=` and its URI-encoded text. Read back exactly by `decodeIds`.
+ */
+export function encodeIds(ids: readonly string[]): string {
+  let previous: bigint | null = null;
+  const tokens = ids.map((id) => {
+    if (!DECIMAL_ID.test(id)) return `=${encodeURIComponent(id)}`;
+    const value = BigInt(id);
+    const token: string =
+      previous !== null && value > previous ? `+${(value - previous).toString(36)}` : value.toString(36);
+    previous = value;
+    return token;
+  });
+  return COMPACT_IDS + tokens.join(' ');
+}
+
+/**
+ * The ids `encodeIds` wrote, or the space-separated ids of earlier versions. A token that cannot be read
+ * (and a difference from it) is left out rather than failing the chat's turn: at worst a redelivery of that
+ * one update would not be recognised.
+ */
+export function decodeIds(text: string): string[] {
+  if (!text.startsWith(COMPACT_IDS)) return text === '' ? [] : text.split(' ');
+  const body = text.slice(COMPACT_IDS.length);
+  if (body === '') return [];
+  const ids: string[] = [];
+  let previous: bigint | null = null;
+  for (const token of body.split(' ')) {
+    if (token.startsWith('=')) {
+      try {
+        ids.push(decodeURIComponent(token.slice(1)));
+      } catch {
+        // Not URI-encoded text: left out.
+      }
+      continue;
+    }
+    const relative = token.startsWith('+');
+    const digits = relative ? token.slice(1) : token;
+    if (!BASE36.test(digits) || digits.length > 26 || (relative && previous === null)) {
+      previous = null;
+      continue;
+    }
+    const value: bigint = (relative && previous !== null ? previous : 0n) + parseBase36(digits);
+    previous = value;
+    ids.push(value.toString());
+  }
+  return ids;
+}
+
+function parseBase36(digits: string): bigint {
+  let value = 0n;
+  for (const digit of digits) value = value * 36n + BigInt(Number.parseInt(digit, 36));
+  return value;
+}
+
 /** A stored text split into the update ids it carries (null: none) and the session's own text ('' when none). */
 export function splitStored(raw: string): { seen: string[] | null; body: string } {
   if (!raw.startsWith(SEEN_MARK)) return { seen: null, body: raw };
   const end = raw.indexOf('\n');
   if (end < 0) throw new Error('a stored session with update ids has no end of line');
-  const ids = raw.slice(SEEN_MARK.length, end);
-  return { seen: ids === '' ? [] : ids.split(' '), body: raw.slice(end + 1) };
+  return { seen: decodeIds(raw.slice(SEEN_MARK.length, end)), body: raw.slice(end + 1) };
 }
 
 /** The stored text of a session's own text (`body`, '' for none) with the update ids it carries. */
 export function joinStored(seen: readonly string[] | null, body: string): string {
   if (seen === null) return body;
-  return `${SEEN_MARK}${seen.join(' ')}\n${body}`;
+  return `${SEEN_MARK}${encodeIds(seen)}\n${body}`;
 }
 
 /** A stored text's session (null when it only carries update ids) and update ids (null when none). */

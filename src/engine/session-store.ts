@@ -3,7 +3,14 @@ import { type ChatRef, chatOfTag, chatTag } from '../core/conversation.ts';
 import type { TranscriptEntry } from '../core/flow.ts';
 import type { Reply } from '../core/reply.ts';
 import type { Kv } from '../kv/kv.ts';
-import { decodeStored, encodeSession, joinStored, splitStored } from './session-codec.ts';
+import {
+  decodeIds,
+  decodeStored,
+  encodeIds,
+  encodeSession,
+  joinStored,
+  splitStored,
+} from './session-codec.ts';
 
 /** The flow a chat is in, with its settled XState snapshot. */
 export interface ActiveFlow {
@@ -222,7 +229,7 @@ export function storedWrite(
       seen: 'delete',
     };
   }
-  return { session: plain, seen: { value: ids.join(' '), ttlMs: remember } };
+  return { session: plain, seen: { value: encodeIds(ids), ttlMs: remember } };
 }
 
 /**
@@ -348,7 +355,7 @@ export class SessionStore {
         // The ids the session carries; a session stored by an earlier version has them on their own key.
         const stored = got.raw === null ? null : decodeStored<Session>(got.raw);
         const loaded = stored?.session ? { session: stored.session, raw: got.raw as string } : null;
-        const seen = stored?.seen ?? (got.seen ? got.seen.split(' ') : []);
+        const seen = stored?.seen ?? (got.seen ? decodeIds(got.seen) : []);
         return {
           token,
           loaded,

@@ -3,7 +3,15 @@
  * sessions stored as JSON before still load, and a task's session takes a fraction of its JSON size.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeSession, encodeSession } from '../../src/engine/session-codec.ts';
+import {
+  decodeIds,
+  decodeSession,
+  decodeStored,
+  encodeIds,
+  encodeSession,
+  joinStored,
+  splitStored,
+} from '../../src/engine/session-codec.ts';
 import type { Session } from '../../src/engine/session-store.ts';
 
 const proving: Session = {
@@ -111,5 +119,61 @@ describe('the session codec', () => {
   it('refuses text that is neither form', () => {
     expect(() => decodeSession('~1@@@not-deflate')).toThrow();
     expect(() => decodeSession('garbage')).toThrow();
+  });
+});
+
+describe('update ids', () => {
+  const telegram = ['731482001', '731482201', '731482401', '731483999', '731484000'];
+  const discord = [
+    '1313580011447062528',
+    '1313580033500250112',
+    '1313580245862318080',
+    '1313581177320009728',
+  ];
+
+  it('come back exactly, in order, from the compact form', () => {
+    for (const ids of [
+      [],
+      ['0'],
+      telegram,
+      discord,
+      // Not growing, not numbers, or numbers no platform writes (a sign, a leading zero).
+      ['9', '5', '5', '12'],
+      ['u1', 'u2', '1313580011447062528:repeat', 'a b', 'x\ny', '=', '+5', '!', '%zz'],
+      ['007', '-3', '12', '1e3', '340282366920938463463374607431768211456'],
+    ]) {
+      expect(decodeIds(encodeIds(ids))).toEqual(ids);
+    }
+  });
+
+  it('take far fewer characters than the ids (differences in base 36), and no space or line break', () => {
+    expect(encodeIds(telegram)).toBe('!c3i74h +5k +5k +18e +1');
+    expect(encodeIds(discord).length).toBeLessThan(discord.join(' ').length * 0.6);
+    for (const text of [encodeIds(['a b', 'x\ny']), encodeIds(discord)]) expect(text).not.toMatch(/\n/);
+    expect(encodeIds(['a b']).split(' ')).toHaveLength(1);
+  });
+
+  it('read the space-separated ids of earlier versions', () => {
+    expect(decodeIds('731482001 731482201')).toEqual(['731482001', '731482201']);
+    expect(decodeIds('')).toEqual([]);
+  });
+
+  it('leave out what cannot be read instead of failing the turn', () => {
+    expect(decodeIds('!')).toEqual([]);
+    expect(decodeIds('!+5 a')).toEqual(['10']);
+    expect(decodeIds('!a ?? +1 b +1')).toEqual(['10', '11', '12']);
+    expect(decodeIds('!=%zz =ok')).toEqual(['ok']);
+    expect(decodeIds(`!${'z'.repeat(27)} 1`)).toEqual(['1']);
+  });
+
+  it('travel in the session key before the session', () => {
+    const stored = joinStored(telegram, encodeSession(proving));
+    expect(stored.startsWith('~s!c3i74h +5k')).toBe(true);
+    expect(splitStored(stored)).toEqual({ seen: telegram, body: encodeSession(proving) });
+    expect(decodeStored(stored)).toEqual({ session: proving, seen: telegram });
+    expect(decodeStored(joinStored([], ''))).toEqual({ session: null, seen: [] });
+    // Earlier versions' ids, before a session or alone.
+    expect(decodeStored(`~s1 2\n${encodeSession(proving)}`)).toEqual({ session: proving, seen: ['1', '2'] });
+    expect(decodeStored('~s\n')).toEqual({ session: null, seen: [] });
   });
 });
