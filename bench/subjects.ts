@@ -133,7 +133,8 @@ export interface LockstepSubject extends Subject {
   readonly services: Services;
 }
 
-const accountId = (user: SimUser) => `acc_bench${user.index}`;
+/** As long as the account ids the store makes (`acc_` and 12 hex digits), so keys weigh what they would. */
+const accountId = (user: SimUser) => `acc_${(0xbe0c_0000_0000 + user.index).toString(16)}`;
 
 export async function createLockstep(
   url: string,
