@@ -3,7 +3,7 @@
  * command each step sent, as MONITOR saw it (inside scripts too), then as the client sent them, numbered by
  * the round trip they rode in, and the keys left at the end, so a round trip or a byte can be traced to its
  * code. `WRONG=4` types wrong codes first; `DUMP=<step>` prints the
- * stored session (decoded) after that step.
+ * keys and the stored session (decoded) after that step.
  */
 import { Redis } from 'ioredis';
 import { PasswordHasher } from '../src/accounts/password-hasher.ts';
@@ -34,6 +34,14 @@ await subject.seed([user]);
 const script = swapPhoneScript(Number(process.env.WRONG ?? 0));
 await new Promise((r) => setTimeout(r, 200));
 const dumpAfter = process.env.DUMP;
+
+/** Every key with its bytes (`MEMORY USAGE`) and time to live. */
+async function printKeys(title: string): Promise<void> {
+  console.log(`\n${title}`);
+  for (const key of (await admin.keys('*')).sort()) {
+    console.log(`  ${key} ${await admin.memory('USAGE', key, 'SAMPLES', 0)} B, ttl ${await admin.pttl(key)}`);
+  }
+}
 for (const step of script) {
   seen.length = 0;
   subject.meter.reset();
@@ -47,6 +55,7 @@ for (const step of script) {
   console.log('  as the client sent them (round trip, command, first argument):');
   for (const line of subject.meter.trail ?? []) console.log(`    ${line}`);
   if (dumpAfter === step.label) {
+    await printKeys(`keys after ${step.label}`);
     const stored = await admin.get(`ls:{tg:${user.id}}:session`);
     console.log(
       `stored session (${stored?.length ?? 0} B):`,
@@ -54,11 +63,7 @@ for (const step of script) {
     );
   }
 }
-const keys = await admin.keys('*');
-console.log('\n## keys after the task');
-for (const key of keys.sort()) {
-  console.log(`  ${key} ${await admin.memory('USAGE', key, 'SAMPLES', 0)} B, ttl ${await admin.pttl(key)}`);
-}
+await printKeys('## keys after the task');
 if (subject.problems.length > 0) console.log('\nproblems logged:', subject.problems.slice(0, 5));
 console.log(`\nlast reply: ${api.chat(user.id).lastText}`);
 await subject.close();

@@ -7,7 +7,8 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
  * (Redis, the in-memory one) and every compare-and-set keeps working on strings.
  *
  * - `{...}`: plain JSON (sessions written before the codec, and any a later version cannot compress);
- * - `~1` + base64: deflate-raw with DICTIONARY_1;
+ * - `~2` + base64: deflate-raw with DICTIONARY_2 (what is written now);
+ * - `~1` + base64: deflate-raw with DICTIONARY_1 (written by earlier versions, still read);
  * - either one after `~s<update ids>\n`: the chat's last handled update ids (`encodeIds`), kept in the
  *   session's own key (no key of their own); `~s<ids>\n` alone holds the ids of a chat without a session.
  *
@@ -18,79 +19,102 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
  * Fragments of stored sessions, the most frequent last (deflate reaches the end of a dictionary with the
  * shortest distances). Never a secret or an id: only names the code itself writes.
  */
-const DICTIONARY_1 = Buffer.from(
-  [
-    '"transcript":[[',
-    '"owner":{"escalationId":"',
-    '"pending":[{"key":"common.expired","params":{"flow":{"key":"',
-    '"returnTo":"checkup"',
-    '"locale":"zh-CN"',
-    '"locale":"es"',
-    '"locale":"ru"',
-    '{"value":"menu:change-password","label":"menu.password"},{"value":"menu:change-phone","label":"menu.phone"},{"value":"menu:change-email","label":"menu.email"},{"value":"menu:2fa","label":"menu.twofa"},{"value":"menu:activity","label":"menu.activity"},{"value":"menu:checkup","label":"menu.checkup"},{"value":"menu:language","label":"menu.language"},{"value":"menu:unlink-account","label":"menu.unlink"}],"input":"choice"},',
-    '"prompt":{"key":"common.menu","choices":[',
-    '{"flow":{"id":"link-account","version":',
-    '{"flow":{"id":"change-password","version":',
-    '{"flow":{"id":"change-email","version":',
-    '{"flow":{"id":"enable-2fa","version":',
-    '{"flow":{"id":"disable-2fa","version":',
-    '{"flow":{"id":"recovery-codes","version":',
-    '{"flow":{"id":"checkup","version":',
-    '"newPhone":null,"newShown":null,"newCodeOut":false,"askedNew":false,"tipShown":',
-    '"reproving":false,',
-    '"ended":{}},',
-    '"purpose":"password","ways":["password","phone","email"],"secondFactor":"ifEnabled","codePurpose":"password",',
-    '"purpose":"email","ways":["password","phone"],"secondFactor":"ifEnabled","codePurpose":"email",',
-    '"purpose":"2fa","ways":["password","phone","email"],"secondFactor":"ifEnabled","codePurpose":"2fa",',
-    '"prompt":{"key":"codes.askCode","params":{"to":"',
-    '"input":"secret","field":{"label":"field.code","maxLength":32},"choices":[{"value":"resend","label":"codes.choiceResend"},{"value":"other","label":"prove.choiceOtherWay"}]},',
-    '"input":"secret","field":{"label":"field.password","maxLength":',
-    '"input":"text","field":{"label":"field.',
-    '{"value":"phone","label":"codes.choicePhone","params":{"to":"',
-    '"}},{"value":"email","label":"codes.choiceEmail","params":{"to":"',
-    '"}},{"value":"noAccess","label":"prove.choiceNoAccess"}]},',
-    '"prompt":{"key":"phone.intro","params":{"phone":"',
-    '","email":"',
-    '"},"input":"choice","choices":[',
-    '"summary":{"phoneMasked":"',
-    '","emailMasked":"',
-    '","twoFactor":false,"passwordLockedMs":0},"lockedMinutes":0,"lockNotice":false,"forgot":false,',
-    '"first":null,"firstAt":null,"second":null,"via":null,"codeTo":null,"secret":null,"lastAt":',
-    ',"asked":true,"askedPassword":false,"failure":null},"children":{}},"src":"proveIdentity","syncSnapshot":false}}},',
-    '"purpose":"phone","ways":["phone","email"],"secondFactor":"ifEnabled","codePurpose":"phone-old","intro":"phone.intro",',
-    '"channel":"telegram","summary":null,',
-    '"channel":"discord","summary":null,',
-    '"children":{"prove":{"snapshot":{"status":"active","value":"',
-    '"historyValue":{},"context":{"accountId":"acc_',
-    '"startedAt":',
-    ',"taskId":"task_',
-    '"lastActiveAt":',
-    '{"flow":null,"prompt":null,"lastActiveAt":',
-    '{"flow":{"id":"change-phone","version":',
-    ',"snapshot":{"status":"active","value":"',
-  ].join(''),
-  'utf8',
-);
+const FRAGMENTS_1 = [
+  '"transcript":[[',
+  '"owner":{"escalationId":"',
+  '"pending":[{"key":"common.expired","params":{"flow":{"key":"',
+  '"returnTo":"checkup"',
+  '"locale":"zh-CN"',
+  '"locale":"es"',
+  '"locale":"ru"',
+  '{"value":"menu:change-password","label":"menu.password"},{"value":"menu:change-phone","label":"menu.phone"},{"value":"menu:change-email","label":"menu.email"},{"value":"menu:2fa","label":"menu.twofa"},{"value":"menu:activity","label":"menu.activity"},{"value":"menu:checkup","label":"menu.checkup"},{"value":"menu:language","label":"menu.language"},{"value":"menu:unlink-account","label":"menu.unlink"}],"input":"choice"},',
+  '"prompt":{"key":"common.menu","choices":[',
+  '{"flow":{"id":"link-account","version":',
+  '{"flow":{"id":"change-password","version":',
+  '{"flow":{"id":"change-email","version":',
+  '{"flow":{"id":"enable-2fa","version":',
+  '{"flow":{"id":"disable-2fa","version":',
+  '{"flow":{"id":"recovery-codes","version":',
+  '{"flow":{"id":"checkup","version":',
+  '"newPhone":null,"newShown":null,"newCodeOut":false,"askedNew":false,"tipShown":',
+  '"reproving":false,',
+  '"ended":{}},',
+  '"purpose":"password","ways":["password","phone","email"],"secondFactor":"ifEnabled","codePurpose":"password",',
+  '"purpose":"email","ways":["password","phone"],"secondFactor":"ifEnabled","codePurpose":"email",',
+  '"purpose":"2fa","ways":["password","phone","email"],"secondFactor":"ifEnabled","codePurpose":"2fa",',
+  '"prompt":{"key":"codes.askCode","params":{"to":"',
+  '"input":"secret","field":{"label":"field.code","maxLength":32},"choices":[{"value":"resend","label":"codes.choiceResend"},{"value":"other","label":"prove.choiceOtherWay"}]},',
+  '"input":"secret","field":{"label":"field.password","maxLength":',
+  '"input":"text","field":{"label":"field.',
+  '{"value":"phone","label":"codes.choicePhone","params":{"to":"',
+  '"}},{"value":"email","label":"codes.choiceEmail","params":{"to":"',
+  '"}},{"value":"noAccess","label":"prove.choiceNoAccess"}]},',
+  '"prompt":{"key":"phone.intro","params":{"phone":"',
+  '","email":"',
+  '"},"input":"choice","choices":[',
+  '"summary":{"phoneMasked":"',
+  '","emailMasked":"',
+  '","twoFactor":false,"passwordLockedMs":0},"lockedMinutes":0,"lockNotice":false,"forgot":false,',
+  '"first":null,"firstAt":null,"second":null,"via":null,"codeTo":null,"secret":null,"lastAt":',
+  ',"asked":true,"askedPassword":false,"failure":null},"children":{}},"src":"proveIdentity","syncSnapshot":false}}},',
+  '"purpose":"phone","ways":["phone","email"],"secondFactor":"ifEnabled","codePurpose":"phone-old","intro":"phone.intro",',
+  '"channel":"telegram","summary":null,',
+  '"channel":"discord","summary":null,',
+  '"children":{"prove":{"snapshot":{"status":"active","value":"',
+  '"historyValue":{},"context":{"accountId":"acc_',
+  '"startedAt":',
+  ',"taskId":"task_',
+  '"lastActiveAt":',
+  '{"flow":null,"prompt":null,"lastActiveAt":',
+  '{"flow":{"id":"change-phone","version":',
+  ',"snapshot":{"status":"active","value":"',
+];
+
+/**
+ * The phone task's own names, in the order its context and prompts are written (its longest waits: the new
+ * number and the code sent to it): a session waiting for that code is ~30 % smaller than with FRAGMENTS_1.
+ */
+const FRAGMENTS_2 = [
+  '"prompt":{"key":"phone.askNew","input":"text","field":{"label":"field.phone","maxLength":32}},',
+  '"prompt":{"key":"phone.askNewCode","params":{"to":"',
+  '"},"input":"secret","field":{"label":"field.code","maxLength":32},"choices":[{"value":"resend","label":"codes.choiceResend"},{"value":"other","label":"phone.choiceOtherNumber"}]},"lastActiveAt":',
+  '"},"children":{}},"startedAt":',
+  ',"channel":"telegram","summary":{"phoneMasked":"',
+  '","twoFactor":false,"passwordLockedMs":0},"reproving":false,"newPhone":',
+  ',"newShown":',
+  ',"newCodeOut":true,"secret":null,"lastAt":',
+  ',"askedNew":true,"tipShown":false,"ended":{}},"children":{}},"startedAt":',
+  ',"taskId":"task_',
+  '","historyValue":{},"context":{"accountId":"acc_',
+  '{"flow":{"id":"change-phone","version":',
+];
+
+const DICTIONARY_1 = Buffer.from(FRAGMENTS_1.join(''), 'utf8');
+const DICTIONARY_2 = Buffer.from([...FRAGMENTS_1, ...FRAGMENTS_2].join(''), 'utf8');
 
 const MARK_1 = '~1';
+const MARK_2 = '~2';
 /**
  * 8 KiB windows: a session is a few KB at most, and a smaller window is cheaper to set up on every call.
  * memLevel 2 (the compressor's hash table; the format and the reader do not depend on it): the same bytes
  * as memLevel 6 for a session, in ~40 % less time and a fraction of the memory each call allocates.
  */
-const OPTIONS = { dictionary: DICTIONARY_1, windowBits: 13, memLevel: 2, level: 6 } as const;
+const OPTIONS = { windowBits: 13, memLevel: 2, level: 6 } as const;
 /**
  * The output buffer each call allocates (zlib's default is 16 KiB): a stored session is a few hundred
  * bytes and its JSON a few KB, so small buffers (more of them only for a large session) allocate less
  * garbage per message; measured here in alternating runs, about 20 % less time per call both ways.
  */
-const DEFLATE_OPTIONS = { ...OPTIONS, chunkSize: 1024 } as const;
-const INFLATE_OPTIONS = { ...OPTIONS, chunkSize: 2048 } as const;
+const DEFLATE_OPTIONS = { ...OPTIONS, dictionary: DICTIONARY_2, chunkSize: 1024 } as const;
+const INFLATE_OPTIONS = {
+  [MARK_1]: { ...OPTIONS, dictionary: DICTIONARY_1, chunkSize: 2048 },
+  [MARK_2]: { ...OPTIONS, dictionary: DICTIONARY_2, chunkSize: 2048 },
+} as const;
 
 /** The stored text of a session. */
 export function encodeSession(session: object): string {
   const json = JSON.stringify(session);
-  return MARK_1 + deflateRawSync(json, DEFLATE_OPTIONS).toString('base64');
+  return MARK_2 + deflateRawSync(json, DEFLATE_OPTIONS).toString('base64');
 }
 
 const SEEN_MARK = '~s';
@@ -183,11 +207,10 @@ export function decodeStored<T = unknown>(raw: string): { session: T | null; see
  * throws on text that is neither.
  */
 export function decodeSession<T = unknown>(raw: string): T {
-  if (raw.startsWith(MARK_1)) {
-    const json = inflateRawSync(Buffer.from(raw.slice(MARK_1.length), 'base64'), INFLATE_OPTIONS).toString(
-      'utf8',
-    );
-    return JSON.parse(json) as T;
+  const mark = raw.slice(0, 2);
+  if (mark === MARK_1 || mark === MARK_2) {
+    const bytes = Buffer.from(raw.slice(mark.length), 'base64');
+    return JSON.parse(inflateRawSync(bytes, INFLATE_OPTIONS[mark]).toString('utf8')) as T;
   }
   return JSON.parse(raw) as T;
 }

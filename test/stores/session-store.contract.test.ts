@@ -391,7 +391,7 @@ describe.each(backends)('SessionStore on $name', (backend) => {
 
       await s.save(chat, null, session(1), 60_000);
       const stored = await store.kv.get(`${store.prefix}{tg:42}:session`);
-      expect(stored).toMatch(/^~1[A-Za-z0-9+/]+=*$/);
+      expect(stored).toMatch(/^~2[A-Za-z0-9+/]+=*$/);
       expect(plainStored(stored)).toBe(JSON.stringify(session(1)));
       const token = await s.lock(chat, 10_000, 0);
       expect(await store.kv.get(`${store.prefix}{tg:42}:lock`)).toBe(token);
