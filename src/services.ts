@@ -121,7 +121,7 @@ export function createServices(options: ServiceOptions): Services {
     log,
     delivery,
     accounts,
-    sessions: new SessionStore(kv, prefix, options.sessionFrame),
+    sessions: new SessionStore(kv, prefix, options.sessionFrame, clock),
     hasher,
     codes,
     passwords,

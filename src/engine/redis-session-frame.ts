@@ -4,46 +4,63 @@ import { encodeIds, encodeSession } from './session-codec.ts';
 import type { FrameCommit, FrameKeys, SessionFrameBackend } from './session-store.ts';
 
 /**
- * KEYS: lock, session, secret, seen (an earlier version's key of the ids). ARGV: token, lock ttl. {0} when
- * busy, else {1, session, secret, seen}.
+ * KEYS: lock, session, secret, seen (earlier versions' keys of the secret-prompt mark and of the ids: both now
+ * travel in the session key). ARGV: token, lock ttl. {0} when busy, else {1, session, secret, seen}.
  */
 const BEGIN = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
 return {1, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])}`;
 
 /**
- * KEYS: lock, session, secret, seen (the ids' own key). ARGV: token, session ('' for none), session ttl,
- * secret op (set|clear|keep), secret ttl, update ids ('-' keeps those the session carries, with their time
- * left), ids ttl. Writes only while the lock is ours, then releases it. The ids travel in the session's own
- * key (`~s<ids>\n` before its text: see session-codec.ts), so a redelivery is never re-applied and a chat
- * costs one key; a session kept more than twice as long as its ids must be (a chosen language, 400 days)
- * keeps them on their own key instead, which expires on time. The rules are `storedWrite`'s
- * (session-store.ts).
+ * KEYS: lock, session, secret (an earlier version's mark key), seen (the ids' own key). ARGV: token, session
+ * ('' for none), session ttl, secret op (set|clear|keep), secret ttl, update ids ('-' keeps those the
+ * session carries, with their time left), ids ttl, now (ms). Writes only while the lock is ours, then
+ * releases it. The ids travel in the session's own key (`~s<ids>\n` before its text: see session-codec.ts),
+ * so a redelivery is never re-applied and a chat costs one key; a session kept more than twice as long as
+ * its ids must be (a chosen language, 400 days) keeps them on their own key instead, which expires on time.
+ * The secret-prompt mark travels there too (`~k<until>\n` after the ids), and the key lives as long as it.
+ * The rules are `storedWrite`'s (session-store.ts).
  */
 const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local body, ttl, ids, remember = ARGV[2], tonumber(ARGV[3]), ARGV[6], tonumber(ARGV[7])
-if ids == '-' then
-  local current = redis.call('GET', KEYS[2])
-  local kept = current and string.match(current, '^~s([^\\n]*)\\n')
+local body, ttl, ids, remember, now = ARGV[2], tonumber(ARGV[3]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local current = redis.call('GET', KEYS[2])
+if ids == '-' and current then
+  local kept = string.match(current, '^~s([^\\n]*)\\n')
   if kept then
     ids = kept
     local left = redis.call('PTTL', KEYS[2])
     if left > 0 then remember = left else remember = ttl end
   end
 end
+local mark = nil
+if ARGV[4] == 'set' then
+  mark = now + math.max(1, tonumber(ARGV[5]))
+elseif ARGV[4] == 'keep' then
+  local kept = current and (string.match(current, '^~s[^\\n]*\\n~k(%d+)\\n') or string.match(current, '^~k(%d+)\\n'))
+  if kept and tonumber(kept) > now then mark = tonumber(kept) end
+  local legacy = redis.call('PTTL', KEYS[3])
+  if legacy > 0 and (mark == nil or now + legacy > mark) then mark = now + legacy end
+end
+local head, left = '', 0
+if mark then
+  head = '~k' .. string.format('%d', mark) .. '\\n'
+  left = mark - now
+end
 if ids == '-' then
-  if body == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], body, 'PX', ttl) end
+  if body == '' and not mark then redis.call('DEL', KEYS[2])
+  elseif body == '' then redis.call('SET', KEYS[2], head, 'PX', left)
+  else redis.call('SET', KEYS[2], head .. body, 'PX', math.max(ttl, left)) end
 elseif body == '' or ttl <= 2 * remember then
-  if body == '' then redis.call('SET', KEYS[2], '~s' .. ids .. '\\n', 'PX', remember)
-  else redis.call('SET', KEYS[2], '~s' .. ids .. '\\n' .. body, 'PX', math.max(ttl, remember)) end
+  local keep = remember
+  if body ~= '' then keep = math.max(ttl, remember) end
+  redis.call('SET', KEYS[2], '~s' .. ids .. '\\n' .. head .. body, 'PX', math.max(keep, left))
   redis.call('DEL', KEYS[4])
 else
-  redis.call('SET', KEYS[2], body, 'PX', ttl)
+  redis.call('SET', KEYS[2], head .. body, 'PX', math.max(ttl, left))
   redis.call('SET', KEYS[4], ids, 'PX', remember)
 end
-if ARGV[4] == 'set' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
-elseif ARGV[4] == 'clear' then redis.call('DEL', KEYS[3]) end
+redis.call('DEL', KEYS[3])
 redis.call('DEL', KEYS[1])
 return 1`;
 
@@ -66,8 +83,8 @@ interface FrameCommands {
 const ms = (value: number): string => String(Math.max(1, Math.ceil(value)));
 
 /**
- * The turn frame on Redis: `begin` (lock + load + secret mark) and `commit` (session with its dedupe ids +
- * secret mark + unlock, beside the expiry schedule and the turn's deferred writes) are one round trip each.
+ * The turn frame on Redis: `begin` (lock + load) and `commit` (session with its dedupe ids and secret mark +
+ * unlock, beside the expiry schedule and the turn's deferred writes) are one round trip each.
  * The commands of each half go out side by side, so on a single Redis the client's auto-pipelining puts
  * them, with other chats' commands, into one socket write (no pipeline object per turn), and on a cluster
  * each goes to its node at once. The scripts are registered once with `defineCommand` (EVALSHA).
@@ -112,7 +129,13 @@ export class RedisSessionFrame implements SessionFrameBackend {
     };
   }
 
-  async commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean> {
+  async commit(
+    keys: FrameKeys,
+    token: string,
+    commit: FrameCommit,
+    member: string,
+    now: number,
+  ): Promise<boolean> {
     const args = [
       keys.lock,
       keys.session,
@@ -125,6 +148,7 @@ export class RedisSessionFrame implements SessionFrameBackend {
       ms(commit.secretTtlMs),
       commit.seen === null ? '-' : encodeIds(commit.seen),
       ms(commit.seenTtlMs),
+      String(Math.floor(now)),
     ];
     // The turn's deferred writes (its security-log lines) travel in this round trip, ahead of the unlock.
     const later = takeDeferred();

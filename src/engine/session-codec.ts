@@ -10,7 +10,8 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
  * - `~2` + base64: deflate-raw with DICTIONARY_2 (what is written now);
  * - `~1` + base64: deflate-raw with DICTIONARY_1 (written by earlier versions, still read);
  * - either one after `~s<update ids>\n`: the chat's last handled update ids (`encodeIds`), kept in the
- *   session's own key (no key of their own); `~s<ids>\n` alone holds the ids of a chat without a session.
+ *   session's own key (no key of their own); `~s<ids>\n` alone holds the ids of a chat without a session;
+ * - and between the two, `~k<until ms>\n`: the secret-prompt mark (see SECRET_MARK).
  *
  * A new dictionary gets a new mark; the old ones stay here so stored sessions can still be read.
  */
@@ -118,6 +119,12 @@ export function encodeSession(session: object): string {
 }
 
 const SEEN_MARK = '~s';
+/**
+ * The secret-prompt mark: the chat was asked for a secret (a password, a code) until this time, so a late
+ * answer is still treated as one even when the task has ended since. In the session key, after the ids, so
+ * a chat costs one key (earlier versions kept it on a key of its own, still read).
+ */
+const SECRET_MARK = '~k';
 
 const COMPACT_IDS = '!';
 /** A decimal id as platforms write them (no sign, no leading zero), short enough to be a number. */
@@ -182,24 +189,57 @@ function parseBase36(digits: string): bigint {
   return value;
 }
 
-/** A stored text split into the update ids it carries (null: none) and the session's own text ('' when none). */
-export function splitStored(raw: string): { seen: string[] | null; body: string } {
-  if (!raw.startsWith(SEEN_MARK)) return { seen: null, body: raw };
-  const end = raw.indexOf('\n');
-  if (end < 0) throw new Error('a stored session with update ids has no end of line');
-  return { seen: decodeIds(raw.slice(SEEN_MARK.length, end)), body: raw.slice(end + 1) };
+/** What a session key holds: the update ids, the secret-prompt mark, and the session's own text. */
+export interface StoredParts {
+  /** The chat's last handled update ids; null when the text carries none. */
+  readonly seen: string[] | null;
+  /** Until when (ms) the chat counts as asked for a secret; null when not marked. */
+  readonly secretUntil: number | null;
+  /** The session's own text ('' when none). */
+  readonly body: string;
 }
 
-/** The stored text of a session's own text (`body`, '' for none) with the update ids it carries. */
-export function joinStored(seen: readonly string[] | null, body: string): string {
-  if (seen === null) return body;
-  return `${SEEN_MARK}${encodeIds(seen)}\n${body}`;
+/** A stored text split into the update ids, the secret-prompt mark and the session's own text. */
+export function splitStored(raw: string): StoredParts {
+  let rest = raw;
+  let seen: string[] | null = null;
+  let secretUntil: number | null = null;
+  if (rest.startsWith(SEEN_MARK)) {
+    const end = rest.indexOf('\n');
+    if (end < 0) throw new Error('a stored session with update ids has no end of line');
+    seen = decodeIds(rest.slice(SEEN_MARK.length, end));
+    rest = rest.slice(end + 1);
+  }
+  if (rest.startsWith(SECRET_MARK)) {
+    const end = rest.indexOf('\n');
+    if (end < 0) throw new Error('a stored secret-prompt mark has no end of line');
+    const until = Number(rest.slice(SECRET_MARK.length, end));
+    secretUntil = Number.isSafeInteger(until) ? until : null;
+    rest = rest.slice(end + 1);
+  }
+  return { seen, secretUntil, body: rest };
 }
 
-/** A stored text's session (null when it only carries update ids) and update ids (null when none). */
-export function decodeStored<T = unknown>(raw: string): { session: T | null; seen: string[] | null } {
-  const { seen, body } = splitStored(raw);
-  return { session: body === '' ? null : decodeSession<T>(body), seen };
+/**
+ * The stored text of a session's own text (`body`, '' for none) with the update ids it carries and the
+ * secret-prompt mark (`~k<until ms>\n`, after the ids); null ids or mark: none.
+ */
+export function joinStored(
+  seen: readonly string[] | null,
+  body: string,
+  secretUntil: number | null = null,
+): string {
+  const ids = seen === null ? '' : `${SEEN_MARK}${encodeIds(seen)}\n`;
+  const mark = secretUntil === null ? '' : `${SECRET_MARK}${Math.floor(secretUntil)}\n`;
+  return ids + mark + body;
+}
+
+/** A stored text's session (null when it carries only ids or a mark), update ids and secret-prompt mark. */
+export function decodeStored<T = unknown>(
+  raw: string,
+): { session: T | null; seen: string[] | null; secretUntil: number | null } {
+  const { seen, secretUntil, body } = splitStored(raw);
+  return { session: body === '' ? null : decodeSession<T>(body), seen, secretUntil };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../clock.ts';
 import { type ChatRef, chatOfTag, chatTag } from '../core/conversation.ts';
 import type { TranscriptEntry } from '../core/flow.ts';
 import type { Reply } from '../core/reply.ts';
@@ -76,7 +77,10 @@ export interface LoadedSession {
 export interface Frame {
   readonly token: string;
   readonly loaded: LoadedSession | null;
-  /** The chat was asked for a secret recently (kept on its own short-lived key, whatever happened since). */
+  /**
+   * The chat was asked for a secret recently, whatever happened since (the mark travels in the session key,
+   * `session-codec.ts`; earlier versions kept it on a short-lived key of its own, still read).
+   */
   readonly secretAsked: boolean;
   /** The last handled update ids, newest last: redeliveries are recognised without a key per update. */
   readonly seen: readonly string[];
@@ -93,7 +97,7 @@ export interface FrameCommit {
   /** The next session; null deletes it. */
   readonly next: Session | null;
   readonly ttlMs: number;
-  /** The secret-prompt mark: set (for `secretTtlMs`), clear, or leave as it is. */
+  /** The secret-prompt mark: set (for `secretTtlMs` from the commit's time), clear, or leave as it is. */
   readonly secret: 'set' | 'clear' | 'keep';
   readonly secretTtlMs: number;
   /** The idle-expiry schedule: due at a time, cancelled, or untouched. */
@@ -111,7 +115,10 @@ export interface FrameCommit {
  * `KvSessionFrame` composes them from `Kv` operations for the in-memory store.
  */
 export interface SessionFrameBackend {
-  /** SET lock NX PX + read session and secret mark; null when the lock is held by somebody else. */
+  /**
+   * SET lock NX PX + read the session key (with its ids and secret mark) and an earlier version's mark key
+   * (`secret`); null when the lock is held by somebody else.
+   */
   begin(
     keys: FrameKeys,
     token: string,
@@ -124,8 +131,11 @@ export interface SessionFrameBackend {
     seen: string | null;
     also?: readonly (string | null)[];
   } | null>;
-  /** If the lock is still ours: write the session and the mark, schedule the expiry, release. */
-  commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean>;
+  /**
+   * If the lock is still ours: write the session with its ids and mark (`storedWrite`'s rules, at `now`),
+   * delete an earlier version's mark key, schedule the expiry, release.
+   */
+  commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string, now: number): Promise<boolean>;
   /** Extends the lock while its holder works; false when it is no longer ours. */
   renew(keys: FrameKeys, token: string, lockTtlMs: number): Promise<boolean>;
   /** Releases the lock without writing (compare-and-delete). */
@@ -135,6 +145,7 @@ export interface SessionFrameBackend {
 export interface FrameKeys {
   readonly lock: string;
   readonly session: string;
+  /** An earlier version's key of the secret-prompt mark: read, taken over into the session key, deleted. */
   readonly secret: string;
   /**
    * The update ids' own key: where an earlier version kept them, and where a session kept far longer than
@@ -159,7 +170,13 @@ export class KvSessionFrame implements SessionFrameBackend {
     return { raw, secret: secret !== null, seen, ...(extra === undefined ? {} : { also: extra }) };
   }
 
-  async commit(keys: FrameKeys, token: string, commit: FrameCommit, member: string): Promise<boolean> {
+  async commit(
+    keys: FrameKeys,
+    token: string,
+    commit: FrameCommit,
+    member: string,
+    now: number,
+  ): Promise<boolean> {
     if ((await this.kv.get(keys.lock)) !== token) return false;
     const body = commit.next === null ? '' : encodeSession(commit.next);
     const written = storedWrite(
@@ -167,11 +184,12 @@ export class KvSessionFrame implements SessionFrameBackend {
       body,
       commit,
       await this.kv.ttl(keys.session),
+      now,
+      (await this.kv.get(keys.secret)) === null ? null : await this.kv.ttl(keys.secret),
     );
     if (written.session === null) await this.kv.del(keys.session);
     else await this.kv.set(keys.session, written.session.value, written.session.ttlMs);
-    if (commit.secret === 'set') await this.kv.set(keys.secret, '1', commit.secretTtlMs);
-    else if (commit.secret === 'clear') await this.kv.del(keys.secret);
+    await this.kv.del(keys.secret);
     if (written.seen === 'delete') await this.kv.del(keys.seen);
     else if (written.seen !== 'keep') await this.kv.set(keys.seen, written.seen.value, written.seen.ttlMs);
     if (commit.expiry === 'cancel') await this.kv.unschedule(keys.expiry, member);
@@ -203,17 +221,32 @@ export interface StoredWrites {
  * session carries, with their time left, when the commit names none) travel in the session's text, which
  * then lives at least as long as they must be remembered; ids alone are kept without a session. A session
  * kept more than twice as long as its ids must be (a chosen language: 400 days) keeps them on their own key
- * instead, which expires on time.
+ * instead, which expires on time. The secret-prompt mark travels in the session's text too (until `now` +
+ * `secretTtlMs` when set; kept while it lasts; an earlier version's mark key with `legacyMarkMs` left is
+ * taken over), and the key lives at least as long as the mark.
  */
 export function storedWrite(
   current: string | null,
   body: string,
   commit: FrameCommit,
   currentTtlMs: number | null,
+  now: number,
+  legacyMarkMs: number | null = null,
 ): StoredWrites {
-  const ids = commit.seen ?? (current === null ? null : splitStored(current).seen);
-  const plain = body === '' ? null : { value: body, ttlMs: commit.ttlMs };
-  if (ids === null) return { session: plain, seen: 'keep' };
+  const parts = current === null ? null : splitStored(current);
+  const mark = secretMarkAfter(commit, parts?.secretUntil ?? null, now, legacyMarkMs);
+  const markLeft = mark === null ? 0 : mark - now;
+  const ids = commit.seen ?? parts?.seen ?? null;
+  if (ids === null) {
+    if (body === '' && mark === null) return { session: null, seen: 'keep' };
+    return {
+      session: {
+        value: joinStored(null, body, mark),
+        ttlMs: body === '' ? markLeft : Math.max(commit.ttlMs, markLeft),
+      },
+      seen: 'keep',
+    };
+  }
   const remember =
     commit.seen !== null
       ? commit.seenTtlMs
@@ -223,13 +256,31 @@ export function storedWrite(
   if (body === '' || commit.ttlMs <= 2 * remember) {
     return {
       session: {
-        value: joinStored(ids, body),
-        ttlMs: body === '' ? remember : Math.max(commit.ttlMs, remember),
+        value: joinStored(ids, body, mark),
+        ttlMs: Math.max(body === '' ? remember : Math.max(commit.ttlMs, remember), markLeft),
       },
       seen: 'delete',
     };
   }
-  return { session: plain, seen: { value: encodeIds(ids), ttlMs: remember } };
+  return {
+    session: { value: joinStored(null, body, mark), ttlMs: Math.max(commit.ttlMs, markLeft) },
+    seen: { value: encodeIds(ids), ttlMs: remember },
+  };
+}
+
+/** Until when the chat is marked as asked for a secret after a commit (null: not marked). */
+function secretMarkAfter(
+  commit: FrameCommit,
+  kept: number | null,
+  now: number,
+  legacyMarkMs: number | null,
+): number | null {
+  if (commit.secret === 'set') return now + Math.max(1, Math.ceil(commit.secretTtlMs));
+  if (commit.secret === 'clear') return null;
+  const candidates = [kept, legacyMarkMs !== null && legacyMarkMs > 0 ? now + legacyMarkMs : null].filter(
+    (until): until is number => until !== null && until > now,
+  );
+  return candidates.length === 0 ? null : Math.max(...candidates);
 }
 
 /**
@@ -298,6 +349,8 @@ export class SessionStore {
     private readonly kv: Kv,
     private readonly prefix = 'ls:',
     frame?: SessionFrameBackend,
+    /** The time of the secret-prompt mark: the engine's clock (the one the store's expiries follow). */
+    private readonly clock: Clock = systemClock,
   ) {
     this.frame = frame ?? new KvSessionFrame(kv);
   }
@@ -356,10 +409,11 @@ export class SessionStore {
         const stored = got.raw === null ? null : decodeStored<Session>(got.raw);
         const loaded = stored?.session ? { session: stored.session, raw: got.raw as string } : null;
         const seen = stored?.seen ?? (got.seen ? decodeIds(got.seen) : []);
+        const marked = stored?.secretUntil ?? null;
         return {
           token,
           loaded,
-          secretAsked: got.secret,
+          secretAsked: got.secret || (marked !== null && marked > this.clock.now()),
           seen,
           ...(got.also === undefined ? {} : { also: got.also }),
         };
@@ -372,7 +426,7 @@ export class SessionStore {
 
   /** Writes the turn's outcome and releases the lock (one round trip on Redis); false when the lock was lost. */
   commit(chat: ChatRef, token: string, commit: FrameCommit): Promise<boolean> {
-    return this.frame.commit(this.frameKeys(chat), token, commit, expiryMember(chat));
+    return this.frame.commit(this.frameKeys(chat), token, commit, expiryMember(chat), this.clock.now());
   }
 
   renew(chat: ChatRef, token: string, lockTtlMs: number): Promise<boolean> {
@@ -396,13 +450,15 @@ export class SessionStore {
    * False means somebody else wrote in between: the caller must not assume its write happened.
    */
   save(chat: ChatRef, previous: string | null, next: Session | null, ttlMs: number): Promise<boolean> {
-    // The update ids the stored text carries stay with it.
-    const seen = previous === null ? null : splitStored(previous).seen;
+    // The update ids and the secret-prompt mark the stored text carries stay with it.
+    const parts = previous === null ? null : splitStored(previous);
+    const seen = parts?.seen ?? null;
+    const mark = parts?.secretUntil ?? null;
     const body = next === null ? '' : encodeSession(next);
     return this.kv.compareAndSet(
       this.key(chat, 'session'),
       previous,
-      seen === null && body === '' ? null : joinStored(seen, body),
+      seen === null && mark === null && body === '' ? null : joinStored(seen, body, mark),
       ttlMs,
     );
   }

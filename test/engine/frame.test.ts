@@ -276,7 +276,7 @@ describe('the secret-prompt mark', () => {
     const clock = new ManualClock();
     const engine = new Engine({
       flows: [secretFlow(), counterFlow({ delayMs: 1 })],
-      sessions: new SessionStore(new RedisKv(redis), prefix, new RedisSessionFrame(redis)),
+      sessions: new SessionStore(new RedisKv(redis), prefix, new RedisSessionFrame(redis), clock),
       identities: { accountIdFor: async () => null },
       clock,
       log: silentLogger,
@@ -294,6 +294,21 @@ describe('the secret-prompt mark', () => {
     const late = await engine.handle(input({ type: 'text', text: 'Hunter-2-password' }, { chat: here }));
     expect(late.inputWasSecret).toBe(true);
     expect(keys(late.replies)).toEqual(['common.expired', 'common.notUnderstood']);
+  });
+
+  it('outlives a task the sweeper ended by 10 minutes, then a typed text is an answer like any other', async () => {
+    const { engine, clock } = engineOn({ push: async () => undefined });
+    const here: ChatRef = { channel: 'telegram', chatId: '605' };
+    const late = async (after: number) => {
+      await engine.handle(input({ type: 'command', command: 'secret', args: '' }, { chat: here }));
+      clock.advance(61_000);
+      expect(await engine.expireIdle()).toBeGreaterThanOrEqual(1);
+      clock.advance(after);
+      return engine.handle(input({ type: 'text', text: 'Hunter-2-password' }, { chat: here }));
+    };
+    // The mark was set with the question: it lasts the idle timeout (60 s) and 10 minutes more.
+    expect((await late(10 * 60_000 - 2_000)).inputWasSecret).toBe(true);
+    expect((await late(10 * 60_000 + 1_000)).inputWasSecret).toBe(false);
   });
 
   it('treats a password typed after the idle sweeper ended the task as a secret', async () => {

@@ -200,11 +200,34 @@ describe('update ids', () => {
   it('travel in the session key before the session', () => {
     const stored = joinStored(telegram, encodeSession(proving));
     expect(stored.startsWith('~s!c3i74h +5k')).toBe(true);
-    expect(splitStored(stored)).toEqual({ seen: telegram, body: encodeSession(proving) });
-    expect(decodeStored(stored)).toEqual({ session: proving, seen: telegram });
-    expect(decodeStored(joinStored([], ''))).toEqual({ session: null, seen: [] });
+    expect(splitStored(stored)).toEqual({ seen: telegram, secretUntil: null, body: encodeSession(proving) });
+    expect(decodeStored(stored)).toEqual({ session: proving, seen: telegram, secretUntil: null });
+    expect(decodeStored(joinStored([], ''))).toEqual({ session: null, seen: [], secretUntil: null });
     // Earlier versions' ids, before a session or alone.
-    expect(decodeStored(`~s1 2\n${encodeSession(proving)}`)).toEqual({ session: proving, seen: ['1', '2'] });
-    expect(decodeStored('~s\n')).toEqual({ session: null, seen: [] });
+    expect(decodeStored(`~s1 2\n${encodeSession(proving)}`)).toEqual({
+      session: proving,
+      seen: ['1', '2'],
+      secretUntil: null,
+    });
+    expect(decodeStored('~s\n')).toEqual({ session: null, seen: [], secretUntil: null });
+  });
+
+  it('carry the secret-prompt mark after them, with or without ids and a session', () => {
+    const until = 1_796_410_813_883;
+    const body = encodeSession(proving);
+    for (const [seen, text] of [
+      [telegram, body],
+      [telegram, ''],
+      [null, body],
+      [null, ''],
+    ] as const) {
+      const stored = joinStored(seen, text, until);
+      expect(stored).toContain(`~k${until}\n`);
+      expect(splitStored(stored)).toEqual({ seen, secretUntil: until, body: text });
+    }
+    expect(joinStored(telegram, body, until).startsWith('~s!c3i74h')).toBe(true);
+    expect(joinStored(null, body, until)).toBe(`~k${until}\n${body}`);
+    expect(splitStored('~kx\n').secretUntil).toBeNull();
+    expect(() => splitStored('~k123')).toThrow();
   });
 });

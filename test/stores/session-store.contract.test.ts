@@ -27,7 +27,7 @@ function session(lastActiveAt: number, step = 'askCurrent'): Session {
 
 describe.each(backends)('SessionStore on $name', (backend) => {
   const store = backend.use();
-  const sessions = () => new SessionStore(store.kv, store.prefix, store.sessionFrame());
+  const sessions = () => new SessionStore(store.kv, store.prefix, store.sessionFrame(), store.clock);
 
   describe('load and save', () => {
     it('loads null for a chat that has no session', async () => {
@@ -210,7 +210,11 @@ describe.each(backends)('SessionStore on $name', (backend) => {
       // A commit without a session and without ids keeps the ids alone, with the time they had left.
       await s.commit(chat, frame?.token ?? '', commit({ next: null, seen: null }));
       expect(await store.kv.ttl(key)).toBeGreaterThan(50_000);
-      expect(splitStored((await store.kv.get(key)) ?? '')).toEqual({ seen: ['1001'], body: '' });
+      expect(splitStored((await store.kv.get(key)) ?? '')).toEqual({
+        seen: ['1001'],
+        secretUntil: null,
+        body: '',
+      });
       expect(await s.load(chat)).toBeNull();
       frame = await s.begin(chat, 10_000, 0);
       expect(frame).toMatchObject({ loaded: null, seen: ['1001'] });
@@ -275,6 +279,53 @@ describe.each(backends)('SessionStore on $name', (backend) => {
       frame = await s.begin(chat, 10_000, 0);
       expect(frame?.seen).toEqual(['900', '901', '902']);
       await s.release(chat, frame?.token ?? '');
+    });
+
+    it('keeps the secret mark for its time only, in the session key, even when the session and ids are gone', async () => {
+      const s = sessions();
+      const key = s.sessionKey(chat);
+      let frame = await s.begin(chat, 10_000, 0);
+      const marked = commit({ next: null, secret: 'set', secretTtlMs: SHORT_TTL * 2 });
+      await s.commit(chat, frame?.token ?? '', marked);
+      // Nothing but the mark is left, and the key lives as long as the mark.
+      expect(splitStored((await store.kv.get(key)) ?? '')).toEqual({
+        seen: null,
+        secretUntil: store.clock.now() + SHORT_TTL * 2,
+        body: '',
+      });
+      expect(await store.kv.ttl(key)).toBeLessThanOrEqual(SHORT_TTL * 2);
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame).toMatchObject({ loaded: null, secretAsked: true });
+      await s.release(chat, frame?.token ?? '');
+      await store.elapse(SHORT_TTL * 2 + 50);
+      expect(await store.kv.get(key)).toBeNull();
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.secretAsked).toBe(false);
+      // A mark that has passed is not carried on by a later commit that keeps it.
+      await s.commit(chat, frame?.token ?? '', commit({ secret: 'keep' }));
+      expect(splitStored((await store.kv.get(key)) ?? '').secretUntil).toBeNull();
+    });
+
+    it("reads an earlier version's mark key and takes it over into the session key", async () => {
+      const s = sessions();
+      const own = `${store.prefix}{tg:42}:secret`;
+      await store.kv.set(own, '1', 60_000);
+      let frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.secretAsked).toBe(true);
+      await s.commit(chat, frame?.token ?? '', commit({ secret: 'keep', seen: ['1'] }));
+      expect(await store.kv.get(own)).toBeNull();
+      const until = splitStored((await store.kv.get(s.sessionKey(chat))) ?? '').secretUntil ?? 0;
+      expect(until).toBeGreaterThan(store.clock.now() + 50_000);
+      expect(until).toBeLessThanOrEqual(store.clock.now() + 60_000);
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.secretAsked).toBe(true);
+      expect(frame?.seen).toEqual(['1']);
+      // Cleared when told, whichever key held it.
+      await store.kv.set(own, '1', 60_000);
+      await s.commit(chat, frame?.token ?? '', commit({ secret: 'clear' }));
+      expect(await store.kv.get(own)).toBeNull();
+      frame = await s.begin(chat, 10_000, 0);
+      expect(frame?.secretAsked).toBe(false);
     });
 
     it('clears the secret mark only when told, and keeps it otherwise', async () => {
@@ -411,7 +462,9 @@ describe.each(backends)('SessionStore on $name', (backend) => {
       const carried = await store.kv.get(`${store.prefix}{tg:42}:session`);
       expect(splitStored(carried ?? '').seen).toEqual(['7']);
       expect(plainStored(carried)).toBe(JSON.stringify(session(1)));
-      expect(await store.kv.get(`${store.prefix}{tg:42}:secret`)).not.toBeNull();
+      // So does the secret-prompt mark, with the time it lasts until.
+      expect(splitStored(carried ?? '').secretUntil).toBe(store.clock.now() + 60_000);
+      expect(await store.kv.get(`${store.prefix}{tg:42}:secret`)).toBeNull();
     });
 
     it('uses the default prefix ls: when none is given', () => {
