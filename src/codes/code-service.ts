@@ -135,7 +135,10 @@ export class CodeService {
    * them spelled out). A destination with a brace in it (an odd email address) keeps the subject's tag and
    * takes them apart.
    */
-  private cooldownKey(request: CodeRequest, hourKey: string): { key: string; shared: boolean } {
+  private cooldownKey(
+    request: Pick<CodeRequest, 'subject' | 'purpose' | 'to'>,
+    hourKey: string,
+  ): { key: string; shared: boolean } {
     if (/[{}]/.test(hourKey)) {
       return { key: this.key(request.subject, `cooldown:${request.purpose}:${request.to}`), shared: false };
     }
@@ -281,8 +284,8 @@ export class CodeService {
   }
 
   /**
-   * Checks a code. Right: the code is used up. Wrong: one of five tries is used; the fifth kills it.
-   * Malformed input (not 6 digits) costs no try.
+   * Checks a code. Right: the code is used up, and its resend cool-down ends. Wrong: one of five tries is
+   * used; the fifth kills it. Malformed input (not 6 digits) costs no try.
    */
   async check(subject: string, purpose: string, to: string, input: string): Promise<CheckCodeResult> {
     const code = input.replace(/[\s-]/g, '');
@@ -299,7 +302,13 @@ export class CodeService {
       graceMs: GRACE_MS,
     };
     const checked = await checkCode(kv, key, attempt);
-    if (checked.result === 'ok') return { ok: true };
+    if (checked.result === 'ok') {
+      // The code reached whoever typed it: its cool-down has done its work, and the next task that needs a
+      // code there (within the minute) need not wait. The hour's cap still counts it. In a turn the delete
+      // travels with its commit.
+      await kv.del(this.cooldownKey({ subject, purpose, to }, this.hourKey(to)).key, { withCommit: true });
+      return { ok: true };
+    }
     if (checked.result === 'wrong') return { ok: false, reason: 'wrong', remaining: checked.remaining };
     return { ok: false, reason: checked.result };
   }

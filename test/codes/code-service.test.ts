@@ -21,6 +21,9 @@ import { RecordingDelivery } from '../helpers/fake-delivery.ts';
 const SECRET = 's'.repeat(32);
 const PHONE = '+8613800138000';
 
+/** Another 6-digit code than `code`. */
+const wrongOf = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
 /**
  * A cool-down's key: tagged with the destination's hour key, subject and purpose named by the first 7
  * characters of the base64url SHA-256 of `<subject>\n<purpose>`.
@@ -310,6 +313,20 @@ describe('CodeService (memory store, manual clock)', () => {
         });
       }
       expect(await codes.check('acc_000000000001', 'password-reset', PHONE, second)).toEqual({ ok: true });
+    });
+
+    it('ends the cool-down once the code was typed right (a wrong one leaves it); the hour still counts it', async () => {
+      const first = await sendAndRead();
+      expect(await codes.check('acc_000000000001', 'password-reset', PHONE, wrongOf(first))).toMatchObject({
+        reason: 'wrong',
+      });
+      expect(await codes.send(request())).toMatchObject({ ok: false, reason: 'cooldown' });
+      expect(await codes.check('acc_000000000001', 'password-reset', PHONE, first)).toEqual({ ok: true });
+      expect(await kv.get(cooldownKey('ls:', PHONE, 'acc_000000000001', 'password-reset'))).toBeNull();
+      // The next task that needs a code there does not wait, and both codes count towards the hour.
+      const second = await sendAndRead();
+      expect(delivery.codesTo(PHONE)).toEqual([first, second]);
+      expect(await kv.get(`ls:code-hour:${PHONE}`)).toBe('2');
     });
 
     it('keeps the cool-down per purpose and destination', async () => {
