@@ -562,7 +562,7 @@ try {
       );
     if (lsMem)
       console.log(
-        `       per finished chat: ${int(lsMem.finished.state)} B (issue 8 asks at most 300 B); still held ${lingeringText(lsMem)}`,
+        `  ${mark(lsMem.finished.state <= 300)} at most 300 B per finished chat (issue 8): ${int(lsMem.finished.state)} B; still held ${lingeringText(lsMem)}`,
       );
     if (lsWrong) {
       const cpu = lsWrong.cpuMicros / ls.cpuMicros - 1;
