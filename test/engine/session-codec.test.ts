@@ -53,6 +53,24 @@ const proving: Session = {
   lastActiveAt: 1796186070358,
 };
 
+/** A phone task's session in `value`, as the engine stores it (no children). */
+function phoneTask(
+  value: string,
+  context: Record<string, unknown>,
+  task: { startedAt: number; taskId: string; accountId?: string },
+  rest: Pick<Session, 'prompt' | 'lastActiveAt'>,
+): Session {
+  return {
+    flow: {
+      id: 'change-phone',
+      version: 2,
+      snapshot: { status: 'active', value, historyValue: {}, context, children: {} },
+      ...task,
+    },
+    ...rest,
+  };
+}
+
 describe('the session codec', () => {
   it('gives back exactly what was stored, for every shape of session', () => {
     const shapes: Session[] = [
@@ -79,28 +97,12 @@ describe('the session codec', () => {
   it('still reads a session the first settings of the codec stored (memLevel 6; the reader does not depend on it)', () => {
     const storedBefore =
       '~1I9I4I2LNg1WHOqQFlYGhkbGJqZm5hWVikhJ6WLlWmLpUVCUlBRqlJOJKBrC8YIglaSNiwdDc0szQwszA3MDAyBKvNWSUSdoWZgqGxhZaWlpaBgYGBqDSEC3uENYbm1rUAgA=';
-    const session: Session = {
-      flow: {
-        id: 'change-phone',
-        version: 2,
-        snapshot: {
-          status: 'active',
-          value: 'proving',
-          historyValue: {},
-          context: {
-            accountId: 'acc_0123456789ab',
-            taskId: 'task_Ex5DxzbbQ2da',
-            channel: 'telegram',
-            lastAt: 1,
-          },
-          children: {},
-        },
-        startedAt: 1796186070029,
-        taskId: 'task_Ex5DxzbbQ2da',
-      },
-      prompt: { key: 'phone.intro', params: { phone: '+86 138****0000' } },
-      lastActiveAt: 1796186070358,
-    };
+    const session = phoneTask(
+      'proving',
+      { accountId: 'acc_0123456789ab', taskId: 'task_Ex5DxzbbQ2da', channel: 'telegram', lastAt: 1 },
+      { startedAt: 1796186070029, taskId: 'task_Ex5DxzbbQ2da' },
+      { prompt: { key: 'phone.intro', params: { phone: '+86 138****0000' } }, lastActiveAt: 1796186070358 },
+    );
     expect(decodeSession(storedBefore)).toEqual(session);
     // Written again today, it comes back the same in the second dictionary's form.
     const today = encodeSession(session);
@@ -112,24 +114,15 @@ describe('the session codec', () => {
     // A session waiting for the new number, as the first dictionary (`~1`) stored it.
     const storedBefore =
       '~1I9I4I2LNSyzOBlWVOqSFVFKqQbIBFCihB5WjkXOiq0e+S5WFmYkSItUbmluamRgaWBhYGlmaYEnQiLBHUUnAdLwuw1lQwX1NXDENC17UGqkWPaoR7rY0NK0FAA==';
-    const session: Session = {
-      flow: {
-        id: 'change-phone',
-        version: 2,
-        snapshot: {
-          status: 'active',
-          value: 'askNew',
-          historyValue: {},
-          context: { accountId: 'acc_be0c00000000', taskId: 'task_A2CaEHoDz864', lastAt: 1796410809294 },
-          children: {},
-        },
-        startedAt: 1796410809294,
-        taskId: 'task_A2CaEHoDz864',
-        accountId: 'acc_be0c00000000',
+    const session = phoneTask(
+      'askNew',
+      { accountId: 'acc_be0c00000000', taskId: 'task_A2CaEHoDz864', lastAt: 1796410809294 },
+      { startedAt: 1796410809294, taskId: 'task_A2CaEHoDz864', accountId: 'acc_be0c00000000' },
+      {
+        prompt: { key: 'phone.askNew', input: 'text', field: { label: 'field.phone', maxLength: 32 } },
+        lastActiveAt: 1796410809915,
       },
-      prompt: { key: 'phone.askNew', input: 'text', field: { label: 'field.phone', maxLength: 32 } },
-      lastActiveAt: 1796410809915,
-    };
+    );
     expect(decodeSession(storedBefore)).toEqual(session);
     const today = encodeSession(session);
     expect(decodeSession(today)).toEqual(session);
