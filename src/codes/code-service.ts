@@ -31,6 +31,8 @@ const HOUR_MS = 60 * 60_000;
  * sees a handful of subjects and purposes, so two never share one).
  */
 const COOLDOWN_DIGEST_LENGTH = 7;
+/** The value of a cool-down once its code went out (while it is being sent, the claim's `sending:<id>`). */
+const COOLDOWN_SET = '1';
 /** A code is kept this long past its expiry, so "expired" can be told apart from "missing". */
 const GRACE_MS = 60_000;
 
@@ -225,7 +227,7 @@ export class CodeService {
     await setAll(
       kv,
       [
-        { key: cooldownKey.key, value: '1', ttlMs: RESEND_COOLDOWN_MS },
+        { key: cooldownKey.key, value: COOLDOWN_SET, ttlMs: RESEND_COOLDOWN_MS },
         {
           key: this.key(request.subject, `code:${request.purpose}`),
           value: stored,
@@ -304,9 +306,11 @@ export class CodeService {
     const checked = await checkCode(kv, key, attempt);
     if (checked.result === 'ok') {
       // The code reached whoever typed it: its cool-down has done its work, and the next task that needs a
-      // code there (within the minute) need not wait. The hour's cap still counts it. In a turn the delete
-      // travels with its commit.
-      await kv.del(this.cooldownKey({ subject, purpose, to }, this.hourKey(to)).key, { withCommit: true });
+      // code there (within the minute) need not wait. The hour's cap still counts it. Only a settled
+      // cool-down goes: a code being sent right now keeps its claim. In a turn the delete travels with its
+      // commit.
+      const cooldownKey = this.cooldownKey({ subject, purpose, to }, this.hourKey(to)).key;
+      await kv.deleteIfEquals(cooldownKey, COOLDOWN_SET, { withCommit: true });
       return { ok: true };
     }
     if (checked.result === 'wrong') return { ok: false, reason: 'wrong', remaining: checked.remaining };

@@ -21,9 +21,6 @@ import { RecordingDelivery } from '../helpers/fake-delivery.ts';
 const SECRET = 's'.repeat(32);
 const PHONE = '+8613800138000';
 
-/** Another 6-digit code than `code`. */
-const wrongOf = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-
 /**
  * A cool-down's key: tagged with the destination's hour key, subject and purpose named by the first 7
  * characters of the base64url SHA-256 of `<subject>\n<purpose>`.
@@ -317,7 +314,7 @@ describe('CodeService (memory store, manual clock)', () => {
 
     it('ends the cool-down once the code was typed right (a wrong one leaves it); the hour still counts it', async () => {
       const first = await sendAndRead();
-      expect(await codes.check('acc_000000000001', 'password-reset', PHONE, wrongOf(first))).toMatchObject({
+      expect(await codes.check('acc_000000000001', 'password-reset', PHONE, another(first))).toMatchObject({
         reason: 'wrong',
       });
       expect(await codes.send(request())).toMatchObject({ ok: false, reason: 'cooldown' });
@@ -327,6 +324,29 @@ describe('CodeService (memory store, manual clock)', () => {
       const second = await sendAndRead();
       expect(delivery.codesTo(PHONE)).toEqual([first, second]);
       expect(await kv.get(`ls:code-hour:${PHONE}`)).toBe('2');
+    });
+
+    it('leaves the claim of a code being sent when an earlier code is typed right meanwhile', async () => {
+      const first = await sendAndRead();
+      clock.advance(RESEND_COOLDOWN_MS);
+      // A new code for the same task is on its way (the gateway has not answered yet).
+      let answer: () => void = () => {};
+      const gateway = {
+        send: () =>
+          new Promise<void>((resolve) => {
+            answer = resolve;
+          }),
+      };
+      const slow = new CodeService({ kv, delivery: gateway, clock, secretKey: SECRET, log: silentLogger });
+      const sending = slow.send(request());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const cooldown = cooldownKey('ls:', PHONE, 'acc_000000000001', 'password-reset');
+      expect(await kv.get(cooldown)).toMatch(/^sending:/);
+      expect(await codes.check('acc_000000000001', 'password-reset', PHONE, first)).toEqual({ ok: true });
+      expect(await kv.get(cooldown)).toMatch(/^sending:/);
+      expect(await codes.send(request())).toMatchObject({ ok: false, reason: 'cooldown' });
+      answer();
+      expect(await sending).toMatchObject({ ok: true });
     });
 
     it('keeps the cool-down per purpose and destination', async () => {
