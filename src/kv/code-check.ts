@@ -2,8 +2,8 @@
  * Checking a one-time code in one atomic step (one Lua script on Redis, so a check is one round trip). The
  * code service stores a code as `<hash> <expiresAt> <wrong>` (`formatStoredCode`): `hash` is its HMAC in
  * base64url, never the code, and binds subject, purpose and destination, so the destination need not be
- * kept beside it. An earlier version stored JSON `{ hash (hex), to, expiresAt, wrong }`, still read (a
- * rolling deploy has codes of both). Right: deleted (single use). Wrong: one try used, written back in the
+ * kept beside it. An earlier version stored JSON `{ hash (hex), to, expiresAt, wrong }`, still read (codes
+ * sent before an upgrade stay valid for their 10 minutes). Right: deleted (single use). Wrong: one try used, written back in the
  * form it was read in; the last try deletes it. Expired: deleted. The caller computes the HMAC of what was
  * typed (the key never reaches the store).
  */

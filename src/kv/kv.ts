@@ -98,7 +98,7 @@ export async function checkCode(kv: Kv, key: string, attempt: CodeAttempt): Prom
   for (let tries = 0; tries < 10; tries += 1) {
     const raw = await kv.get(key);
     const { check, write } = judgeCode(raw, attempt);
-    if (write === 'keep' || raw === null) return check;
+    if (write === 'keep') return check;
     const next = write === null ? null : write.value;
     if (await kv.compareAndSet(key, raw, next, write === null ? undefined : write.ttlMs)) return check;
   }
