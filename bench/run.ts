@@ -92,13 +92,13 @@ interface Fixture {
 }
 
 /** A fresh bot on an empty database. */
-async function fixture(name: BotName): Promise<Fixture> {
+async function fixture(name: BotName, storage: 'redis' | 'memory' = 'redis'): Promise<Fixture> {
   await admin.flushdb();
   const api = new StubApi();
   const delivery = new IndexedDelivery();
   const subject =
     name === 'lockstep'
-      ? await createLockstep(url, api, delivery, passwordHash)
+      ? await createLockstep(url, api, delivery, passwordHash, storage)
       : name === 'floor'
         ? await createFloor(url, api)
         : await createConversations(url, api, delivery);
@@ -149,6 +149,10 @@ interface RunResult {
  */
 const PROFILING = process.execArgv.some((arg) => arg.startsWith('--cpu-prof'));
 const timedWindows: [number, number][] = [];
+/** The same for the in-memory diagnostic run, kept apart (`PROFILE_WINDOWS=memory bench/top-functions.ts`). */
+const memoryWindows: [number, number][] = [];
+/** Messages handled inside the windows, so the profile can say µs per message. */
+const windowMessages = { redis: 0, memory: 0 };
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 async function timedRun(
@@ -157,8 +161,9 @@ async function timedRun(
   idle: number,
   users = USERS,
   warmUp = false,
+  storage: 'redis' | 'memory' = 'redis',
 ): Promise<RunResult> {
-  const f = await fixture(name);
+  const f = await fixture(name, storage);
   const { subject, api, driver } = f;
   const sims = makeUsers(users);
   await subject.seed(sims);
@@ -181,7 +186,10 @@ async function timedRun(
   const started = performance.now();
   const windowStart = monotonicMicros();
   const latencies = await runAll(driver, sims, script, IN_FLIGHT);
-  if (!warmUp) timedWindows.push([windowStart, monotonicMicros()]);
+  if (!warmUp) {
+    (storage === 'redis' ? timedWindows : memoryWindows).push([windowStart, monotonicMicros()]);
+    windowMessages[storage] += latencies.length;
+  }
   const elapsed = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const after = await serverStats(admin);
@@ -226,11 +234,11 @@ function printRunHeader(): void {
   );
 }
 
-function printRun(r: RunResult): void {
+function printRun(r: RunResult, label: string = r.bot): void {
   console.log(
     row(
       [
-        r.bot,
+        label,
         int(r.perSecond),
         fmt(r.p50),
         fmt(r.p95),
@@ -467,6 +475,8 @@ try {
 
   // Warm-up (JIT, connections), not measured.
   for (const name of BOTS) await timedRun(name, swapPhoneScript(), 0, Math.min(USERS, 500), true);
+  if (BOTS.includes('lockstep'))
+    await timedRun('lockstep', swapPhoneScript(), 0, Math.min(USERS, 500), true, 'memory');
 
   const base = swapPhoneScript();
   const wrong = swapPhoneScript(WRONG);
@@ -480,6 +490,7 @@ try {
     { label: `${int(IDLE)} idle sessions alive in Redis beforehand`, script: base, idle: IDLE },
   ];
   const results: RunResult[][] = [];
+  let inMemory: RunResult | undefined;
   for (const variant of variants) {
     console.log('');
     console.log(`run: ${variant.label}`);
@@ -490,6 +501,12 @@ try {
       printRun(r);
       failed ||= r.failures.length > 0;
       runs.push(r);
+    }
+    if (variant === variants[0] && BOTS.includes('lockstep')) {
+      // Not a peer: lockstep with its stores in memory, what its messages cost before any Redis client work.
+      inMemory = await timedRun('lockstep', variant.script, 0, USERS, false, 'memory');
+      printRun(inMemory, 'lockstep, mem');
+      failed ||= inMemory.failures.length > 0;
     }
     for (const r of runs) {
       if (r.bot !== 'floor') console.log(`  ${r.bot} Redis commands per message: ${r.topCommands}`);
@@ -602,6 +619,24 @@ try {
         `  ${mark(hashing.loopP99 < 50)} event-loop delay p99 under 50 ms while 50 hashes run: ${fmt(hashing.loopP99, 2)} ms`,
       );
   }
+  if (ls && (floor || conv)) {
+    // Every bot here is bound by this process's CPU (msg/s x CPU per message is about 1 for each), so a
+    // msg/s ratio is a CPU budget: what a target leaves lockstep per message, beside what it spends.
+    console.log('');
+    console.log('what holds the speed back (Node CPU per message, base run):');
+    const budgets = [
+      floor ? `${int(floor.cpuMicros * 2)} µs for 0.5x the floor (twice its ${int(floor.cpuMicros)} µs)` : '',
+      conv
+        ? `${int(conv.cpuMicros / 3)} µs for 3x conversations (a third of its ${int(conv.cpuMicros)} µs)`
+        : '',
+    ].filter(Boolean);
+    console.log(`  the targets leave lockstep ${budgets.join(', ')}`);
+    if (inMemory)
+      console.log(
+        `  lockstep spends ${int(ls.cpuMicros)} µs: ${int(inMemory.cpuMicros)} µs of it with every store in memory (Telegram adapter, engine, XState, flows, services; ${int(inMemory.perSecond)} msg/s), the other ${int(ls.cpuMicros - inMemory.cpuMicros)} µs talking to Redis`,
+      );
+    console.log('  npm run bench:profile splits it by package and function');
+  }
   console.log('');
   console.log(
     `finished in ${fmt((performance.now() - wallStarted) / 1000, 0)} s${failed ? '; SOME RUNS FAILED (see !! above): the figures of those runs mean nothing' : ''}`,
@@ -612,7 +647,15 @@ try {
   server.stop();
   if (PROFILING) {
     mkdirSync('bench/profiles', { recursive: true });
-    writeFileSync(`bench/profiles/windows.${process.pid}.json`, JSON.stringify({ windows: timedWindows }));
+    writeFileSync(
+      `bench/profiles/windows.${process.pid}.json`,
+      JSON.stringify({
+        windows: timedWindows,
+        messages: windowMessages.redis,
+        memoryWindows,
+        memoryMessages: windowMessages.memory,
+      }),
+    );
   }
 }
 if (failed) process.exitCode = 1;

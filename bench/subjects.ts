@@ -25,6 +25,7 @@ import { renderOutgoing } from '../src/delivery/render.ts';
 import type { PushSender } from '../src/engine/engine.ts';
 import { RedisSessionFrame } from '../src/engine/redis-session-frame.ts';
 import { createRedisClient } from '../src/kv/redis-client.ts';
+import { MemoryKv } from '../src/kv/memory-kv.ts';
 import { currentTurn } from '../src/kv/read-scope.ts';
 import { RedisKv } from '../src/kv/redis-kv.ts';
 import type { Logger } from '../src/log.ts';
@@ -136,22 +137,28 @@ export interface LockstepSubject extends Subject {
 /** As long as the account ids the store makes (`acc_` and 12 hex digits), so keys weigh what they would. */
 const accountId = (user: SimUser) => `acc_${(0xbe0c_0000_0000 + user.index).toString(16)}`;
 
+/**
+ * `storage: 'memory'` is a diagnostic, not a peer: the same adapter, engine, flows and services with every
+ * store in this process's memory (`MemoryKv`, the frame the Kv gives), so its Node CPU per message is what
+ * lockstep costs before any Redis client work. Its client is still made (and sends nothing).
+ */
 export async function createLockstep(
   url: string,
   api: StubApi,
   delivery: IndexedDelivery,
   passwordHash: string,
+  storage: 'redis' | 'memory' = 'redis',
 ): Promise<LockstepSubject> {
   const { redis, meter } = await counted(url, true);
   const problems: string[] = [];
   const log = problemLogger(problems);
   const services = createServices({
-    kv: new RedisKv(redis),
+    kv: storage === 'memory' ? new MemoryKv(systemClock) : new RedisKv(redis),
     delivery,
     clock: systemClock,
     log,
     secretKey: 'b'.repeat(32),
-    sessionFrame: new RedisSessionFrame(redis),
+    ...(storage === 'memory' ? {} : { sessionFrame: new RedisSessionFrame(redis) }),
   });
   let push: PushSender | null = null;
   const engine = createEngine(services, {

@@ -77,9 +77,20 @@ const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
 
 const windowsFile = join(dirname(file), `windows.${nameParts(file).pid}.json`);
-const windows = existsSync(windowsFile)
-  ? (JSON.parse(readFileSync(windowsFile, 'utf8')) as { windows: [number, number][] }).windows
-  : null;
+interface Windows {
+  readonly windows: [number, number][];
+  readonly messages?: number;
+  readonly memoryWindows?: [number, number][];
+  readonly memoryMessages?: number;
+}
+// PROFILE_WINDOWS=memory: the in-memory diagnostic run (lockstep with every store in memory) instead.
+const memory = process.env.PROFILE_WINDOWS === 'memory';
+const written = existsSync(windowsFile) ? (JSON.parse(readFileSync(windowsFile, 'utf8')) as Windows) : null;
+const windows = written ? ((memory ? written.memoryWindows : written.windows) ?? []) : null;
+/** Messages handled inside the windows (0: not known), for µs per message. */
+const messages = (written && (memory ? written.memoryMessages : written.messages)) || 0;
+if (windows && windows.length === 0)
+  throw new Error(`${windowsFile} has no ${memory ? 'in-memory ' : ''}timed run`);
 const inWindow = (at: number) => !windows || windows.some(([from, to]) => at >= from && at <= to);
 
 // Self time per node: each sample's time delta goes to the node that was on top of the stack.
@@ -115,7 +126,9 @@ for (const [id, micros] of selfMicros) {
 }
 
 const ms = (micros: number) => (micros / 1000).toFixed(0).padStart(7);
-const pct = (micros: number) => `${((micros / total) * 100).toFixed(1)}%`.padStart(6);
+const pct = (micros: number) =>
+  `${((micros / total) * 100).toFixed(1)}%`.padStart(6) +
+  (messages > 0 ? `${(micros / messages).toFixed(1)} µs/msg`.padStart(14) : '');
 console.log(
   `${relative(process.cwd(), file)}: ${(sampled / 1e6).toFixed(1)} s sampled${windows ? `, ${(total / 1e6).toFixed(1)} s of them inside the ${windows.length} timed runs (the rest, seeding and setup, left out)` : ''}`,
 );
