@@ -30,12 +30,16 @@ export class RoundTripMeter {
   static attach(redis: Redis, options: { waiter?: () => object | undefined } = {}): RoundTripMeter {
     const meter = new RoundTripMeter();
     const { waiter } = options;
-    const pipelines = new WeakSet<object>();
-    /** Commands queued in an auto-pipeline. */
-    const autoQueued = new WeakSet<object>();
-    /** With `waiter`: who queued each auto-pipelined command, and who already waits on each batch. */
-    const queuedBy = new WeakMap<object, object>();
-    const waitingOn = new WeakMap<object, WeakSet<object>>();
+    // Marks kept on ioredis' own command and pipeline objects (plain symbol-keyed properties: a WeakMap or
+    // WeakSet entry per command costs the collector more than the measured bot's own work would show).
+    /** On a pipeline the code built: already counted. */
+    const COUNTED = Symbol('counted');
+    /** On a command queued in an auto-pipeline. */
+    const AUTO = Symbol('auto');
+    /** With `waiter`: on a command, who queued it; on a batch, who already waits on it. */
+    const BY = Symbol('queuedBy');
+    const WAITING = Symbol('waiting');
+    type Marked = { [COUNTED]?: true; [AUTO]?: true; [BY]?: object; [WAITING]?: Set<object> };
     const client = redis as unknown as {
       sendCommand: (...args: unknown[]) => unknown;
       pipeline: (...args: unknown[]) => {
@@ -56,14 +60,15 @@ export class RoundTripMeter {
           auto ??= isAutoPipeline(pipeline);
           if (auto) {
             const who = waiter();
-            if (who !== undefined) queuedBy.set(command, who);
+            if (who !== undefined) (command as Marked)[BY] = who;
           }
           return queue(command, ...rest);
         };
       }
       const exec = pipeline.exec.bind(pipeline);
       pipeline.exec = (...execArgs: unknown[]) => {
-        if (isAutoPipeline(pipeline)) for (const command of pipeline._queue ?? []) autoQueued.add(command);
+        if (isAutoPipeline(pipeline))
+          for (const command of pipeline._queue ?? []) (command as Marked)[AUTO] = true;
         return exec(...execArgs);
       };
       return pipeline;
@@ -71,16 +76,17 @@ export class RoundTripMeter {
     const send = client.sendCommand.bind(redis);
     client.sendCommand = (command: unknown, stream?: unknown, node?: unknown) => {
       meter.commands += 1;
-      const batch = stream as { isPipeline?: boolean } | undefined;
-      const who = queuedBy.get(command as object);
-      if (batch?.isPipeline && !autoQueued.has(command as object)) {
-        if (!pipelines.has(batch)) {
-          pipelines.add(batch);
+      const batch = stream as ({ isPipeline?: boolean } & Marked) | undefined;
+      const sent = command as Marked;
+      const who = sent[BY];
+      if (batch?.isPipeline && !sent[AUTO]) {
+        if (!batch[COUNTED]) {
+          batch[COUNTED] = true;
           meter.roundTrips += 1;
         }
       } else if (batch && who !== undefined) {
-        const waiting = waitingOn.get(batch) ?? new WeakSet<object>();
-        waitingOn.set(batch, waiting);
+        const waiting = batch[WAITING] ?? new Set<object>();
+        batch[WAITING] = waiting;
         if (!waiting.has(who)) {
           waiting.add(who);
           meter.roundTrips += 1;
@@ -89,8 +95,8 @@ export class RoundTripMeter {
         meter.roundTrips += 1;
       }
       if (meter.trail) {
-        const sent = command as { name?: string; args?: unknown[] };
-        meter.trail.push(`${meter.roundTrips} ${sent.name} ${String(sent.args?.[0] ?? '')}`);
+        const named = command as { name?: string; args?: unknown[] };
+        meter.trail.push(`${meter.roundTrips} ${named.name} ${String(named.args?.[0] ?? '')}`);
       }
       return send(command, stream, node);
     };
