@@ -620,10 +620,16 @@ try {
       );
   }
   if (ls && (floor || conv)) {
-    // Every bot here is bound by this process's CPU (msg/s x CPU per message is about 1 for each), so a
-    // msg/s ratio is a CPU budget: what a target leaves lockstep per message, beside what it spends.
+    // Every bot here is bound by this process's CPU (msg/s x CPU seconds per message, printed, is about 1
+    // for each), so a msg/s ratio is a CPU budget: what a target leaves lockstep per message.
     console.log('');
     console.log('what holds the speed back (Node CPU per message, base run):');
+    const busy = [floor, conv, ls, inMemory]
+      .filter((r): r is RunResult => r !== undefined)
+      .map((r) => `${r === inMemory ? 'lockstep, mem' : r.bot} ${fmt((r.perSecond * r.cpuMicros) / 1e6, 2)}`);
+    console.log(
+      `  each bot keeps this process's CPU busy (msg/s x CPU per message, above 1 with Node's helper threads): ${busy.join(', ')}`,
+    );
     const budgets = [
       floor ? `${int(floor.cpuMicros * 2)} µs for 0.5x the floor (twice its ${int(floor.cpuMicros)} µs)` : '',
       conv
