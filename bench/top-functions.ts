@@ -71,7 +71,7 @@ function origin(url: string, name: string): string {
   return parts.length > 1 ? `${parts.slice(0, -1).join('/')}/` : path;
 }
 
-const file = process.argv[2] ?? newestProfile();
+const file = process.argv[2] || newestProfile();
 const count = Number(process.argv[3] ?? '25');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
