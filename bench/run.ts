@@ -41,6 +41,7 @@ import {
   createLockstep,
   IndexedDelivery,
   type SimUser,
+  type Storage,
   type Subject,
 } from './subjects.ts';
 
@@ -92,7 +93,7 @@ interface Fixture {
 }
 
 /** A fresh bot on an empty database. */
-async function fixture(name: BotName, storage: 'redis' | 'memory' = 'redis'): Promise<Fixture> {
+async function fixture(name: BotName, storage: Storage = 'redis'): Promise<Fixture> {
   await admin.flushdb();
   const api = new StubApi();
   const delivery = new IndexedDelivery();
@@ -152,7 +153,9 @@ const timedWindows: [number, number][] = [];
 /** The same for the in-memory diagnostic run, kept apart (`PROFILE_WINDOWS=memory bench/top-functions.ts`). */
 const memoryWindows: [number, number][] = [];
 /** Messages handled inside the windows, so the profile can say µs per message. */
-const windowMessages = { redis: 0, memory: 0 };
+const windowMessages: Record<Storage, number> = { redis: 0, memory: 0 };
+/** The in-memory diagnostic run's name in the tables. */
+const IN_MEMORY_LABEL = 'lockstep, mem';
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 async function timedRun(
@@ -161,7 +164,7 @@ async function timedRun(
   idle: number,
   users = USERS,
   warmUp = false,
-  storage: 'redis' | 'memory' = 'redis',
+  storage: Storage = 'redis',
 ): Promise<RunResult> {
   const f = await fixture(name, storage);
   const { subject, api, driver } = f;
@@ -505,7 +508,7 @@ try {
     if (variant === variants[0] && BOTS.includes('lockstep')) {
       // Not a peer: lockstep with its stores in memory, what its messages cost before any Redis client work.
       inMemory = await timedRun('lockstep', variant.script, 0, USERS, false, 'memory');
-      printRun(inMemory, 'lockstep, mem');
+      printRun(inMemory, IN_MEMORY_LABEL);
       failed ||= inMemory.failures.length > 0;
     }
     for (const r of runs) {
@@ -626,7 +629,7 @@ try {
     console.log('what holds the speed back (Node CPU per message, base run):');
     const busy = [floor, conv, ls, inMemory]
       .filter((r): r is RunResult => r !== undefined)
-      .map((r) => `${r === inMemory ? 'lockstep, mem' : r.bot} ${fmt((r.perSecond * r.cpuMicros) / 1e6, 2)}`);
+      .map((r) => `${r === inMemory ? IN_MEMORY_LABEL : r.bot} ${fmt((r.perSecond * r.cpuMicros) / 1e6, 2)}`);
     console.log(
       `  each bot keeps this process's CPU busy (msg/s x CPU per message, above 1 with Node's helper threads): ${busy.join(', ')}`,
     );

@@ -24,9 +24,9 @@ import type { OutgoingMessage } from '../src/delivery/delivery.ts';
 import { renderOutgoing } from '../src/delivery/render.ts';
 import type { PushSender } from '../src/engine/engine.ts';
 import { RedisSessionFrame } from '../src/engine/redis-session-frame.ts';
-import { createRedisClient } from '../src/kv/redis-client.ts';
 import { MemoryKv } from '../src/kv/memory-kv.ts';
 import { currentTurn } from '../src/kv/read-scope.ts';
+import { createRedisClient } from '../src/kv/redis-client.ts';
 import { RedisKv } from '../src/kv/redis-kv.ts';
 import type { Logger } from '../src/log.ts';
 import { createServices, type Services } from '../src/services.ts';
@@ -137,6 +137,9 @@ export interface LockstepSubject extends Subject {
 /** As long as the account ids the store makes (`acc_` and 12 hex digits), so keys weigh what they would. */
 const accountId = (user: SimUser) => `acc_${(0xbe0c_0000_0000 + user.index).toString(16)}`;
 
+/** Where lockstep keeps its state in a run: Redis (what is measured) or memory (the diagnostic below). */
+export type Storage = 'redis' | 'memory';
+
 /**
  * `storage: 'memory'` is a diagnostic, not a peer: the same adapter, engine, flows and services with every
  * store in this process's memory (`MemoryKv`, the frame the Kv gives), so its Node CPU per message is what
@@ -147,7 +150,7 @@ export async function createLockstep(
   api: StubApi,
   delivery: IndexedDelivery,
   passwordHash: string,
-  storage: 'redis' | 'memory' = 'redis',
+  storage: Storage = 'redis',
 ): Promise<LockstepSubject> {
   const { redis, meter } = await counted(url, true);
   const problems: string[] = [];

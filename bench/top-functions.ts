@@ -130,7 +130,7 @@ const pct = (micros: number) =>
   `${((micros / total) * 100).toFixed(1)}%`.padStart(6) +
   (messages > 0 ? `${(micros / messages).toFixed(1)} µs/msg`.padStart(14) : '');
 console.log(
-  `${relative(process.cwd(), file)}: ${(sampled / 1e6).toFixed(1)} s sampled${windows ? `, ${(total / 1e6).toFixed(1)} s of them inside the ${windows.length} timed runs (the rest, seeding and setup, left out)` : ''}`,
+  `${relative(process.cwd(), file)}: ${(sampled / 1e6).toFixed(1)} s sampled${windows ? `, ${(total / 1e6).toFixed(1)} s of them inside the ${windows.length} timed ${memory ? 'in-memory ' : ''}run${windows.length === 1 ? '' : 's'} (the rest, seeding and setup, left out)${messages > 0 ? `, ${messages.toLocaleString('en-US')} messages` : ''}` : ''}`,
 );
 console.log(`top ${count} functions by self time:`);
 console.log(`${'ms'.padStart(7)} ${'self'.padStart(6)}  function (where)`);
